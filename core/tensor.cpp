@@ -1,0 +1,224 @@
+#include "tensor.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <new>
+#include <ostream>
+#include <random>
+#include <sstream>
+#include <utility>
+
+#include "check.hpp"
+
+namespace strider {
+
+namespace {
+
+constexpr int64_t max_numel =
+    static_cast<int64_t>((std::numeric_limits<std::ptrdiff_t>::max() - Tensor::slack_bytes - Tensor::alignment) /
+                         sizeof(float));
+
+template <class Dims>
+void init_dims(const Dims& dims, std::array<int64_t, Shape::max_rank>& out, int& rank, int64_t& numel) {
+  check(dims.size() >= 1 && dims.size() <= Shape::max_rank, "Shape: rank must be between 1 and 4, but got ",
+        dims.size(), " dimensions");
+  rank = static_cast<int>(dims.size());
+  numel = 1;
+  int axis = 0;
+  for (int64_t d : dims) {
+    check(d >= 0, "Shape: dimension ", axis, " must be non-negative, but got ", d);
+    check(d == 0 || numel <= max_numel / d, "Shape: the number of elements overflows (dimension ", axis, " = ", d,
+          " after ", numel, " elements)");
+    out[axis++] = d;
+    numel *= d;
+  }
+}
+
+}  // namespace
+
+Shape::Shape(std::initializer_list<int64_t> dims) { init_dims(dims, dims_, rank_, numel_); }
+Shape::Shape(std::span<const int64_t> dims) { init_dims(dims, dims_, rank_, numel_); }
+
+int64_t Shape::operator[](int axis) const {
+  check(axis >= -rank_ && axis < rank_, "Shape: axis ", axis, " is out of range for rank ", rank_);
+  return dims_[axis < 0 ? axis + rank_ : axis];
+}
+
+std::string Shape::str() const {
+  std::ostringstream os;
+  os << *this;
+  return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const Shape& shape) {
+  os << '[';
+  for (int i = 0; i < shape.rank(); ++i) os << (i ? ", " : "") << shape[i];
+  return os << ']';
+}
+
+void Tensor::AlignedFree::operator()(float* p) const { std::free(p); }
+
+Tensor::Tensor(Shape shape) : shape_(shape) {
+  check(shape.rank() > 0, "Tensor: shape must have rank 1 to 4");
+  const std::size_t bytes = static_cast<std::size_t>(shape.numel()) * sizeof(float) + slack_bytes;
+  const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;  // aligned_alloc's rule
+  void* memory = std::aligned_alloc(alignment, rounded);
+  if (memory == nullptr) throw std::bad_alloc();
+  storage_.reset(static_cast<float*>(memory));
+  data_ = storage_.get();
+  // The slack is read by SIMD tails: keep it initialised so those reads are defined.
+  std::fill(data_ + shape.numel(), data_ + (rounded / sizeof(float)), 0.0f);
+}
+
+Tensor::Tensor(Tensor&& other) noexcept
+    : storage_(std::move(other.storage_)),
+      data_(std::exchange(other.data_, nullptr)),
+      shape_(std::exchange(other.shape_, Shape())) {}
+
+Tensor& Tensor::operator=(Tensor&& other) noexcept {
+  storage_ = std::move(other.storage_);
+  data_ = std::exchange(other.data_, nullptr);
+  shape_ = std::exchange(other.shape_, Shape());
+  return *this;
+}
+
+Tensor Tensor::full(Shape shape, float value) {
+  Tensor t(shape);
+  t.fill(value);
+  return t;
+}
+
+Tensor Tensor::arange(Shape shape, float start, float step) {
+  Tensor t(shape);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data_[i] = start + step * static_cast<float>(i);
+  return t;
+}
+
+Tensor Tensor::uniform(Shape shape, float low, float high, uint64_t seed) {
+  check(low < high, "Tensor::uniform: low (", low, ") must be less than high (", high, ")");
+  Tensor t(shape);
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> dist(low, high);
+  for (float& v : t.values()) v = dist(rng);
+  return t;
+}
+
+Tensor Tensor::normal(Shape shape, float mean, float stddev, uint64_t seed) {
+  check(stddev > 0, "Tensor::normal: stddev must be positive, but got ", stddev);
+  Tensor t(shape);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> dist(mean, stddev);
+  for (float& v : t.values()) v = dist(rng);
+  return t;
+}
+
+Tensor Tensor::from_values(Shape shape, std::initializer_list<float> values) {
+  check(static_cast<int64_t>(values.size()) == shape.numel(), "Tensor::from_values: shape ", shape, " holds ",
+        shape.numel(), " elements, but got ", values.size(), " values");
+  Tensor t(shape);
+  std::copy(values.begin(), values.end(), t.data_);
+  return t;
+}
+
+Tensor Tensor::wrap(float* data, Shape shape) {
+  check(shape.rank() > 0, "Tensor::wrap: shape must have rank 1 to 4");
+  check(data != nullptr || shape.numel() == 0, "Tensor::wrap: data is null for shape ", shape);
+  Tensor t;
+  t.data_ = data;
+  t.shape_ = shape;
+  return t;
+}
+
+Tensor Tensor::clone() const {
+  if (!defined()) return Tensor();
+  Tensor t(shape_);
+  std::copy(data_, data_ + numel(), t.data_);
+  return t;
+}
+
+Tensor Tensor::view(Shape shape) const {
+  check(shape.numel() == numel(), "Tensor::view: shape ", shape, " is invalid for a tensor of shape ", shape_,
+        " (", numel(), " elements)");
+  return wrap(data_, shape);
+}
+
+Tensor Tensor::reshape(Shape shape) && {
+  check(shape.numel() == numel(), "Tensor::reshape: shape ", shape, " is invalid for a tensor of shape ", shape_,
+        " (", numel(), " elements)");
+  Tensor t = std::move(*this);
+  t.shape_ = shape;
+  return t;
+}
+
+std::array<int64_t, Shape::max_rank> Tensor::strides() const {
+  std::array<int64_t, Shape::max_rank> s{};
+  int64_t stride = 1;
+  for (int axis = rank() - 1; axis >= 0; --axis) {
+    s[axis] = stride;
+    stride *= shape_[axis];
+  }
+  return s;
+}
+
+void Tensor::fill(float value) { std::fill(data_, data_ + numel(), value); }
+
+int64_t Tensor::offset(std::initializer_list<int64_t> index) const {
+  check(static_cast<int>(index.size()) == rank(), "Tensor::at: expected ", rank(), " indices for shape ", shape_,
+        ", but got ", index.size());
+  int64_t flat = 0;
+  int axis = 0;
+  for (int64_t i : index) {
+    check(i >= 0 && i < shape_[axis], "Tensor::at: index ", i, " is out of range for dimension ", axis,
+          " of size ", shape_[axis], " (shape ", shape_, ")");
+    flat = flat * shape_[axis] + i;
+    ++axis;
+  }
+  return flat;
+}
+
+std::ostream& operator<<(std::ostream& os, const Tensor& tensor) {
+  if (!tensor.defined()) return os << "Tensor(undefined)";
+  constexpr int64_t shown = 8;
+  os << "Tensor(shape=" << tensor.shape() << ", values=[";
+  for (int64_t i = 0; i < std::min(tensor.numel(), shown); ++i) os << (i ? ", " : "") << tensor[i];
+  return os << (tensor.numel() > shown ? ", ...])" : "])");
+}
+
+namespace {
+
+void check_same_shape(const char* what, const Tensor& a, const Tensor& b) {
+  check(a.shape() == b.shape(), what, ": shapes must match, but got ", a.shape(), " and ", b.shape());
+}
+
+}  // namespace
+
+double max_abs_diff(const Tensor& a, const Tensor& b) {
+  check_same_shape("max_abs_diff", a, b);
+  double worst = 0.0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const double x = a[i], y = b[i];
+    if (std::isnan(x) || std::isnan(y)) {
+      if (std::isnan(x) != std::isnan(y)) return std::numeric_limits<double>::quiet_NaN();
+    } else if (x != y) {  // equal infinities are no difference
+      worst = std::max(worst, std::abs(x - y));
+    }
+  }
+  return worst;
+}
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+  check_same_shape("allclose", a, b);
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const double x = a[i], y = b[i];
+    if (std::isnan(x) || std::isnan(y)) {
+      if (!(equal_nan && std::isnan(x) && std::isnan(y))) return false;
+    } else if (x != y && !(std::abs(x - y) <= atol + rtol * std::abs(y))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace strider

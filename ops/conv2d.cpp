@@ -1,0 +1,134 @@
+#include "conv2d.hpp"
+
+#include <array>
+#include <ostream>
+#include <string_view>
+
+#include "../core/check.hpp"
+#include "common.hpp"
+
+namespace strider {
+
+namespace {
+
+constexpr std::array<std::pair<std::string_view, PaddingMode>, 4> padding_modes = {
+    {{"zeros", PaddingMode::zeros},
+     {"reflect", PaddingMode::reflect},
+     {"replicate", PaddingMode::replicate},
+     {"circular", PaddingMode::circular}}};
+
+PaddingMode parse_padding_mode(const std::string& name) {
+  for (const auto& [mode_name, mode] : padding_modes)
+    if (name == mode_name) return mode;
+  fail("Conv2d: padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='",
+       name, "'");
+}
+
+}  // namespace
+
+Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Hw kernel_size, Conv2dOptions options)
+    : in_channels_(in_channels), out_channels_(out_channels), options_(std::move(options)) {
+  const Conv2dOptions& o = options_;
+  // The order of PyTorch's constructor checks, then the ones it defers to forward.
+  check(o.groups > 0, "Conv2d: groups must be a positive integer, but got groups=", o.groups);
+  check(in_channels > 0, "Conv2d: in_channels must be positive, but got in_channels=", in_channels);
+  check(in_channels % o.groups == 0, "Conv2d: in_channels must be divisible by groups, but got in_channels=",
+        in_channels, " and groups=", o.groups);
+  check(out_channels > 0, "Conv2d: out_channels must be positive (the weight needs at least 1 row), but got out_channels=",
+        out_channels);
+  check(out_channels % o.groups == 0, "Conv2d: out_channels must be divisible by groups, but got out_channels=",
+        out_channels, " and groups=", o.groups);
+  const bool same = o.padding.name() == "same";
+  check(!o.padding.is_named() || same || o.padding.name() == "valid", "Conv2d: Invalid padding string '",
+        o.padding.name(), "', should be one of {'same', 'valid'}");
+  check(!same || o.stride == Hw(1), "Conv2d: padding='same' is not supported for strided convolutions, but got stride=",
+        o.stride);
+  params_.padding_mode = parse_padding_mode(o.padding_mode);
+  check(kernel_size.h > 0 && kernel_size.w > 0, "Conv2d: kernel size should be greater than zero, but got kernel_size=",
+        kernel_size);
+  check(o.stride.h > 0 && o.stride.w > 0, "Conv2d: non-positive stride is not supported, but got stride=", o.stride);
+  check(o.padding.size().h >= 0 && o.padding.size().w >= 0,
+        "Conv2d: negative padding is not supported, but got padding=", o.padding.size());
+  check(o.dilation.h > 0 && o.dilation.w > 0, "Conv2d: dilation should be greater than zero, but got dilation=",
+        o.dilation);
+
+  params_.kernel = kernel_size;
+  params_.stride = o.stride;
+  params_.dilation = o.dilation;
+  params_.groups = o.groups;
+  if (same) {
+    params_.pad_h = same_padding(kernel_size.h, o.dilation.h);
+    params_.pad_w = same_padding(kernel_size.w, o.dilation.w);
+  } else if (!o.padding.is_named()) {  // "valid" is no padding
+    params_.pad_h = o.padding.size().h;
+    params_.pad_w = o.padding.size().w;
+  }
+  reset_parameters(0);
+}
+
+void Conv2d::reset_parameters(uint64_t seed) {
+  const Hw k = params_.kernel;
+  const int64_t fan_in = in_channels_ / params_.groups * k.h * k.w;
+  weight_ = fan_in_uniform({out_channels_, in_channels_ / params_.groups, k.h, k.w}, fan_in, seed);
+  if (options_.bias) bias_ = fan_in_uniform({out_channels_}, fan_in, seed + 1);
+}
+
+void Conv2d::set_weight(Tensor weight) {
+  check_parameter_shape("Conv2d", "weight", weight, weight_.shape());
+  weight_ = std::move(weight);
+}
+
+void Conv2d::set_bias(Tensor bias) {
+  check(options_.bias, "Conv2d: set_bias on a module constructed with bias=false");
+  check_parameter_shape("Conv2d", "bias", bias, bias_.shape());
+  bias_ = std::move(bias);
+}
+
+Shape Conv2d::output_shape(const Shape& input) const {
+  check(input.rank() == 3 || input.rank() == 4,
+        "Conv2d: expected 3D (unbatched) or 4D (batched) input, but got input of size: ", input);
+  const bool batched = input.rank() == 4;
+  const int64_t channels = input[-3], height = input[-2], width = input[-1];
+  check(channels == in_channels_, "Conv2d: expected input", input, " to have ", in_channels_,
+        " channels (in_channels), but got ", channels, " channels instead");
+  check(height > 0 && width > 0, "Conv2d: expected an input with non-zero height and width, but got input of size: ",
+        input);
+  const Conv2dParams& p = params_;
+  if (p.padding_mode == PaddingMode::reflect) {
+    check(p.pad_h.end < height && p.pad_w.end < width, "Conv2d: padding_mode='reflect' needs padding < input size, ",
+          "but got padding (", p.pad_h.begin, ", ", p.pad_h.end, ") x (", p.pad_w.begin, ", ", p.pad_w.end,
+          ") for input of size: ", input);
+  } else if (p.padding_mode == PaddingMode::circular) {
+    check(p.pad_h.end <= height && p.pad_w.end <= width,
+          "Conv2d: padding_mode='circular' needs padding <= input size (padding value causes wrapping around more "
+          "than once), but got padding (", p.pad_h.begin, ", ", p.pad_h.end, ") x (", p.pad_w.begin, ", ",
+          p.pad_w.end, ") for input of size: ", input);
+  }
+  const int64_t oh = conv_output_size(height, p.kernel.h, p.stride.h, p.pad_h, p.dilation.h);
+  const int64_t ow = conv_output_size(width, p.kernel.w, p.stride.w, p.pad_w, p.dilation.w);
+  check(oh > 0 && ow > 0, "Conv2d: input of size ", input, " is too small: calculated padded input size per channel: (",
+        height + p.pad_h.begin + p.pad_h.end, " x ", width + p.pad_w.begin + p.pad_w.end, "), dilated kernel size: (",
+        dilated_kernel_size(p.kernel.h, p.dilation.h), " x ", dilated_kernel_size(p.kernel.w, p.dilation.w),
+        "). Kernel size can't be greater than actual input size");
+  return batched ? Shape{input[0], out_channels_, oh, ow} : Shape{out_channels_, oh, ow};
+}
+
+Tensor Conv2d::forward(const Tensor& input) const {
+  output_shape(input.shape());
+  return match_input_rank(ref::conv2d(batched_view(input), weight_, bias_, params_), input);
+}
+
+std::ostream& operator<<(std::ostream& os, const Conv2d& conv) {
+  const Conv2dOptions& o = conv.options();
+  os << "Conv2d(" << conv.in_channels() << ", " << conv.out_channels() << ", kernel_size=" << conv.kernel_size()
+     << ", stride=" << o.stride;
+  if (o.padding.is_named()) os << ", padding=" << o.padding.name();
+  else if (o.padding.size() != Hw(0)) os << ", padding=" << o.padding.size();
+  if (o.dilation != Hw(1)) os << ", dilation=" << o.dilation;
+  if (o.groups != 1) os << ", groups=" << o.groups;
+  if (!o.bias) os << ", bias=False";
+  if (o.padding_mode != "zeros") os << ", padding_mode=" << o.padding_mode;
+  return os << ')';
+}
+
+}  // namespace strider

@@ -1,0 +1,86 @@
+#pragma once
+// ConvTranspose2d with exactly torch.nn.ConvTranspose2d's semantics: the transpose (adjoint) of Conv2d
+// with the same kernel, stride, padding, dilation and groups. Weight [in_channels, out_channels / groups,
+// kH, kW], bias [out_channels].
+//
+//   ConvTranspose2d up(64, 32, 4, {.stride = 2, .padding = 1});
+//   Tensor y = up(x);                 // [N, 64, H, W] -> [N, 32, 2H, 2W]
+//   Tensor z = up.forward(x, {2 * H + 1, 2 * W + 1});  // output_size picks the output_padding
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "../core/arithmetic.hpp"
+#include "../core/tensor.hpp"
+
+namespace strider {
+
+// torch.nn.ConvTranspose2d's keyword arguments, with its names, defaults and order.
+struct ConvTranspose2dOptions {
+  Hw stride = 1;
+  Hw padding = 0;
+  Hw output_padding = 0;
+  int64_t groups = 1;
+  bool bias = true;
+  Hw dilation = 1;
+  std::string padding_mode = "zeros";  // the only mode PyTorch supports here
+};
+
+struct ConvTranspose2dParams {
+  Hw kernel;
+  Hw stride = 1;
+  Hw padding = 0;
+  Hw output_padding = 0;
+  Hw dilation = 1;
+  int64_t groups = 1;
+};
+
+class ConvTranspose2d {
+ public:
+  ConvTranspose2d(int64_t in_channels, int64_t out_channels, Hw kernel_size, ConvTranspose2dOptions options = {});
+
+  Tensor forward(const Tensor& input) const;
+  // output_size is [H, W] or [N, C, H, W] ([C, H, W] for an unbatched input; N and C are ignored, as in
+  // PyTorch); it replaces the constructor's output_padding and must lie in the valid range.
+  Tensor forward(const Tensor& input, const std::vector<int64_t>& output_size) const;
+  Tensor operator()(const Tensor& input) const { return forward(input); }
+  Shape output_shape(const Shape& input) const;
+  Shape output_shape(const Shape& input, const std::vector<int64_t>& output_size) const;
+
+  const Tensor& weight() const { return weight_; }
+  const Tensor& bias() const { return bias_; }  // undefined when options.bias is false
+  void set_weight(Tensor weight);
+  void set_bias(Tensor bias);
+  void reset_parameters(uint64_t seed);
+
+  int64_t in_channels() const { return in_channels_; }
+  int64_t out_channels() const { return out_channels_; }
+  Hw kernel_size() const { return params_.kernel; }
+  const ConvTranspose2dOptions& options() const { return options_; }
+  const ConvTranspose2dParams& params() const { return params_; }
+
+ private:
+  // The params for this input: output_padding from output_size when one is given.
+  ConvTranspose2dParams resolve(const Shape& input, const std::vector<int64_t>* output_size) const;
+  Tensor run(const Tensor& input, const ConvTranspose2dParams& params) const;
+
+  int64_t in_channels_;
+  int64_t out_channels_;
+  ConvTranspose2dOptions options_;
+  ConvTranspose2dParams params_;
+  Tensor weight_;
+  Tensor bias_;
+};
+std::ostream& operator<<(std::ostream& os, const ConvTranspose2d& conv);
+
+namespace ref {
+// The guide's definition (ARITHMETIC.md, relations 8-14): insert s - 1 zeros between the input pixels,
+// pad by p' = d(k - 1) - p before and p' + output_padding after, and run a stride-1 direct convolution
+// (ref::conv2d, same dilation and groups) with the kernel flipped in both axes and its in/out axes
+// swapped. input [N, Cin, H, W]; bias may be undefined; arguments validated by ConvTranspose2d.
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                        const ConvTranspose2dParams& params);
+}  // namespace ref
+
+}  // namespace strider

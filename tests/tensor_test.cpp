@@ -1,0 +1,127 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <sstream>
+#include <vector>
+
+#include "core/tensor.hpp"
+#include "test_util.hpp"
+
+namespace strider {
+namespace {
+
+using testing::rejects;
+
+TEST(Shape, RankSizesAndNumel) {
+  const Shape s{2, 3, 4, 5};
+  EXPECT_EQ(s.rank(), 4);
+  EXPECT_EQ(s[0], 2);
+  EXPECT_EQ(s[-1], 5);
+  EXPECT_EQ(s.numel(), 120);
+  EXPECT_EQ(s.str(), "[2, 3, 4, 5]");
+  EXPECT_EQ((Shape{0, 3}).numel(), 0);
+}
+
+TEST(Shape, RejectsBadDimensions) {
+  EXPECT_TRUE(rejects([] { Shape({1, 2, 3, 4, 5}); }, {"rank", "5"}));
+  EXPECT_TRUE(rejects([] { Shape(std::initializer_list<int64_t>{}); }, {"rank"}));
+  EXPECT_TRUE(rejects([] { Shape({2, -1}); }, {"dimension 1", "-1"}));
+  EXPECT_TRUE(rejects([] { Shape({1 << 30, 1 << 30, 1 << 30}); }, {"overflows"}));
+  EXPECT_TRUE(rejects([] { (void)Shape({2, 3})[2]; }, {"axis 2"}));
+}
+
+TEST(Tensor, StorageIsAlignedWithZeroedReadSlack) {
+  for (int64_t n : {1, 3, 16, 17, 1000}) {
+    const Tensor t = Tensor::full({n}, 2.0f);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(t.data()) % Tensor::alignment, 0u);
+    for (std::size_t i = 0; i < Tensor::slack_bytes / sizeof(float); ++i) EXPECT_EQ(t.data()[n + i], 0.0f);
+  }
+}
+
+TEST(Tensor, Factories) {
+  const Tensor a = Tensor::arange({2, 3}, 1.0f, 0.5f);
+  EXPECT_EQ(a.at(1, 2), 3.5f);
+  EXPECT_EQ(Tensor::zeros({4})[3], 0.0f);
+  const Tensor v = Tensor::from_values({2, 2}, {1, 2, 3, 4});
+  EXPECT_EQ(v.at(1, 0), 3.0f);
+  EXPECT_TRUE(rejects([] { Tensor::from_values({2, 2}, {1, 2, 3}); }, {"4 elements", "3 values"}));
+
+  const Tensor u1 = Tensor::uniform({1000}, -1, 1, 7), u2 = Tensor::uniform({1000}, -1, 1, 7);
+  EXPECT_EQ(max_abs_diff(u1, u2), 0.0);
+  double mean = 0;
+  for (float x : u1.values()) {
+    EXPECT_TRUE(x >= -1 && x < 1);
+    mean += x / 1000.0;
+  }
+  EXPECT_NEAR(mean, 0.0, 0.1);
+  const Tensor n = Tensor::normal({4000}, 3.0f, 2.0f, 1);
+  double sum = 0, sum2 = 0;
+  for (float x : n.values()) sum += x, sum2 += double(x) * x;
+  EXPECT_NEAR(sum / 4000, 3.0, 0.15);
+  EXPECT_NEAR(std::sqrt(sum2 / 4000 - (sum / 4000) * (sum / 4000)), 2.0, 0.15);
+  EXPECT_GT(max_abs_diff(Tensor::uniform({8}, -1, 1, 1), Tensor::uniform({8}, -1, 1, 2)), 0.0);
+}
+
+TEST(Tensor, StridesAndCheckedAccess) {
+  Tensor t = Tensor::arange({2, 3, 4, 5});
+  EXPECT_EQ(t.strides(), (std::array<int64_t, 4>{60, 20, 5, 1}));
+  EXPECT_EQ(t.at(1, 2, 3, 4), 119.0f);
+  t.at(0, 0, 0, 1) = -1.0f;
+  EXPECT_EQ(t[1], -1.0f);
+  EXPECT_TRUE(rejects([&] { (void)t.at(0, 3, 0, 0); }, {"index 3", "dimension 1", "size 3"}));
+  EXPECT_TRUE(rejects([&] { (void)t.at(0, 0); }, {"expected 4 indices"}));
+}
+
+TEST(Tensor, MovesAreCheapAndCopiesExplicit) {
+  Tensor a = Tensor::arange({3});
+  const float* storage = a.data();
+  Tensor b = std::move(a);
+  EXPECT_EQ(b.data(), storage);
+  EXPECT_FALSE(a.defined());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+  Tensor c = b.clone();
+  EXPECT_NE(c.data(), b.data());
+  c[0] = 5;
+  EXPECT_EQ(b[0], 0.0f);
+  EXPECT_TRUE(c.owns_data());
+}
+
+TEST(Tensor, ViewsShareCallerMemory) {
+  std::vector<float> buffer(6, 1.0f);
+  Tensor w = Tensor::wrap(buffer.data(), {2, 3});
+  EXPECT_FALSE(w.owns_data());
+  w.at(1, 1) = 9;
+  EXPECT_EQ(buffer[4], 9.0f);
+  const Tensor v = w.view({3, 2});
+  EXPECT_EQ(v.at(2, 0), 9.0f);
+  EXPECT_TRUE(rejects([&] { (void)w.view({4, 2}); }, {"[4, 2]", "6 elements"}));
+  EXPECT_TRUE(rejects([] { Tensor::wrap(nullptr, {2}); }, {"null"}));
+
+  Tensor owned = Tensor::arange({2, 6});
+  const float* storage = owned.data();
+  Tensor reshaped = std::move(owned).reshape({3, 4});
+  EXPECT_EQ(reshaped.data(), storage);
+  EXPECT_EQ(reshaped.at(2, 3), 11.0f);
+}
+
+TEST(Tensor, ComparisonTreatsNanAndInfinityExactly) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const Tensor a = Tensor::from_values({4}, {1, inf, nan, 2});
+  const Tensor b = Tensor::from_values({4}, {1, inf, nan, 2.5});
+  EXPECT_EQ(max_abs_diff(a, b), 0.5);
+  EXPECT_TRUE(std::isnan(max_abs_diff(a, Tensor::from_values({4}, {1, inf, 0, 2}))));
+  EXPECT_FALSE(allclose(a, b, 0, 0.1, true));
+  EXPECT_TRUE(allclose(a, b, 0, 0.5, true));
+  EXPECT_FALSE(allclose(a, b, 0, 0.5, false));  // NaN != NaN unless equal_nan
+  EXPECT_TRUE(rejects([&] { max_abs_diff(a, Tensor::zeros({2, 2})); }, {"shapes must match"}));
+}
+
+TEST(Tensor, PrintsShapeAndLeadingValues) {
+  std::ostringstream os;
+  os << Tensor::arange({2, 5});
+  EXPECT_EQ(os.str(), "Tensor(shape=[2, 5], values=[0, 1, 2, 3, 4, 5, 6, 7, ...])");
+}
+
+}  // namespace
+}  // namespace strider

@@ -1,0 +1,33 @@
+#pragma once
+// Shared test helpers: seeded inputs, tensor comparison with the worst element reported, and checks
+// that an argument is rejected with a message naming it.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <initializer_list>
+#include <string>
+
+#include "core/tensor.hpp"
+
+namespace strider::testing {
+
+// U[-1, 1) of the given shape.
+inline Tensor random_tensor(Shape shape, uint64_t seed) { return Tensor::uniform(shape, -1.0f, 1.0f, seed); }
+
+// Element-wise |x|.
+Tensor abs(const Tensor& x);
+
+// |actual - expected| <= tolerance[i] everywhere (NaN matches NaN, equal infinities match); on failure
+// names the worst element. tolerance has the shape of expected.
+::testing::AssertionResult near(const Tensor& actual, const Tensor& expected, const Tensor& tolerance);
+// The same with one absolute tolerance (0: bitwise equal values).
+::testing::AssertionResult near(const Tensor& actual, const Tensor& expected, double tolerance);
+
+// Runs f, which must throw std::invalid_argument whose message contains every fragment.
+::testing::AssertionResult rejects(const std::function<void()>& f, std::initializer_list<std::string> fragments);
+
+// The error bound of a float32 sum of n products in any order (Higham's gamma_n = n·u / (1 - n·u),
+// u = 2^-24) applied to sum_of_abs = Σ|terms|, plus one rounding of the result.
+Tensor summation_tolerance(const Tensor& sum_of_abs, const Tensor& result, int64_t n);
+
+}  // namespace strider::testing
