@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The two commands of README.md, each self-contained on a fresh Debian 12 machine: install what is
+# missing (apt-get, when root), configure, build, run.
+#   ./dev.sh demo             the main job: the upsampling sample on the bundled image
+#   ./dev.sh test             the whole test suite
+#   ./dev.sh test --sanitize  the suite again, built with -fsanitize=address,undefined
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(cmake g++ make libtbb-dev libxsimd-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev
+          libcli11-dev libopencv-dev)
+
+install_missing() {
+  local missing=() p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "Not root and no sudo: run  apt-get install ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+  fi
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# build DIR [CMAKE_ARGS...]
+build() {
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@"
+  cmake --build "$dir" -j2
+}
+
+case "${1:-}" in
+  demo)
+    install_missing
+    build build
+    mkdir -p build/demo
+    ./build/samples/bilinear_x2 samples/data/astronaut_256.png build/demo/astronaut_256_x2.png
+    ;;
+  test)
+    install_missing
+    if [ "${2:-}" = "--sanitize" ]; then
+      build build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRIDER_SANITIZE=ON -DSTRIDER_BUILD_SAMPLES=OFF
+      ctest --test-dir build-sanitize -j2 --output-on-failure
+    else
+      build build
+      ctest --test-dir build -j2 --output-on-failure
+    fi
+    ;;
+  *)
+    echo "usage: $0 demo | test [--sanitize]" >&2
+    exit 2
+    ;;
+esac
