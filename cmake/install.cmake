@@ -1,6 +1,5 @@
 # Installs libstrider with its headers and an exported CMake package, so that an application does
 #   find_package(Strider REQUIRED)  and  target_link_libraries(app PRIVATE Strider::strider)
-include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 # Headers keep their core/ ops/ layout under include/strider/; they include each other relatively.
