@@ -5,7 +5,8 @@ include(CMakePackageConfigHelpers)
 # Headers keep their core/ ops/ layout under include/strider/; they include each other relatively.
 install(FILES strider.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider)
 foreach(dir core ops)
-  install(DIRECTORY ${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider/${dir} FILES_MATCHING PATTERN "*.hpp")
+  install(DIRECTORY ${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider/${dir} FILES_MATCHING PATTERN "*.hpp"
+          PATTERN "simd_batch.hpp" EXCLUDE)  # kernel-internal, needs xsimd
 endforeach()
 
 install(TARGETS strider EXPORT StriderTargets

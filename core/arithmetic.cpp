@@ -21,6 +21,17 @@ void check_padding(int64_t p) { check(p >= 0, "padding p should be non-negative,
 
 std::ostream& operator<<(std::ostream& os, const Hw& hw) { return os << '(' << hw.h << ", " << hw.w << ')'; }
 
+int64_t padded_source_index(int64_t pos, int64_t size, PaddingMode mode) {
+  if (pos >= 0 && pos < size) return pos;
+  switch (mode) {
+    case PaddingMode::zeros: return -1;
+    case PaddingMode::reflect: return pos < 0 ? -pos : 2 * (size - 1) - pos;
+    case PaddingMode::replicate: return pos < 0 ? 0 : size - 1;
+    case PaddingMode::circular: return (pos % size + size) % size;
+  }
+  return -1;
+}
+
 int64_t floor_div(int64_t a, int64_t b) {
   const int64_t q = a / b;
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;

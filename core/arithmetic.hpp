@@ -29,6 +29,14 @@ struct Pad {
   friend constexpr bool operator==(const Pad&, const Pad&) = default;
 };
 
+// How a convolution fills the positions its padding adds: zeros, or the input reflected (the edge not
+// repeated), replicated from the edge, or wrapped around (PyTorch's padding_mode).
+enum class PaddingMode { zeros, reflect, replicate, circular };
+
+// Where padded position `pos` reads from in an axis of `size` elements, or -1 for a zero. Valid for
+// the paddings PyTorch allows: reflect needs |overhang| < size, circular |overhang| <= size.
+int64_t padded_source_index(int64_t pos, int64_t size, PaddingMode mode);
+
 // Integer division rounding towards -inf / +inf (sizes may go negative for inputs that are too small).
 int64_t floor_div(int64_t a, int64_t b);
 int64_t ceil_div(int64_t a, int64_t b);

@@ -71,11 +71,19 @@ void Conv2d::reset_parameters(uint64_t seed) {
   const int64_t fan_in = in_channels_ / params_.groups * k.h * k.w;
   weight_ = fan_in_uniform({out_channels_, in_channels_ / params_.groups, k.h, k.w}, fan_in, seed);
   if (options_.bias) bias_ = fan_in_uniform({out_channels_}, fan_in, seed + 1);
+  repack();
 }
 
 void Conv2d::set_weight(Tensor weight) {
   check_parameter_shape("Conv2d", "weight", weight, weight_.shape());
   weight_ = std::move(weight);
+  repack();
+}
+
+void Conv2d::repack() {
+  const Shape& s = weight_.shape();
+  packed_ = kernels::pack_conv_weights(params_.groups, s[1], s[0] / params_.groups, s[2], s[3],
+                                       [&](int64_t o, int64_t c, int64_t a, int64_t b) { return weight_.at(o, c, a, b); });
 }
 
 void Conv2d::set_bias(Tensor bias) {
@@ -113,9 +121,33 @@ Shape Conv2d::output_shape(const Shape& input) const {
   return batched ? Shape{input[0], out_channels_, oh, ow} : Shape{out_channels_, oh, ow};
 }
 
-Tensor Conv2d::forward(const Tensor& input) const {
-  output_shape(input.shape());
-  return match_input_rank(ref::conv2d(batched_view(input), weight_, bias_, params_), input);
+Tensor Conv2d::forward(const Tensor& input, const Epilogue& epilogue) const {
+  Tensor output(output_shape(input.shape()));
+  const Tensor x = batched_view(input);
+  const Tensor y = batched_view(output);
+  kernels::ConvPass pass;
+  pass.input = x.data();
+  pass.batch = x.size(0);
+  pass.in_h = x.size(2);
+  pass.in_w = x.size(3);
+  pass.output = output.data();
+  pass.out_h = y.size(2);
+  pass.out_w = y.size(3);
+  pass.out_channel_stride = pass.out_h * pass.out_w;
+  pass.out_batch_stride = out_channels_ * pass.out_channel_stride;
+  pass.out_row_stride = pass.out_w;
+  pass.stride_h = params_.stride.h;
+  pass.stride_w = params_.stride.w;
+  pass.dilation_h = params_.dilation.h;
+  pass.dilation_w = params_.dilation.w;
+  pass.pad_top = params_.pad_h.begin;
+  pass.pad_left = params_.pad_w.begin;
+  pass.padding_mode = params_.padding_mode;
+  pass.weights = &packed_;
+  pass.bias = bias_.defined() ? bias_.data() : nullptr;
+  pass.epilogue = epilogue;
+  kernels::run_conv_pass(pass);
+  return output;
 }
 
 std::ostream& operator<<(std::ostream& os, const Conv2d& conv) {

@@ -10,6 +10,8 @@
 
 #include "../core/arithmetic.hpp"
 #include "../core/tensor.hpp"
+#include "conv_kernel.hpp"
+#include "epilogue.hpp"
 
 namespace strider {
 
@@ -41,8 +43,6 @@ struct Conv2dOptions {
   std::string padding_mode = "zeros";  // "zeros", "reflect", "replicate" or "circular"
 };
 
-enum class PaddingMode { zeros, reflect, replicate, circular };
-
 // Conv2d's arguments resolved per axis: padding names split into sizes, padding_mode parsed.
 struct Conv2dParams {
   Hw kernel;
@@ -58,7 +58,9 @@ class Conv2d {
  public:
   Conv2d(int64_t in_channels, int64_t out_channels, Hw kernel_size, Conv2dOptions options = {});
 
-  Tensor forward(const Tensor& input) const;
+  Tensor forward(const Tensor& input) const { return forward(input, Epilogue{}); }
+  // The same with an activation fused into the output store (what a following ReLU would do).
+  Tensor forward(const Tensor& input, const Epilogue& epilogue) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   // The output shape for an input shape, with every check forward() makes.
   Shape output_shape(const Shape& input) const;
@@ -77,12 +79,15 @@ class Conv2d {
   const Conv2dParams& params() const { return params_; }
 
  private:
+  void repack();
+
   int64_t in_channels_;
   int64_t out_channels_;
   Conv2dOptions options_;
   Conv2dParams params_;
   Tensor weight_;
   Tensor bias_;
+  kernels::PackedConvWeights packed_;  // weight_ in the kernel's layout, repacked whenever it is set
 };
 // PyTorch's repr: Conv2d(3, 32, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))
 std::ostream& operator<<(std::ostream& os, const Conv2d& conv);

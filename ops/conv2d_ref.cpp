@@ -3,22 +3,6 @@
 
 namespace strider::ref {
 
-namespace {
-
-// Where padded position `pos` (may lie outside [0, size)) reads from, or -1 for a zero.
-int64_t source_index(int64_t pos, int64_t size, PaddingMode mode) {
-  if (pos >= 0 && pos < size) return pos;
-  switch (mode) {
-    case PaddingMode::zeros: return -1;
-    case PaddingMode::reflect: return pos < 0 ? -pos : 2 * (size - 1) - pos;  // the edge is not repeated
-    case PaddingMode::replicate: return pos < 0 ? 0 : size - 1;
-    case PaddingMode::circular: return (pos % size + size) % size;
-  }
-  return -1;
-}
-
-}  // namespace
-
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Conv2dParams& p) {
   const int64_t batch = input.size(0), in_channels = input.size(1), height = input.size(2), width = input.size(3);
   const int64_t out_channels = weight.size(0);
@@ -38,11 +22,11 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
           double sum = bias.defined() ? bias[o] : 0.0;
           for (int64_t c = 0; c < group_in; ++c) {
             for (int64_t kh = 0; kh < p.kernel.h; ++kh) {
-              const int64_t h = source_index(i * p.stride.h + kh * p.dilation.h - p.pad_h.begin, height, p.padding_mode);
+              const int64_t h = padded_source_index(i * p.stride.h + kh * p.dilation.h - p.pad_h.begin, height, p.padding_mode);
               if (h < 0) continue;
               for (int64_t kw = 0; kw < p.kernel.w; ++kw) {
                 const int64_t w =
-                    source_index(j * p.stride.w + kw * p.dilation.w - p.pad_w.begin, width, p.padding_mode);
+                    padded_source_index(j * p.stride.w + kw * p.dilation.w - p.pad_w.begin, width, p.padding_mode);
                 if (w < 0) continue;
                 sum += double(input.at(n, first_channel + c, h, w)) * double(weight.at(o, c, kh, kw));
               }

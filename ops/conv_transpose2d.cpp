@@ -1,5 +1,6 @@
 #include "conv_transpose2d.hpp"
 
+#include <numeric>
 #include <ostream>
 
 #include "../core/check.hpp"
@@ -47,11 +48,50 @@ void ConvTranspose2d::reset_parameters(uint64_t seed) {
   const int64_t fan_in = out_channels_ / params_.groups * k.h * k.w;
   weight_ = fan_in_uniform({in_channels_, out_channels_ / params_.groups, k.h, k.w}, fan_in, seed);
   if (options_.bias) bias_ = fan_in_uniform({out_channels_}, fan_in, seed + 1);
+  repack();
 }
 
 void ConvTranspose2d::set_weight(Tensor weight) {
   check_parameter_shape("ConvTranspose2d", "weight", weight, weight_.shape());
   weight_ = std::move(weight);
+  repack();
+}
+
+namespace {
+
+// Output index o = phase + s·i receives x[ih]·w[tap] where ih·s + tap·d - p = o, i.e. ih = i + (phase + p -
+// tap·d) / s for the taps that divide evenly. Taps one step apart (s / gcd(s, d)) read inputs d / gcd(s, d)
+// apart, so the phase is a stride-1 dilated convolution.
+template <class AxisPhase>
+AxisPhase axis_phase(int64_t phase, int64_t k, int64_t s, int64_t p, int64_t d) {
+  AxisPhase a;
+  for (int64_t tap = k - 1; tap >= 0; --tap)
+    if ((phase + p - tap * d) % s == 0) a.taps.push_back(tap);
+  a.dilation = d / std::gcd(s, d);
+  if (!a.taps.empty()) a.pad = -floor_div(phase + p - a.taps.front() * d, s);
+  return a;
+}
+
+}  // namespace
+
+void ConvTranspose2d::repack() {
+  const ConvTranspose2dParams& p = params_;
+  const int64_t in_g = in_channels_ / p.groups, out_g = out_channels_ / p.groups;
+  phases_.clear();
+  for (int64_t row = 0; row < p.stride.h; ++row) {
+    for (int64_t col = 0; col < p.stride.w; ++col) {
+      Phase ph{row, col, axis_phase<AxisPhase>(row, p.kernel.h, p.stride.h, p.padding.h, p.dilation.h),
+               axis_phase<AxisPhase>(col, p.kernel.w, p.stride.w, p.padding.w, p.dilation.w), {}};
+      // The direct convolution's weight (o, c, a, b) is the transposed weight (c, o) at the phase's taps.
+      ph.weights = kernels::pack_conv_weights(
+          p.groups, in_g, out_g, static_cast<int64_t>(ph.h.taps.size()), static_cast<int64_t>(ph.w.taps.size()),
+          [&](int64_t o, int64_t c, int64_t a, int64_t b) {
+            return weight_.at(o / out_g * in_g + c, o % out_g, ph.h.taps[static_cast<std::size_t>(a)],
+                              ph.w.taps[static_cast<std::size_t>(b)]);
+          });
+      phases_.push_back(std::move(ph));
+    }
+  }
 }
 
 void ConvTranspose2d::set_bias(Tensor bias) {
@@ -113,14 +153,47 @@ Shape ConvTranspose2d::output_shape(const Shape& input, const std::vector<int64_
   return transposed_output_shape(input, out_channels_, resolve(input, &output_size));
 }
 
-Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& params) const {
-  return match_input_rank(ref::conv_transpose2d(batched_view(input), weight_, bias_, params), input);
+Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& params,
+                            const Epilogue& epilogue) const {
+  Tensor output(transposed_output_shape(input.shape(), out_channels_, params));
+  const Tensor x = batched_view(input);
+  const Tensor y = batched_view(output);
+  const int64_t out_h = y.size(2), out_w = y.size(3);
+  const int64_t plane = out_h * out_w;
+  for (const Phase& ph : phases_) {
+    // The phase writes output rows ph.row, ph.row + s_h, ... and columns ph.col, ph.col + s_w, ...
+    kernels::ConvPass pass;
+    pass.input = x.data();
+    pass.batch = x.size(0);
+    pass.in_h = x.size(2);
+    pass.in_w = x.size(3);
+    pass.out_h = ceil_div(out_h - ph.row, params.stride.h);
+    pass.out_w = ceil_div(out_w - ph.col, params.stride.w);
+    if (pass.out_h <= 0 || pass.out_w <= 0) continue;
+    pass.output = output.data() + ph.row * out_w + ph.col;
+    pass.out_batch_stride = out_channels_ * plane;
+    pass.out_channel_stride = plane;
+    pass.out_row_stride = params.stride.h * out_w;
+    pass.out_col_stride = params.stride.w;
+    pass.dilation_h = ph.h.dilation;
+    pass.dilation_w = ph.w.dilation;
+    pass.pad_top = ph.h.pad;
+    pass.pad_left = ph.w.pad;
+    pass.weights = &ph.weights;
+    pass.bias = bias_.defined() ? bias_.data() : nullptr;
+    pass.epilogue = epilogue;
+    kernels::run_conv_pass(pass);
+  }
+  return output;
 }
 
-Tensor ConvTranspose2d::forward(const Tensor& input) const { return run(input, resolve(input.shape(), nullptr)); }
+Tensor ConvTranspose2d::forward(const Tensor& input, const Epilogue& epilogue) const {
+  return run(input, resolve(input.shape(), nullptr), epilogue);
+}
 
-Tensor ConvTranspose2d::forward(const Tensor& input, const std::vector<int64_t>& output_size) const {
-  return run(input, resolve(input.shape(), &output_size));
+Tensor ConvTranspose2d::forward(const Tensor& input, const std::vector<int64_t>& output_size,
+                                const Epilogue& epilogue) const {
+  return run(input, resolve(input.shape(), &output_size), epilogue);
 }
 
 std::ostream& operator<<(std::ostream& os, const ConvTranspose2d& conv) {

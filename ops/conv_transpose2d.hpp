@@ -13,6 +13,8 @@
 
 #include "../core/arithmetic.hpp"
 #include "../core/tensor.hpp"
+#include "conv_kernel.hpp"
+#include "epilogue.hpp"
 
 namespace strider {
 
@@ -40,10 +42,12 @@ class ConvTranspose2d {
  public:
   ConvTranspose2d(int64_t in_channels, int64_t out_channels, Hw kernel_size, ConvTranspose2dOptions options = {});
 
-  Tensor forward(const Tensor& input) const;
+  Tensor forward(const Tensor& input) const { return forward(input, Epilogue{}); }
+  Tensor forward(const Tensor& input, const Epilogue& epilogue) const;
   // output_size is [H, W] or [N, C, H, W] ([C, H, W] for an unbatched input; N and C are ignored, as in
   // PyTorch); it replaces the constructor's output_padding and must lie in the valid range.
-  Tensor forward(const Tensor& input, const std::vector<int64_t>& output_size) const;
+  Tensor forward(const Tensor& input, const std::vector<int64_t>& output_size,
+                 const Epilogue& epilogue = {}) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   Shape output_shape(const Shape& input) const;
   Shape output_shape(const Shape& input, const std::vector<int64_t>& output_size) const;
@@ -61,9 +65,25 @@ class ConvTranspose2d {
   const ConvTranspose2dParams& params() const { return params_; }
 
  private:
+  // Output rows (or columns) whose index is congruent to `phase` modulo the stride receive contributions
+  // only from the kernel taps in `taps` (highest first): a stride-1 convolution of the input with those
+  // taps, dilation d / gcd(s, d), and padding `pad` (negative: it starts inside the input).
+  struct AxisPhase {
+    std::vector<int64_t> taps;
+    int64_t dilation = 1;
+    int64_t pad = 0;
+  };
+  struct Phase {
+    int64_t row = 0;  // the phase: output rows row, row + s_h, ...
+    int64_t col = 0;  // and columns col, col + s_w, ...
+    AxisPhase h, w;
+    kernels::PackedConvWeights weights;
+  };
+
   // The params for this input: output_padding from output_size when one is given.
   ConvTranspose2dParams resolve(const Shape& input, const std::vector<int64_t>* output_size) const;
-  Tensor run(const Tensor& input, const ConvTranspose2dParams& params) const;
+  Tensor run(const Tensor& input, const ConvTranspose2dParams& params, const Epilogue& epilogue) const;
+  void repack();
 
   int64_t in_channels_;
   int64_t out_channels_;
@@ -71,6 +91,7 @@ class ConvTranspose2d {
   ConvTranspose2dParams params_;
   Tensor weight_;
   Tensor bias_;
+  std::vector<Phase> phases_;  // s_h · s_w sub-convolutions with packed weights, rebuilt with the weight
 };
 std::ostream& operator<<(std::ostream& os, const ConvTranspose2d& conv);
 

@@ -1,0 +1,63 @@
+#pragma once
+// Internal to the kernel translation units: the batch type and register budget of each SIMD level, and
+// the switch that calls a kernel for the level in force. Each arch-specific TU is compiled with that
+// arch's flags and explicitly instantiates its kernels; the neutral TUs only see declarations.
+#include <cstddef>
+
+#include <xsimd/xsimd.hpp>
+
+#include "simd.hpp"
+
+namespace strider::kernels {
+
+// The scalar level: a one-lane "batch" with the few operations the kernels use.
+struct ScalarArch {};
+struct ScalarBatch {
+  static constexpr std::size_t size = 1;
+  float v;
+  ScalarBatch() = default;
+  ScalarBatch(float x) : v(x) {}
+  static ScalarBatch load_unaligned(const float* p) { return {*p}; }
+  void store_unaligned(float* p) const { *p = v; }
+  friend ScalarBatch operator+(ScalarBatch a, ScalarBatch b) { return {a.v + b.v}; }
+  friend ScalarBatch operator*(ScalarBatch a, ScalarBatch b) { return {a.v * b.v}; }
+  friend ScalarBatch fma(ScalarBatch a, ScalarBatch b, ScalarBatch c) { return {a.v * b.v + c.v}; }
+  friend ScalarBatch max(ScalarBatch a, ScalarBatch b) { return {b.v > a.v ? b.v : a.v}; }
+  friend ScalarBatch where_negative(ScalarBatch x, ScalarBatch if_negative) { return x.v < 0.0f ? if_negative : x; }
+};
+
+// x where x >= 0 or NaN, else if_negative: ReLU and LeakyReLU keep NaN, as PyTorch's do.
+template <class B>
+B where_negative(B x, B if_negative) {
+  return xsimd::select(x < B(0.0f), if_negative, x);
+}
+
+template <class Arch>
+struct Simd {
+  using Batch = xsimd::batch<float, Arch>;
+  static constexpr int registers = 16;
+};
+template <>
+struct Simd<xsimd::avx512f> {
+  using Batch = xsimd::batch<float, xsimd::avx512f>;
+  static constexpr int registers = 32;
+};
+template <>
+struct Simd<ScalarArch> {
+  using Batch = ScalarBatch;
+  static constexpr int registers = 16;
+};
+
+// Calls f(arch) with the arch tag of the level in force.
+template <class F>
+decltype(auto) dispatch(F&& f) {
+  switch (simd_level()) {
+    case SimdLevel::avx512: return f(xsimd::avx512f{});
+    case SimdLevel::avx2: return f(xsimd::fma3<xsimd::avx2>{});
+    case SimdLevel::sse4_2: return f(xsimd::sse4_2{});
+    case SimdLevel::scalar: break;
+  }
+  return f(ScalarArch{});
+}
+
+}  // namespace strider::kernels

@@ -1,0 +1,93 @@
+#pragma once
+// The convolution kernel shared by Conv2d and ConvTranspose2d: an implicit GEMM over NCHW.
+//
+// A pass computes, for output pixel (i, j) of every image and output channel o of group g,
+//   out = epilogue(bias[o] + sum_{c, a, b} w[o, c, a, b] · x[c, i·sh + a·dh - pad_top, j·sw + b·dw - pad_left])
+// with out-of-range input positions filled per padding_mode, and stores it at
+//   output[n·out_batch_stride + o·out_channel_stride + i·out_row_stride + j·out_col_stride].
+// Conv2d is one pass. ConvTranspose2d is s_h·s_w stride-1 passes, one per output phase, each writing
+// every s-th output pixel: no inserted zero is ever multiplied.
+//
+// Work is split into tasks of (image, group, output row, column tile); each output is written by one
+// task, so results do not depend on the thread count. A task copies the input rows it reads into a
+// small panel (zero-padded, split into stride phases so every tap reads contiguously), bounded by the
+// tile width, never by the image size. The microkernel then multiplies blocks of packed weights
+// (broadcast) by panel rows (vector loads) into a register tile of block x NR·V outputs.
+#include <cstdint>
+#include <vector>
+
+#include "../core/arithmetic.hpp"
+#include "epilogue.hpp"
+
+namespace strider::kernels {
+
+// Output columns per task; a multiple of every microkernel width (NR·V <= 96 divides 192).
+constexpr int64_t tile_columns = 192;
+// The panel's width is rounded up to this so the last microkernel's loads stay inside it.
+constexpr int64_t panel_round = 96;
+
+// Weights repacked for the microkernel: per group and block of `block` output channels, the
+// K = in_per_group·kernel_h·kernel_w weights of each channel interleaved: [g][block index][K][block],
+// zero past the group's last output channel.
+struct PackedConvWeights {
+  int64_t groups = 1;
+  int64_t in_per_group = 0;
+  int64_t out_per_group = 0;
+  int64_t kernel_h = 0;
+  int64_t kernel_w = 0;
+  int block = 8;  // output channels per microkernel: 1, 2, 4 or 8
+  std::vector<float> data;
+
+  int64_t k() const { return in_per_group * kernel_h * kernel_w; }
+  int64_t blocks() const { return (out_per_group + block - 1) / block; }
+};
+
+// Packs weight(o, c, a, b) for global output channel o and in-group input channel c.
+template <class WeightAt>
+PackedConvWeights pack_conv_weights(int64_t groups, int64_t in_per_group, int64_t out_per_group, int64_t kernel_h,
+                                    int64_t kernel_w, WeightAt weight) {
+  PackedConvWeights p{groups, in_per_group, out_per_group, kernel_h, kernel_w, 8, {}};
+  // The smallest block that covers the group's channels, so few-channel layers waste no lanes.
+  while (p.block > 1 && p.block / 2 >= out_per_group) p.block /= 2;
+  const int64_t k = p.k();
+  p.data.assign(static_cast<std::size_t>(groups * p.blocks() * k * p.block), 0.0f);
+  float* out = p.data.data();
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t blk = 0; blk < p.blocks(); ++blk)
+      for (int64_t c = 0; c < in_per_group; ++c)
+        for (int64_t a = 0; a < kernel_h; ++a)
+          for (int64_t b = 0; b < kernel_w; ++b, out += p.block)
+            for (int m = 0; m < p.block; ++m) {
+              const int64_t o = blk * p.block + m;
+              if (o < out_per_group) out[m] = weight(g * out_per_group + o, c, a, b);
+            }
+  return p;
+}
+
+struct ConvPass {
+  const float* input = nullptr;
+  int64_t batch = 0, in_h = 0, in_w = 0;  // channels: weights->groups · in_per_group, plane after plane
+  float* output = nullptr;
+  int64_t out_h = 0, out_w = 0;
+  int64_t out_batch_stride = 0, out_channel_stride = 0, out_row_stride = 0, out_col_stride = 1;
+  int64_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0;  // may be negative: the pass starts inside the input
+  PaddingMode padding_mode = PaddingMode::zeros;
+  const PackedConvWeights* weights = nullptr;
+  const float* bias = nullptr;  // per global output channel, or null
+  Epilogue epilogue;
+};
+
+int64_t task_count(const ConvPass& pass);
+// The panel of one task: panel_rows(pass) rows of panel_width(pass) floats.
+int64_t panel_rows(const ConvPass& pass);
+int64_t panel_width(const ConvPass& pass);
+// Runs tasks [begin, end) with a panel of panel_rows · panel_width floats and pass.weights->k()
+// offsets of scratch. Thread-free and throw-free.
+template <class Arch>
+void run_conv_tasks(const ConvPass& pass, int64_t begin, int64_t end, float* panel, int64_t* offsets) noexcept;
+
+// Runs a whole pass: every task, in parallel, at the SIMD level in force.
+void run_conv_pass(const ConvPass& pass);
+
+}  // namespace strider::kernels
