@@ -3,6 +3,7 @@
 #include "core/arithmetic.hpp"
 #include "core/npy.hpp"
 #include "core/parallel.hpp"
+#include "core/simd.hpp"
 #include "core/tensor.hpp"
 #include "ops/conv2d.hpp"
 #include "ops/conv_transpose2d.hpp"
