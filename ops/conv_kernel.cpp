@@ -9,15 +9,18 @@
 
 namespace strider::kernels {
 
-int64_t task_count(const ConvPass& pass) {
-  const int64_t tiles = (pass.out_w + tile_columns - 1) / tile_columns;
-  return pass.batch * pass.weights->groups * pass.out_h * tiles;
-}
-
 PanelSource panel_source(const ConvPass& p) {
   const PackedConvWeights& w = *p.weights;
-  return {p.input, w.in_per_group, p.in_h, p.in_w, w.kernel_h, w.kernel_w, p.stride_h, p.stride_w,
-          p.dilation_h, p.dilation_w, p.pad_top, p.pad_left, p.padding_mode, 0.0f};
+  PanelSource s{p.input, w.in_per_group, p.in_h, p.in_w, w.kernel_h, w.kernel_w, p.stride_h, p.stride_w,
+                p.dilation_h, p.dilation_w, p.pad_top, p.pad_left, p.padding_mode, 0.0f};
+  s.rows = panel_row_block(s, p.out_h);
+  return s;
+}
+
+int64_t task_count(const ConvPass& pass) {
+  const int64_t tiles = (pass.out_w + tile_columns - 1) / tile_columns;
+  const int64_t row_blocks = ceil_div(pass.out_h, panel_source(pass).rows);
+  return pass.batch * pass.weights->groups * row_blocks * tiles;
 }
 
 int64_t panel_floats(const ConvPass& pass) {

@@ -33,11 +33,10 @@ inline B apply_epilogue(B v, const Epilogue& e) {
 
 // One block x (NR·V) tile of outputs: columns j .. j + NR·V of the task's tile, for `valid_columns`
 // of which the results are stored (the rest read panel slack and are dropped).
-template <int Block>
+template <int Block, int NR>
 void microkernel(const float* weights, const float* panel, const int64_t* offsets, int64_t k_count, int64_t j,
                  float* out, int64_t channel_stride, int64_t col_stride, int64_t channels, const float* bias,
                  int64_t valid_columns, const Epilogue& epilogue) {
-  constexpr int NR = nr_for(Block);
   B acc[Block][NR];
   for (int m = 0; m < Block; ++m)
     for (int r = 0; r < NR; ++r) acc[m][r] = B(0.0f);
@@ -68,18 +67,39 @@ void microkernel(const float* weights, const float* panel, const int64_t* offset
   }
 }
 
+// The columns [j, cols) left after the full-width microkernels: as few vectors as cover them, so an
+// output width that is not a multiple of NR·V wastes at most one vector's lanes.
+template <int Block, int NR>
+void tail_microkernel(int64_t vectors, const float* weights, const float* panel, const int64_t* offsets,
+                      int64_t k_count, int64_t j, float* out, int64_t channel_stride, int64_t col_stride,
+                      int64_t channels, const float* bias, int64_t valid_columns, const Epilogue& epilogue) {
+  if constexpr (NR > 1) {
+    if (vectors < NR)
+      return tail_microkernel<Block, NR - 1>(vectors, weights, panel, offsets, k_count, j, out, channel_stride,
+                                             col_stride, channels, bias, valid_columns, epilogue);
+  }
+  microkernel<Block, NR>(weights, panel, offsets, k_count, j, out, channel_stride, col_stride, channels, bias,
+                         valid_columns, epilogue);
+}
+
 template <int Block>
 void run_blocks(const ConvPass& p, int64_t g, float* out, const float* panel, const int64_t* offsets, int64_t cols) {
-  constexpr int64_t width = nr_for(Block) * V;
+  constexpr int NR = nr_for(Block);
   const PackedConvWeights& w = *p.weights;
   const int64_t k = w.k();
+  const int64_t full = cols / (NR * V) * (NR * V);
   for (int64_t blk = 0; blk < w.blocks(); ++blk) {
     const float* weights = w.data.data() + (g * w.blocks() + blk) * k * Block;
     const int64_t first = blk * Block;
     const float* bias = p.bias ? p.bias + g * w.out_per_group + first : nullptr;
-    for (int64_t j = 0; j < cols; j += width)
-      microkernel<Block>(weights, panel, offsets, k, j, out + first * p.out_channel_stride, p.out_channel_stride,
-                         p.out_col_stride, w.out_per_group - first, bias, cols - j, p.epilogue);
+    float* block_out = out + first * p.out_channel_stride;
+    const int64_t channels = w.out_per_group - first;
+    for (int64_t j = 0; j < full; j += NR * V)
+      microkernel<Block, NR>(weights, panel, offsets, k, j, block_out, p.out_channel_stride, p.out_col_stride,
+                             channels, bias, cols - j, p.epilogue);
+    if (full < cols)
+      tail_microkernel<Block, NR>((cols - full + V - 1) / V, weights, panel, offsets, k, full, block_out,
+                                  p.out_channel_stride, p.out_col_stride, channels, bias, cols - full, p.epilogue);
   }
 }
 
@@ -94,20 +114,25 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
   for (int64_t c = 0, k = 0; c < w.in_per_group; ++c)
     for (int64_t a = 0; a < w.kernel_h; ++a)
       for (int64_t b = 0; b < w.kernel_w; ++b) offsets[k++] = panel_offset(source, width, c, a, b);
-  const int64_t tiles = (p.out_w + tile_columns - 1) / tile_columns;
+  const int64_t tiles = (p.out_w + tile_columns - 1) / tile_columns, row_blocks = ceil_div(p.out_h, source.rows);
+  const int64_t step = row_step(source, width);
   for (int64_t task = begin; task < end; ++task) {
-    const int64_t tile = task % tiles, i = task / tiles % p.out_h;
-    const int64_t g = task / (tiles * p.out_h) % w.groups, n = task / (tiles * p.out_h * w.groups);
+    const int64_t tile = task % tiles, block = task / tiles % row_blocks;
+    const int64_t g = task / (tiles * row_blocks) % w.groups, n = task / (tiles * row_blocks * w.groups);
     const int64_t j0 = tile * tile_columns, cols = std::min(tile_columns, p.out_w - j0);
+    const int64_t i0 = block * source.rows, rows = std::min(source.rows, p.out_h - i0);
     source.input = p.input + (n * w.groups + g) * w.in_per_group * p.in_h * p.in_w;
-    if (w.k() > 0) build_panel(source, i, j0, cols, panel, width);  // k = 0: a phase with no taps, bias only
+    if (w.k() > 0) build_panel(source, i0, j0, cols, panel, width);  // k = 0: a phase with no taps, bias only
     float* out = p.output + n * p.out_batch_stride + g * w.out_per_group * p.out_channel_stride +
-                 i * p.out_row_stride + j0 * p.out_col_stride;
-    switch (w.block) {
-      case 8: run_blocks<8>(p, g, out, panel, offsets, cols); break;
-      case 4: run_blocks<4>(p, g, out, panel, offsets, cols); break;
-      case 2: run_blocks<2>(p, g, out, panel, offsets, cols); break;
-      default: run_blocks<1>(p, g, out, panel, offsets, cols); break;
+                 i0 * p.out_row_stride + j0 * p.out_col_stride;
+    for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride) {
+      const float* rows_panel = panel + t * step;
+      switch (w.block) {
+        case 8: run_blocks<8>(p, g, out, rows_panel, offsets, cols); break;
+        case 4: run_blocks<4>(p, g, out, rows_panel, offsets, cols); break;
+        case 2: run_blocks<2>(p, g, out, rows_panel, offsets, cols); break;
+        default: run_blocks<1>(p, g, out, rows_panel, offsets, cols); break;
+      }
     }
   }
 }

@@ -58,17 +58,22 @@ void run_pool_tasks(const PoolPass& p, int64_t begin, int64_t end, float* panel,
   const int64_t taps = p.kernel_h * p.kernel_w;
   for (int64_t a = 0, t = 0; a < p.kernel_h; ++a)
     for (int64_t b = 0; b < p.kernel_w; ++b) offsets[t++] = panel_offset(source, width, 0, a, b);
-  const int64_t tiles = (p.out_w + tile_columns - 1) / tile_columns;
+  const int64_t tiles = (p.out_w + tile_columns - 1) / tile_columns, row_blocks = ceil_div(p.out_h, source.rows);
+  const int64_t step = row_step(source, width);
   for (int64_t task = begin; task < end; ++task) {
-    const int64_t tile = task % tiles, i = task / tiles % p.out_h, plane = task / (tiles * p.out_h);
+    const int64_t tile = task % tiles, block = task / tiles % row_blocks, plane = task / (tiles * row_blocks);
     const int64_t j0 = tile * tile_columns, cols = std::min(tile_columns, p.out_w - j0);
+    const int64_t i0 = block * source.rows, rows = std::min(source.rows, p.out_h - i0);
     source.input = p.input + plane * p.in_h * p.in_w;
-    build_panel(source, i, j0, cols, panel, width);
-    float* out = p.output + (plane * p.out_h + i) * p.out_w + j0;
-    if (p.max) pool_row<true>(p, panel, offsets, taps, i, j0, cols, out);
-    else pool_row<false>(p, panel, offsets, taps, i, j0, cols, out);
+    build_panel(source, i0, j0, cols, panel, width);
+    for (int64_t t = 0; t < rows; ++t) {
+      float* out = p.output + (plane * p.out_h + i0 + t) * p.out_w + j0;
+      if (p.max) pool_row<true>(p, panel + t * step, offsets, taps, i0 + t, j0, cols, out);
+      else pool_row<false>(p, panel + t * step, offsets, taps, i0 + t, j0, cols, out);
+    }
   }
 }
+
 template void run_pool_tasks<Arch>(const PoolPass&, int64_t, int64_t, float*, int64_t*) noexcept;
 
 }  // namespace strider::kernels
