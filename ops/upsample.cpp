@@ -4,7 +4,6 @@
 #include <ostream>
 
 #include "../core/check.hpp"
-#include "common.hpp"
 #include "py_float.hpp"
 
 namespace strider {
@@ -34,7 +33,7 @@ Upsample::Upsample(UpsampleOptions options) : options_(std::move(options)) {
   check(!(o.recompute_scale_factor.value_or(false) && o.size.has_value()),
         "Upsample: recompute_scale_factor is not meaningful with an explicit size");
   if (o.size.has_value()) {
-    const Hw size = o.size.value_or(0);
+    const Hw size = o.size.value();
     check(size.h > 0 && size.w > 0, "Upsample: size must be positive, but got size=", size);
   } else {
     check_scale("H", o.scale_factor.h());
@@ -46,8 +45,10 @@ Shape Upsample::output_shape(const Shape& input) const {
   check(input.rank() == 4, "Upsample: expected a 4D input [N, C, H, W] (PyTorch's 3D input is 1-D interpolation, "
         "which Strider does not do), but got input of size: ", input);
   const int64_t h = input[2], w = input[3];
-  Hw out = options_.size.value_or(0);
-  if (!options_.size.has_value()) {
+  Hw out;
+  if (options_.size.has_value()) {
+    out = options_.size.value();
+  } else {
     const double oh = std::floor(static_cast<double>(h) * options_.scale_factor.h());
     const double ow = std::floor(static_cast<double>(w) * options_.scale_factor.w());
     check(oh <= max_output_size && ow <= max_output_size, "Upsample: scale_factor=(", PyFloat{options_.scale_factor.h()},
@@ -78,8 +79,10 @@ std::ostream& operator<<(std::ostream& os, const Upsample& upsample) {
   const UpsampleOptions& o = upsample.options();
   os << "Upsample(";
   if (o.size.has_value()) {
-    os << "size=" << IntOrPair{o.size.value_or(0)};
-  } else if (o.scale_factor.h() == o.scale_factor.w()) {
+    os << "size=";
+    if (o.size.is_pair()) os << o.size.value();
+    else os << o.size.value().h;
+  } else if (!o.scale_factor.is_pair()) {
     os << "scale_factor=" << PyFloat{o.scale_factor.h()};
   } else {
     os << "scale_factor=(" << PyFloat{o.scale_factor.h()} << ", " << PyFloat{o.scale_factor.w()} << ')';

@@ -16,7 +16,7 @@ float sampling_ratio(std::optional<double> scale, int64_t in, int64_t out) {
                                          : static_cast<float>(in) / static_cast<float>(out);
 }
 
-// ATen's nearest_idx / nearest_exact_idx, for every output index of one axis.
+// ATen's source index for nearest / nearest-exact (its NCHW kernel: see upsample.hpp), per output index.
 std::vector<int64_t> nearest_sources(int64_t in, int64_t out, std::optional<double> scale, bool exact) {
   std::vector<int64_t> src(static_cast<std::size_t>(out));
   const float ratio = sampling_ratio(scale, in, out);
@@ -25,10 +25,6 @@ std::vector<int64_t> nearest_sources(int64_t in, int64_t out, std::optional<doub
     if (exact) {
       // (dst + 0.5) is a double, so the product is too; floorf then rounds it to float first.
       s = static_cast<int64_t>(std::floor(static_cast<float>((static_cast<double>(dst) + 0.5) * ratio)));
-    } else if (out == in) {
-      s = dst;
-    } else if (out == 2 * in) {
-      s = dst >> 1;
     } else {
       s = static_cast<int64_t>(std::floor(static_cast<float>(dst) * ratio));
     }
