@@ -81,19 +81,21 @@ int text_width(const std::string& s, double scale = 0.5) {
   return cv::getTextSize(s, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &baseline).width;
 }
 
-// The sizes of one panel (output grid above input grid) in cells.
+std::string size_text(int64_t h, int64_t w) { return std::to_string(h) + "x" + std::to_string(w); }
+
+// The sizes of one panel (output grid above input grid) in cells; `labels` adds a row above each grid.
 struct PanelCells {
   int width, output_top, input_top, height;
 };
-PanelCells panel_cells(const Geometry& g) {
+PanelCells panel_cells(const Geometry& g, bool labels) {
   const int in_w = int(g.layout.w.extent()), in_h = int(g.layout.h.extent());
-  const int out_w = int(g.output.w), out_h = int(g.output.h);
-  return {std::max(in_w, out_w), 0, out_h + 1, out_h + 1 + in_h};
+  const int out_w = int(g.output.w), out_h = int(g.output.h), label = labels ? 1 : 0;
+  return {std::max(in_w, out_w), label, label + out_h + 1, label + out_h + 1 + in_h};
 }
 
 // Panel for output o with its top-left corner at `origin`, cells of c pixels.
-void draw_panel(cv::Mat& img, const Geometry& g, int64_t o, cv::Point origin, int c) {
-  const PanelCells pc = panel_cells(g);
+void draw_panel(cv::Mat& img, const Geometry& g, int64_t o, cv::Point origin, int c, bool labels) {
+  const PanelCells pc = panel_cells(g, labels);
   const int in_w = int(g.layout.w.extent()), in_h = int(g.layout.h.extent());
   const cv::Point in_tl = origin + cv::Point((pc.width - in_w) * c / 2, pc.input_top * c);
   const cv::Point out_tl = origin + cv::Point((pc.width - int(g.output.w)) * c / 2, pc.output_top * c);
@@ -117,6 +119,13 @@ void draw_panel(cv::Mat& img, const Geometry& g, int64_t o, cv::Point origin, in
       cv::rectangle(img, r, y * g.output.w + x == o ? shaded(output_fill) : output_fill, cv::FILLED);
       cv::rectangle(img, r, line, 1);
     }
+  if (!labels) return;
+  const Params& p = g.params;
+  std::string input = "input " + size_text(p.input.h, p.input.w);
+  if (p.kind == Kind::transposed) input += ", zeros inserted";
+  if (in_h != p.input.h || in_w != p.input.w) input += ", drawn " + size_text(in_h, in_w);
+  text(img, "output " + size_text(g.output.h, g.output.w), out_tl + cv::Point(0, -c / 3));
+  text(img, input, in_tl + cv::Point(0, -c / 3));
 }
 
 // Title lines, then one swatch per kind of cell the picture shows; returns the height used.
@@ -155,7 +164,7 @@ int draw_header(cv::Mat* img, const Geometry& g, const std::vector<std::string>&
 }  // namespace
 
 cv::Mat draw_sheet(const Geometry& g, const std::vector<std::string>& title) {
-  const PanelCells pc = panel_cells(g);
+  const PanelCells pc = panel_cells(g, false);
   const int cols = int(g.output.w), rows = int(g.output.h), gap_cells = 1;
   // Cells as large as fit a ~1500 px wide sheet, within a legible range.
   const int c = std::clamp(1500 / (cols * (pc.width + gap_cells)), 10, 28);
@@ -171,13 +180,13 @@ cv::Mat draw_sheet(const Geometry& g, const std::vector<std::string>& title) {
     // A grey card around each panel ties its output grid to its input grid.
     cv::rectangle(img, cv::Rect(px - margin, py - margin, pc.width * c + 2 * margin + 1, pc.height * c + 2 * margin + 1),
                   panel_fill, cv::FILLED);
-    draw_panel(img, g, o, {px, py}, c);
+    draw_panel(img, g, o, {px, py}, c, false);
   }
   return img;
 }
 
 std::vector<cv::Mat> draw_frames(const Geometry& g, const std::vector<std::string>& title) {
-  const PanelCells pc = panel_cells(g);
+  const PanelCells pc = panel_cells(g, true);
   const int c = std::clamp(520 / std::max(pc.width, pc.height), 14, 40);
   int width = std::max(24 + pc.width * c, 480);
   for (const std::string& s : title) width = std::max(width, 24 + text_width(s, 0.55));
@@ -187,7 +196,7 @@ std::vector<cv::Mat> draw_frames(const Geometry& g, const std::vector<std::strin
   for (int64_t o = 0; o < g.output.h * g.output.w; ++o) {
     cv::Mat img(height, width, CV_8UC3, white);
     draw_header(&img, g, title, width);
-    draw_panel(img, g, o, {(width - pc.width * c) / 2, header}, c);
+    draw_panel(img, g, o, {(width - pc.width * c) / 2, header}, c, true);
     const size_t reads = operator_reads(g, o).size();
     text(img, "output (" + std::to_string(o / g.output.w) + ", " + std::to_string(o % g.output.w) + ") reads " +
                   std::to_string(reads) + " input pixel" + (reads == 1 ? "" : "s"),

@@ -7,7 +7,6 @@
 #include <charconv>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <optional>
 
 #include <CLI/CLI.hpp>
@@ -86,14 +85,12 @@ void run(const Params& p, std::string_view figure, const Output& out) {
 int main(int argc, char** argv) {
   CLI::App app{"conv-arith: sizes, relation, matrix and pictures of a convolution, transposed convolution or "
                "pooling, as in Dumoulin & Visin's guide to convolution arithmetic. A size is N or HxW."};
-  const std::map<std::string, Kind> kinds = {{"conv", Kind::conv}, {"transposed", Kind::transposed},
-                                             {"maxpool", Kind::maxpool}, {"avgpool", Kind::avgpool}};
   Params p;
-  std::string input = "5", kernel = "3", stride, padding = "0", dilation = "1", output_padding = "0", figure;
+  std::string kind = "conv", input = "5", kernel = "3", stride, padding = "0", dilation = "1", output_padding = "0", figure;
   Output out;
   std::string prefix;
-  app.add_option("--kind", p.kind, "conv | transposed | maxpool | avgpool")
-      ->transform(CLI::CheckedTransformer(kinds))
+  app.add_option("--kind", kind, "conv | transposed | maxpool | avgpool")
+      ->check(CLI::IsMember({"conv", "transposed", "maxpool", "avgpool"}))
       ->default_str("conv");
   std::vector<CLI::Option*> parameters = {
       app.add_option("-i,--input", input, "input size (transposed: i', its own input)")->default_str("5"),
@@ -123,6 +120,8 @@ int main(int argc, char** argv) {
 
   try {
     if (figure.empty()) {
+      for (const Kind k : {Kind::conv, Kind::transposed, Kind::maxpool, Kind::avgpool})
+        if (kind_name(k) == kind) p.kind = k;
       p.input = parse_hw("--input", input);
       p.kernel = parse_hw("--kernel", kernel);
       const bool pool = p.kind == Kind::maxpool || p.kind == Kind::avgpool;

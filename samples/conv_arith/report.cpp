@@ -1,6 +1,7 @@
 #include "report.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -84,12 +85,21 @@ AxisSummary summarize_axis(const Params& p, bool height) {
   return a;
 }
 
-// "3" when both axes agree, else "3x5" (H x W).
+// "3" when both axes agree, else "3x5" (H x W). Streams, not operator+ on strings, which GCC 12 at -O2
+// warns about falsely (-Wrestrict).
 std::string value(int64_t h, int64_t w) {
-  return h == w ? std::to_string(h) : std::to_string(h) + "x" + std::to_string(w);
+  std::ostringstream os;
+  if (h == w) os << h;
+  else if (h < 0 || w < 0) os << '(' << h << ", " << w << ')';  // "-1x1" would misread
+  else os << h << 'x' << w;
+  return os.str();
 }
 std::string value(Hw v) { return value(v.h, v.w); }
-std::string size(Hw v) { return std::to_string(v.h) + "x" + std::to_string(v.w); }
+std::string size(Hw v) {
+  std::ostringstream os;
+  os << v.h << 'x' << v.w;
+  return os.str();
+}
 
 std::vector<std::string> axis_lines(Kind kind, bool ceil_mode, const AxisSummary& a) {
   std::vector<std::string> lines;
@@ -119,9 +129,11 @@ std::vector<std::string> axis_lines(Kind kind, bool ceil_mode, const AxisSummary
     if (e.padding < 0) os << " (negative: crops " << -e.padding << " of the stretched input on each side)";
     os << ", a = " << e.output_padding << " extra zero(s) at the bottom/right";
     lines.push_back(os.str());
-    lines.push_back("  o' = ĩ' + 2p' + a - k̂ + 1 = " + std::to_string(e.stretched_size) + " + " +
-                    std::to_string(2 * e.padding) + " + " + std::to_string(e.output_padding) + " - " +
-                    std::to_string(a.effective_kernel) + " + 1 = " + std::to_string(e.output_size));
+    os.str("");
+    os << "  o' = ĩ' + 2p' + a - k̂ + 1 = " << e.stretched_size << (e.padding < 0 ? " - " : " + ")
+       << std::abs(2 * e.padding) << " + " << e.output_padding << " - " << a.effective_kernel << " + 1 = "
+       << e.output_size;
+    lines.push_back(os.str());
     lines.push_back("output_padding may be 0.." + std::to_string(a.max_output_padding) +
                     " (a < s or a < d); output_size may be " + std::to_string(a.output_size_range.min) + ".." +
                     std::to_string(a.output_size_range.max) + ": the direct convolution maps each of these sizes to " +
@@ -144,7 +156,7 @@ std::string entry_text(const Params& p, int64_t code) {
   if (p.kind == Kind::maxpool || p.kind == Kind::avgpool) return "1";
   const int64_t a = (code - 1) / p.kernel.w, b = (code - 1) % p.kernel.w;
   const bool wide = p.kernel.h > 10 || p.kernel.w > 10;
-  std::ostringstream os;  // (not operator+: GCC 12 warns falsely about it under -O2, -Wrestrict)
+  std::ostringstream os;
   os << 'w' << a << (wide ? "," : "") << b;
   return os.str();
 }
