@@ -7,6 +7,8 @@
 #include <memory>
 #include <unordered_map>
 
+#include <opencv2/imgproc.hpp>
+
 #include "core/check.hpp"
 
 namespace strider::conv_arith {
@@ -97,11 +99,20 @@ void write_gif(const std::filesystem::path& path, const std::vector<cv::Mat>& fr
     GifByteType extension[4];
     EGifGCBToExtension(&control, extension);
     put(EGifPutExtension(gif.get(), GRAPHICS_EXT_FUNC_CODE, 4, extension));
-    put(EGifPutImageDesc(gif.get(), 0, 0, width, height, false, nullptr));
-    for (int y = 0; y < height; ++y) {
+    // Frames stay on screen (DISPOSE_DO_NOT), so each one after the first stores only the rectangle
+    // where it differs from the previous one: the moving window, the output cell, the caption.
+    cv::Rect r(0, 0, width, height);
+    if (f > 0) {
+      const cv::Mat differs = frame != frames[f - 1];
+      const cv::Rect bytes = cv::boundingRect(differs.reshape(1, height));  // column x·3 + channel
+      const int left = bytes.x / 3, right = (bytes.x + bytes.width + 2) / 3;
+      r = bytes.empty() ? cv::Rect(0, 0, 1, 1) : cv::Rect(left, bytes.y, right - left, bytes.height);
+    }
+    put(EGifPutImageDesc(gif.get(), r.x, r.y, r.width, r.height, false, nullptr));
+    for (int y = r.y; y < r.y + r.height; ++y) {
       const cv::Vec3b* pixels = frame.ptr<cv::Vec3b>(y);
-      for (int x = 0; x < width; ++x) row[std::size_t(x)] = palette.index.at(pack(pixels[x]));
-      put(EGifPutLine(gif.get(), row.data(), width));
+      for (int x = 0; x < r.width; ++x) row[std::size_t(x)] = palette.index.at(pack(pixels[r.x + x]));
+      put(EGifPutLine(gif.get(), row.data(), r.width));
     }
   }
   // Closing writes the trailer; its failure must not pass silently.
