@@ -304,7 +304,10 @@ TEST(ConvArith, RejectsWithTheOperatorsMessage) {
   same({.kind = Kind::avgpool, .kernel = 3, .stride = -1},
        message_of<AvgPool2d>([] { return AvgPool2d(3, {.stride = -1}); }, x));
   EXPECT_TRUE(rejects([] { summarize({.kernel = 0}); }, {"Conv2d: kernel size should be greater than zero"}));
+  // Tracing refuses large inputs and large outputs (a transposed convolution with s = 20 gives 81).
   EXPECT_TRUE(rejects([] { operator_matrix({.input = 49}); }, {"too large to trace"}));
+  EXPECT_TRUE(rejects([] { operator_matrix({.kind = Kind::transposed, .input = 5, .kernel = 1, .stride = 20}); },
+                      {"too large to trace"}));
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/check.hpp"
+
 namespace strider::conv_arith {
 
 namespace {
@@ -12,7 +14,8 @@ namespace {
 cv::Scalar rgb(int r, int g, int b) { return {double(b), double(g), double(r)}; }
 
 const cv::Scalar white = rgb(255, 255, 255), ink = rgb(30, 30, 30), line = rgb(55, 55, 55);
-const cv::Scalar panel_fill = rgb(243, 243, 243), dashes = rgb(120, 120, 120), shade = rgb(15, 30, 75), output_fill = rgb(110, 215, 228);
+const cv::Scalar panel_fill = rgb(243, 243, 243), dashes = rgb(120, 120, 120), shade = rgb(15, 30, 75);
+const cv::Scalar output_fill = rgb(110, 215, 228);
 
 cv::Scalar fill(Cell kind) {
   switch (kind) {
@@ -99,7 +102,9 @@ void draw_panel(cv::Mat& img, const Geometry& g, int64_t o, cv::Point origin, in
   const int in_w = int(g.layout.w.extent()), in_h = int(g.layout.h.extent());
   const cv::Point in_tl = origin + cv::Point((pc.width - in_w) * c / 2, pc.input_top * c);
   const cv::Point out_tl = origin + cv::Point((pc.width - int(g.output.w)) * c / 2, pc.output_top * c);
-  const auto input_rect = [&](int64_t y, int64_t x) { return cv::Rect(in_tl + cv::Point(int(x) * c, int(y) * c), cv::Size(c + 1, c + 1)); };
+  const auto input_rect = [&](int64_t y, int64_t x) {
+    return cv::Rect(in_tl + cv::Point(int(x) * c, int(y) * c), cv::Size(c + 1, c + 1));
+  };
 
   // The footprint: padding-like taps from the layout, input pixels from the operator.
   std::set<std::pair<int64_t, int64_t>> under;
@@ -161,9 +166,19 @@ int draw_header(cv::Mat* img, const Geometry& g, const std::vector<std::string>&
   return y + 22;
 }
 
+// One panel per output cell: beyond these sizes a picture stops being readable.
+void check_drawable(const Geometry& g) {
+  check(g.output.h <= max_drawn_output && g.output.w <= max_drawn_output && g.layout.h.extent() <= max_drawn_grid &&
+            g.layout.w.extent() <= max_drawn_grid,
+        "too large to draw: the output is ", size_text(g.output.h, g.output.w), " and the drawn input ",
+        size_text(g.layout.h.extent(), g.layout.w.extent()), " (at most ", max_drawn_output, " and ", max_drawn_grid,
+        " per axis)");
+}
+
 }  // namespace
 
 cv::Mat draw_sheet(const Geometry& g, const std::vector<std::string>& title) {
+  check_drawable(g);
   const PanelCells pc = panel_cells(g, false);
   const int cols = int(g.output.w), rows = int(g.output.h), gap_cells = 1;
   // Cells as large as fit a ~1500 px wide sheet, within a legible range.
@@ -176,16 +191,18 @@ cv::Mat draw_sheet(const Geometry& g, const std::vector<std::string>& title) {
   cv::Mat img(height, width, CV_8UC3, white);
   draw_header(&img, g, title, width);
   for (int64_t o = 0; o < g.output.h * g.output.w; ++o) {
-    const int px = 12 + margin + int(o % cols) * (pc.width * c + gap), py = header + margin + int(o / cols) * (pc.height * c + gap);
+    const int px = 12 + margin + int(o % cols) * (pc.width * c + gap);
+    const int py = header + margin + int(o / cols) * (pc.height * c + gap);
     // A grey card around each panel ties its output grid to its input grid.
-    cv::rectangle(img, cv::Rect(px - margin, py - margin, pc.width * c + 2 * margin + 1, pc.height * c + 2 * margin + 1),
-                  panel_fill, cv::FILLED);
+    const cv::Rect card(px - margin, py - margin, pc.width * c + 2 * margin + 1, pc.height * c + 2 * margin + 1);
+    cv::rectangle(img, card, panel_fill, cv::FILLED);
     draw_panel(img, g, o, {px, py}, c, false);
   }
   return img;
 }
 
 std::vector<cv::Mat> draw_frames(const Geometry& g, const std::vector<std::string>& title) {
+  check_drawable(g);
   const PanelCells pc = panel_cells(g, true);
   const int c = std::clamp(520 / std::max(pc.width, pc.height), 14, 40);
   int width = std::max(24 + pc.width * c, 480);

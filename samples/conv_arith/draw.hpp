@@ -12,6 +12,10 @@
 
 namespace strider::conv_arith {
 
+// Pictures larger than this (output / drawn input cells per axis) are refused (std::invalid_argument).
+inline constexpr int64_t max_drawn_output = 16;
+inline constexpr int64_t max_drawn_grid = 40;
+
 // Every kernel position on one image, one panel per output cell in row-major order, like the guide's
 // figures. `title` lines go on top, then a colour legend.
 cv::Mat draw_sheet(const Geometry& geometry, const std::vector<std::string>& title);

@@ -148,10 +148,14 @@ std::string operator_repr(const Params& p) {
   return os.str();
 }
 
+bool traceable(const Params& p, Hw output) {
+  return std::max({p.input.h, p.input.w, output.h, output.w}) <= max_traced_size;
+}
+
 Matrix operator_matrix(const Params& p) {
   const Hw out = operator_output_size(p);
-  check(p.input.h <= max_matrix_input && p.input.w <= max_matrix_input, "the input ", p.input.h, "x", p.input.w,
-        " is too large to trace through the operator (at most ", max_matrix_input, "x", max_matrix_input, ")");
+  check(traceable(p, out), "input ", p.input.h, "x", p.input.w, " and output ", out.h, "x", out.w,
+        " are too large to trace through the operator (at most ", max_traced_size, " cells per axis)");
   Tensor y;
   switch (p.kind) {
     case Kind::conv: {
@@ -196,7 +200,8 @@ Params direct_convolution(const Params& p, Hw output) {
 Layout layout(const Params& p) { return {axis_layout(p, true), axis_layout(p, false)}; }
 
 Cell cell_at(const Layout& layout, int64_t y, int64_t x) {
-  const Cell row = layout.h.cells.at(static_cast<std::size_t>(y)), col = layout.w.cells.at(static_cast<std::size_t>(x));
+  const Cell row = layout.h.cells.at(static_cast<std::size_t>(y));
+  const Cell col = layout.w.cells.at(static_cast<std::size_t>(x));
   // The most special kind wins: a padding row crossing an input column is padding.
   for (const Cell c : {Cell::cropped, Cell::overhang, Cell::output_padding, Cell::padding, Cell::inserted_zero})
     if (row == c || col == c) return c;

@@ -57,8 +57,10 @@ struct Matrix {
   int64_t at(int64_t row, int64_t col) const { return entries[static_cast<std::size_t>(row * cols + col)]; }
   friend bool operator==(const Matrix&, const Matrix&) = default;
 };
-// Input sizes above this are refused: the unit vectors make the work grow with the square of H·W.
-inline constexpr int64_t max_matrix_input = 48;
+// One unit vector per input cell makes the work grow as (input cells) x (output cells): configurations
+// with more than max_traced_size cells on an axis of either are refused (std::invalid_argument).
+inline constexpr int64_t max_traced_size = 48;
+bool traceable(const Params& params, Hw output);
 Matrix operator_matrix(const Params& params);
 Matrix transpose(const Matrix& matrix);
 // The direct convolution a transposed one transposes: Conv2d with the same kernel, stride, padding and

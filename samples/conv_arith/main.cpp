@@ -60,8 +60,10 @@ void print_matrices(const Params& p, Hw output) {
 void run(const Params& p, std::string_view figure, const Output& out) {
   const Summary summary = summarize(p);
   std::cout << (figure.empty() ? "" : "Fig " + std::string(figure) + "  ") << describe(summary);
-  if (p.input.h > max_matrix_input || p.input.w > max_matrix_input) {
-    std::cout << "  (input larger than " << max_matrix_input << ": not traced through the operator, not drawn)\n";
+  if (!traceable(p, summary.output())) {
+    std::cout << "  (more than " << max_traced_size << " cells per axis: not traced through the operator)\n";
+    check(!out.matrix && !out.prefix, "too large for --matrix and --out: at most ", max_traced_size,
+          " input and output cells per axis");
     return;
   }
   const Geometry g = checked_geometry(p);
@@ -88,7 +90,8 @@ int main(int argc, char** argv) {
   CLI::App app{"conv-arith: sizes, relation, matrix and pictures of a convolution, transposed convolution or "
                "pooling, as in Dumoulin & Visin's guide to convolution arithmetic. A size is N or HxW."};
   Params p;
-  std::string kind = "conv", input = "5", kernel = "3", stride, padding = "0", dilation = "1", output_padding = "0", figure;
+  std::string kind = "conv", input = "5", kernel = "3", stride, padding = "0", dilation = "1", output_padding = "0";
+  std::string figure;
   Output out;
   std::string prefix;
   app.add_option("--kind", kind, "conv | transposed | maxpool | avgpool")

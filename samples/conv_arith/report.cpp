@@ -231,7 +231,9 @@ std::string format_matrix(const Params& p, Hw output, const Matrix& m) {
   std::size_t width = cell_name(m.cols - 1, p.input.w).size();
   for (const int64_t code : m.entries) width = std::max(width, entry_text(p, code).size());
   const std::size_t label = cell_name(m.rows - 1, output.w).size();
-  const auto pad = [&os](const std::string& text, std::size_t w) { os << std::string(w - text.size() + 1, ' ') << text; };
+  const auto pad = [&os](const std::string& text, std::size_t w) {
+    os << std::string(w - text.size() + 1, ' ') << text;
+  };
   os << std::string(label + 1, ' ');
   for (int64_t j = 0; j < m.cols; ++j) pad(cell_name(j, p.input.w), width);
   os << '\n';
