@@ -20,8 +20,6 @@ namespace {
 
 using testing::rejects;
 
-bool is_pool(Kind kind) { return kind == Kind::maxpool || kind == Kind::avgpool; }
-
 // PyTorch's definitions: output o reads input o·s - p + a·d through tap a (conv, pools, taps outside
 // the input skipped); the transposed convolution scatters input j to output j·s - p + a·d through tap a.
 Matrix expected_matrix(const Params& p, Hw out) {

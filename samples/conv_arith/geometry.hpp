@@ -17,6 +17,7 @@ namespace strider::conv_arith {
 
 enum class Kind { conv, transposed, maxpool, avgpool };
 std::string_view kind_name(Kind kind);  // "conv", "transposed", "maxpool", "avgpool"
+inline bool is_pool(Kind kind) { return kind == Kind::maxpool || kind == Kind::avgpool; }
 
 // One configuration, per axis (H, W). For the transposed convolution, input is i', the size of the
 // transposed convolution's own input, and kernel/stride/padding/dilation are PyTorch's

@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
         if (kind_name(k) == kind) p.kind = k;
       p.input = parse_hw("--input", input);
       p.kernel = parse_hw("--kernel", kernel);
-      const bool pool = p.kind == Kind::maxpool || p.kind == Kind::avgpool;
+      const bool pool = is_pool(p.kind);
       p.stride = stride.empty() ? (pool ? p.kernel : Hw(1)) : parse_hw("--stride", stride);
       p.padding = parse_hw("--padding", padding);
       p.dilation = parse_hw("--dilation", dilation);

@@ -10,8 +10,6 @@ namespace strider::conv_arith {
 
 namespace {
 
-bool is_pool(Kind kind) { return kind == Kind::maxpool || kind == Kind::avgpool; }
-
 // The most specific row of ARITHMETIC.md that covers the axis. The transposed convolution's rows are
 // those of the direct convolution it transposes: a = 0 means (i + 2p - k) is divisible by s.
 int relation(Kind kind, const AxisSummary& a) {
@@ -126,7 +124,7 @@ std::vector<std::string> axis_lines(Kind kind, bool ceil_mode, const AxisSummary
     const TransposedConvEquivalent& e = a.equivalent;
     os << "equivalent direct convolution: k' = " << e.kernel << ", s' = 1, " << e.zeros_inserted
        << " zero(s) inserted between input pixels (ĩ' = " << e.stretched_size << "), p' = " << e.padding;
-    if (e.padding < 0) os << " (negative: crops " << -e.padding << " of the stretched input on each side)";
+    if (e.padding < 0) os << " (negative: the stretched input is cropped instead of padded)";
     os << ", a = " << e.output_padding << " extra zero(s) at the bottom/right";
     lines.push_back(os.str());
     os.str("");
@@ -150,10 +148,10 @@ std::vector<std::string> axis_lines(Kind kind, bool ceil_mode, const AxisSummary
   return lines;
 }
 
-// The text of a tap code: "w12" for weight[1][2] ("w1,12" once an axis has 10 taps or more).
+// The text of a tap code: "w12" for weight[1][2] ("w1,12" once an axis has more than 10 taps).
 std::string entry_text(const Params& p, int64_t code) {
   if (code == 0) return ".";
-  if (p.kind == Kind::maxpool || p.kind == Kind::avgpool) return "1";
+  if (is_pool(p.kind)) return "1";
   const int64_t a = (code - 1) / p.kernel.w, b = (code - 1) % p.kernel.w;
   const bool wide = p.kernel.h > 10 || p.kernel.w > 10;
   std::ostringstream os;
