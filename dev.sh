@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(cmake g++ make libtbb-dev libxsimd-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev
-          libcli11-dev libopencv-dev)
+          libcli11-dev libopencv-dev libgif-dev)
 
 install_missing() {
   local missing=() p

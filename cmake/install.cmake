@@ -4,7 +4,7 @@ include(CMakePackageConfigHelpers)
 
 # Headers keep their core/ ops/ layout under include/strider/; they include each other relatively.
 install(FILES strider.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider)
-foreach(dir core ops)
+foreach(dir core nn ops)
   install(DIRECTORY ${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider/${dir} FILES_MATCHING PATTERN "*.hpp"
           PATTERN "simd_batch.hpp" EXCLUDE)  # kernel-internal, needs xsimd
 endforeach()

@@ -67,6 +67,16 @@ int64_t conv_transpose_output_size(int64_t i, int64_t k, int64_t s, int64_t p, i
   return (i - 1) * s - 2 * p + d * (k - 1) + output_padding + 1;
 }
 
+int64_t pool_window_taps(int64_t o, int64_t i, int64_t k, int64_t s, int64_t p, int64_t d, bool include_padding) {
+  const int64_t lo = include_padding ? -p : 0, hi = include_padding ? i + p : i;
+  int64_t taps = 0;
+  for (int64_t a = 0; a < k; ++a) {
+    const int64_t pos = o * s - p + a * d;
+    taps += pos >= lo && pos < hi;
+  }
+  return taps;
+}
+
 Pad same_padding(int64_t k, int64_t d) {
   check_kernel(k, 1, d);
   const int64_t total = d * (k - 1);

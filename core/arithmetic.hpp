@@ -56,6 +56,11 @@ int64_t pool_output_size(int64_t i, int64_t k, int64_t s, int64_t p = 0, int64_t
 int64_t conv_transpose_output_size(int64_t i, int64_t k, int64_t s = 1, int64_t p = 0, int64_t d = 1,
                                    int64_t output_padding = 0);
 
+// How many taps of pooling window o (positions o·s - p + a·d, a < k) lie inside [0, i), or inside the
+// padded [-p, i + p) with include_padding: AvgPool2d's divisor along one axis. An overhang past the
+// padding (ceil_mode's last window) never counts.
+int64_t pool_window_taps(int64_t o, int64_t i, int64_t k, int64_t s, int64_t p, int64_t d, bool include_padding);
+
 // PyTorch's padding='same' (s = 1): T = d(k - 1) split as T/2 before and T - T/2 after.
 Pad same_padding(int64_t k, int64_t d = 1);
 

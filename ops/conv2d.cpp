@@ -133,16 +133,22 @@ Tensor Conv2d::forward(const Tensor& input, const Epilogue& epilogue) const {
   pass.output = output.data();
   pass.out_h = y.size(2);
   pass.out_w = y.size(3);
+  const Conv2dParams& p = params_;
+  if (p.kernel == Hw(1) && p.stride == Hw(1) && p.pad_h == Pad(0) && p.pad_w == Pad(0)) {
+    // A pointwise convolution is one GEMM over all pixels: one long row fills the microkernels.
+    pass.in_w = pass.out_w = pass.in_h * pass.in_w;
+    pass.in_h = pass.out_h = 1;
+  }
   pass.out_channel_stride = pass.out_h * pass.out_w;
   pass.out_batch_stride = out_channels_ * pass.out_channel_stride;
   pass.out_row_stride = pass.out_w;
-  pass.stride_h = params_.stride.h;
-  pass.stride_w = params_.stride.w;
-  pass.dilation_h = params_.dilation.h;
-  pass.dilation_w = params_.dilation.w;
-  pass.pad_top = params_.pad_h.begin;
-  pass.pad_left = params_.pad_w.begin;
-  pass.padding_mode = params_.padding_mode;
+  pass.stride_h = p.stride.h;
+  pass.stride_w = p.stride.w;
+  pass.dilation_h = p.dilation.h;
+  pass.dilation_w = p.dilation.w;
+  pass.pad_top = p.pad_h.begin;
+  pass.pad_left = p.pad_w.begin;
+  pass.padding_mode = p.padding_mode;
   pass.weights = &packed_;
   pass.bias = bias_.defined() ? bias_.data() : nullptr;
   pass.epilogue = epilogue;

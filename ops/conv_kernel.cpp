@@ -1,46 +1,50 @@
 // The arch-neutral half of the convolution kernel: task geometry, per-thread workspace, dispatch.
 #include "conv_kernel.hpp"
 
-#include <algorithm>
-
 #include <tbb/enumerable_thread_specific.h>
 
 #include "../core/parallel.hpp"
 #include "../core/simd_batch.hpp"
+#include "panel.hpp"
 
 namespace strider::kernels {
 
+PanelSource panel_source(const ConvPass& p) {
+  const PackedConvWeights& w = *p.weights;
+  PanelSource s{p.input, w.in_per_group, p.in_h, p.in_w, w.kernel_h, w.kernel_w, p.stride_h, p.stride_w,
+                p.dilation_h, p.dilation_w, p.pad_top, p.pad_left, p.padding_mode, 0.0f};
+  s.rows = panel_row_block(s, p.out_h);
+  return s;
+}
+
 int64_t task_count(const ConvPass& pass) {
   const int64_t tiles = (pass.out_w + tile_columns - 1) / tile_columns;
-  return pass.batch * pass.weights->groups * pass.out_h * tiles;
+  const int64_t row_blocks = ceil_div(pass.out_h, panel_source(pass).rows);
+  return pass.batch * pass.weights->groups * row_blocks * tiles;
 }
 
-int64_t panel_rows(const ConvPass& pass) {
-  // One row per (input channel, kernel row, stride phase); none without taps.
-  return pass.weights->k() > 0 ? pass.weights->in_per_group * pass.weights->kernel_h * pass.stride_w : 0;
+int64_t panel_floats(const ConvPass& pass) {
+  if (pass.weights->k() == 0) return 0;  // a transposed convolution's phase with no taps: bias only
+  const PanelSource source = panel_source(pass);
+  return panel_rows(source) * panel_width(source, tile_columns, panel_round);
 }
 
-int64_t panel_width(const ConvPass& pass) {
-  const int64_t reach = std::max<int64_t>(pass.weights->kernel_w - 1, 0) * pass.dilation_w / pass.stride_w;
-  return (tile_columns + panel_round - 1) / panel_round * panel_round + reach;
+Workspace& thread_workspace(std::size_t panel_floats, std::size_t offsets) {
+  static tbb::enumerable_thread_specific<Workspace> workspaces;
+  Workspace& w = workspaces.local();
+  if (w.panel.size() < panel_floats) w.panel.resize(panel_floats);
+  if (w.offsets.size() < offsets) w.offsets.resize(offsets);
+  return w;
 }
 
 void run_conv_pass(const ConvPass& pass) {
   const int64_t tasks = task_count(pass);
   if (tasks == 0) return;
-  // One workspace per thread, grown when a pass needs more: the kernels themselves never allocate.
-  struct Workspace {
-    std::vector<float> panel;
-    std::vector<int64_t> offsets;
-  };
-  static tbb::enumerable_thread_specific<Workspace> workspaces;
-  const auto panel_size = static_cast<std::size_t>(panel_rows(pass) * panel_width(pass));
+  const auto panel_size = static_cast<std::size_t>(panel_floats(pass));
   const auto offsets_size = static_cast<std::size_t>(pass.weights->k());
   dispatch([&](auto arch) {
     parallel_for(0, tasks, [&](int64_t begin, int64_t end) {
-      Workspace& w = workspaces.local();
-      if (w.panel.size() < panel_size) w.panel.resize(panel_size);
-      if (w.offsets.size() < offsets_size) w.offsets.resize(offsets_size);
+      Workspace& w = thread_workspace(panel_size, offsets_size);
       run_conv_tasks<decltype(arch)>(pass, begin, end, w.panel.data(), w.offsets.data());
     });
   });

@@ -79,15 +79,23 @@ struct ConvPass {
 };
 
 int64_t task_count(const ConvPass& pass);
-// The panel of one task: panel_rows(pass) rows of panel_width(pass) floats.
-int64_t panel_rows(const ConvPass& pass);
-int64_t panel_width(const ConvPass& pass);
-// Runs tasks [begin, end) with a panel of panel_rows · panel_width floats and pass.weights->k()
-// offsets of scratch. Thread-free and throw-free.
+// The input rows a task reads (ops/panel.hpp), and the floats of panel one task needs.
+struct PanelSource;
+PanelSource panel_source(const ConvPass& pass);
+int64_t panel_floats(const ConvPass& pass);
+// Runs tasks [begin, end) with a panel of panel_floats(pass) floats and pass.weights->k() offsets of
+// scratch. Thread-free and throw-free.
 template <class Arch>
 void run_conv_tasks(const ConvPass& pass, int64_t begin, int64_t end, float* panel, int64_t* offsets) noexcept;
 
 // Runs a whole pass: every task, in parallel, at the SIMD level in force.
 void run_conv_pass(const ConvPass& pass);
+
+// A task's scratch: one per thread, grown on demand, so the kernels themselves never allocate.
+struct Workspace {
+  std::vector<float> panel;
+  std::vector<int64_t> offsets;
+};
+Workspace& thread_workspace(std::size_t panel_floats, std::size_t offsets);
 
 }  // namespace strider::kernels

@@ -1,11 +1,11 @@
 // The arch-specific half of the convolution kernel. ops/CMakeLists.txt compiles this file once per
 // SIMD level with that level's flags and STRIDER_KERNEL_ARCH set to its xsimd arch (or ScalarArch).
 #include <algorithm>
-#include <cstring>
 #include <type_traits>
 
 #include "../core/simd_batch.hpp"
 #include "conv_kernel.hpp"
+#include "panel.hpp"
 
 namespace strider::kernels {
 
@@ -22,51 +22,6 @@ constexpr int nr_for(int block) {
   return block == 8 ? 1 : block == 4 ? 2 : block == 2 ? 4 : 6;
 }
 
-// The input value at column `col` of row `src` (already mapped), per padding mode; 0 where nothing is
-// read (positions past the taps' reach, which only feed discarded microkernel lanes).
-inline float padded_value(const float* src, int64_t col, int64_t width, PaddingMode mode) {
-  const int64_t s = padded_source_index(col, width, mode);
-  return s >= 0 && s < width ? src[s] : 0.0f;
-}
-
-// Copies the input rows task (n, g, output row i, columns j0 .. j0 + cols) reads into the panel: for each
-// input channel c and kernel row a, stride_w phase rows, where phase r holds input columns
-// c0 + r + m·stride_w (c0 = j0·stride_w - pad_left). Tap b then reads phase (b·dw) % sw from (b·dw) / sw on.
-void build_panel(const ConvPass& p, int64_t n, int64_t g, int64_t i, int64_t j0, int64_t cols, float* panel,
-                 int64_t width) {
-  const PackedConvWeights& w = *p.weights;
-  const int64_t plane = p.in_h * p.in_w, sw = p.stride_w;
-  const float* x = p.input + (n * w.groups + g) * w.in_per_group * plane;
-  const int64_t reach = cols + (w.kernel_w - 1) * p.dilation_w / sw;
-  const int64_t c0 = j0 * sw - p.pad_left;
-  float* row = panel;
-  for (int64_t c = 0; c < w.in_per_group; ++c) {
-    for (int64_t a = 0; a < w.kernel_h; ++a) {
-      const int64_t ih = padded_source_index(i * p.stride_h + a * p.dilation_h - p.pad_top, p.in_h, p.padding_mode);
-      const bool zero_row = ih < 0 || ih >= p.in_h;
-      const float* src = x + c * plane + (zero_row ? 0 : ih * p.in_w);
-      for (int64_t r = 0; r < sw; ++r, row += width) {
-        if (zero_row) {
-          std::fill(row, row + width, 0.0f);
-          continue;
-        }
-        const int64_t base = c0 + r;
-        // m in [lo, hi) reads inside the input; the rest is padding.
-        const int64_t lo = std::clamp<int64_t>(ceil_div(-base, sw), 0, reach);
-        const int64_t hi = std::clamp<int64_t>(floor_div(p.in_w - 1 - base, sw) + 1, lo, reach);
-        for (int64_t m = 0; m < lo; ++m) row[m] = padded_value(src, base + m * sw, p.in_w, p.padding_mode);
-        if (sw == 1) {
-          std::memcpy(row + lo, src + base + lo, static_cast<std::size_t>(hi - lo) * sizeof(float));
-        } else {
-          for (int64_t m = lo; m < hi; ++m) row[m] = src[base + m * sw];
-        }
-        for (int64_t m = hi; m < reach; ++m) row[m] = padded_value(src, base + m * sw, p.in_w, p.padding_mode);
-        std::fill(row + reach, row + width, 0.0f);
-      }
-    }
-  }
-}
-
 inline B apply_epilogue(B v, const Epilogue& e) {
   switch (e.kind) {
     case Epilogue::Kind::relu: return where_negative(v, B(0.0f));
@@ -78,11 +33,10 @@ inline B apply_epilogue(B v, const Epilogue& e) {
 
 // One block x (NR·V) tile of outputs: columns j .. j + NR·V of the task's tile, for `valid_columns`
 // of which the results are stored (the rest read panel slack and are dropped).
-template <int Block>
+template <int Block, int NR>
 void microkernel(const float* weights, const float* panel, const int64_t* offsets, int64_t k_count, int64_t j,
                  float* out, int64_t channel_stride, int64_t col_stride, int64_t channels, const float* bias,
                  int64_t valid_columns, const Epilogue& epilogue) {
-  constexpr int NR = nr_for(Block);
   B acc[Block][NR];
   for (int m = 0; m < Block; ++m)
     for (int r = 0; r < NR; ++r) acc[m][r] = B(0.0f);
@@ -113,18 +67,39 @@ void microkernel(const float* weights, const float* panel, const int64_t* offset
   }
 }
 
+// The columns [j, cols) left after the full-width microkernels: as few vectors as cover them, so an
+// output width that is not a multiple of NR·V wastes at most one vector's lanes.
+template <int Block, int NR>
+void tail_microkernel(int64_t vectors, const float* weights, const float* panel, const int64_t* offsets,
+                      int64_t k_count, int64_t j, float* out, int64_t channel_stride, int64_t col_stride,
+                      int64_t channels, const float* bias, int64_t valid_columns, const Epilogue& epilogue) {
+  if constexpr (NR > 1) {
+    if (vectors < NR)
+      return tail_microkernel<Block, NR - 1>(vectors, weights, panel, offsets, k_count, j, out, channel_stride,
+                                             col_stride, channels, bias, valid_columns, epilogue);
+  }
+  microkernel<Block, NR>(weights, panel, offsets, k_count, j, out, channel_stride, col_stride, channels, bias,
+                         valid_columns, epilogue);
+}
+
 template <int Block>
 void run_blocks(const ConvPass& p, int64_t g, float* out, const float* panel, const int64_t* offsets, int64_t cols) {
-  constexpr int64_t width = nr_for(Block) * V;
+  constexpr int NR = nr_for(Block);
   const PackedConvWeights& w = *p.weights;
   const int64_t k = w.k();
+  const int64_t full = cols / (NR * V) * (NR * V);
   for (int64_t blk = 0; blk < w.blocks(); ++blk) {
     const float* weights = w.data.data() + (g * w.blocks() + blk) * k * Block;
     const int64_t first = blk * Block;
     const float* bias = p.bias ? p.bias + g * w.out_per_group + first : nullptr;
-    for (int64_t j = 0; j < cols; j += width)
-      microkernel<Block>(weights, panel, offsets, k, j, out + first * p.out_channel_stride, p.out_channel_stride,
-                         p.out_col_stride, w.out_per_group - first, bias, cols - j, p.epilogue);
+    float* block_out = out + first * p.out_channel_stride;
+    const int64_t channels = w.out_per_group - first;
+    for (int64_t j = 0; j < full; j += NR * V)
+      microkernel<Block, NR>(weights, panel, offsets, k, j, block_out, p.out_channel_stride, p.out_col_stride,
+                             channels, bias, cols - j, p.epilogue);
+    if (full < cols)
+      tail_microkernel<Block, NR>((cols - full + V - 1) / V, weights, panel, offsets, k, full, block_out,
+                                  p.out_channel_stride, p.out_col_stride, channels, bias, cols - full, p.epilogue);
   }
 }
 
@@ -134,26 +109,30 @@ template <class A>
 void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel, int64_t* offsets) noexcept {
   static_assert(std::is_same_v<A, Arch>, "this TU holds the kernels of one arch");
   const PackedConvWeights& w = *p.weights;
-  const int64_t width = panel_width(p), sw = p.stride_w;
+  PanelSource source = panel_source(p);
+  const int64_t width = panel_width(source, tile_columns, panel_round);
   for (int64_t c = 0, k = 0; c < w.in_per_group; ++c)
     for (int64_t a = 0; a < w.kernel_h; ++a)
-      for (int64_t b = 0; b < w.kernel_w; ++b, ++k) {
-        const int64_t tap = b * p.dilation_w;
-        offsets[k] = ((c * w.kernel_h + a) * sw + tap % sw) * width + tap / sw;
-      }
-  const int64_t tiles = (p.out_w + tile_columns - 1) / tile_columns;
+      for (int64_t b = 0; b < w.kernel_w; ++b) offsets[k++] = panel_offset(source, width, c, a, b);
+  const int64_t tiles = (p.out_w + tile_columns - 1) / tile_columns, row_blocks = ceil_div(p.out_h, source.rows);
+  const int64_t step = row_step(source, width);
   for (int64_t task = begin; task < end; ++task) {
-    const int64_t tile = task % tiles, i = task / tiles % p.out_h;
-    const int64_t g = task / (tiles * p.out_h) % w.groups, n = task / (tiles * p.out_h * w.groups);
+    const int64_t tile = task % tiles, block = task / tiles % row_blocks;
+    const int64_t g = task / (tiles * row_blocks) % w.groups, n = task / (tiles * row_blocks * w.groups);
     const int64_t j0 = tile * tile_columns, cols = std::min(tile_columns, p.out_w - j0);
-    if (w.k() > 0) build_panel(p, n, g, i, j0, cols, panel, width);  // k = 0: a phase with no taps, bias only
+    const int64_t i0 = block * source.rows, rows = std::min(source.rows, p.out_h - i0);
+    source.input = p.input + (n * w.groups + g) * w.in_per_group * p.in_h * p.in_w;
+    if (w.k() > 0) build_panel(source, i0, j0, cols, panel, width);  // k = 0: a phase with no taps, bias only
     float* out = p.output + n * p.out_batch_stride + g * w.out_per_group * p.out_channel_stride +
-                 i * p.out_row_stride + j0 * p.out_col_stride;
-    switch (w.block) {
-      case 8: run_blocks<8>(p, g, out, panel, offsets, cols); break;
-      case 4: run_blocks<4>(p, g, out, panel, offsets, cols); break;
-      case 2: run_blocks<2>(p, g, out, panel, offsets, cols); break;
-      default: run_blocks<1>(p, g, out, panel, offsets, cols); break;
+                 i0 * p.out_row_stride + j0 * p.out_col_stride;
+    for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride) {
+      const float* rows_panel = panel + t * step;
+      switch (w.block) {
+        case 8: run_blocks<8>(p, g, out, rows_panel, offsets, cols); break;
+        case 4: run_blocks<4>(p, g, out, rows_panel, offsets, cols); break;
+        case 2: run_blocks<2>(p, g, out, rows_panel, offsets, cols); break;
+        default: run_blocks<1>(p, g, out, rows_panel, offsets, cols); break;
+      }
     }
   }
 }

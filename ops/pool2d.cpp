@@ -1,9 +1,12 @@
 #include "pool2d.hpp"
 
 #include <ostream>
+#include <vector>
 
 #include "../core/check.hpp"
 #include "common.hpp"
+#include "conv_kernel.hpp"
+#include "pool_kernel.hpp"
 
 namespace strider {
 
@@ -28,13 +31,32 @@ Pool2dParams make_params(const char* op, Hw kernel, OptionalHw stride_option, Hw
 // NaN (avg) with an index outside the plane; Strider rejects them.
 void check_windows_reach_input(const char* op, const char* axis, const Shape& input, int64_t size, int64_t out,
                                int64_t k, int64_t s, int64_t p, int64_t d) {
-  for (int64_t o = 0; o < out; ++o) {
-    const int64_t start = o * s - p;
-    const int64_t first_tap = start < 0 ? ceil_div(-start, d) : 0;
-    check(first_tap < k && start + first_tap * d < size, op, ": the pooling window at output ", axis, " ", o,
+  for (int64_t o = 0; o < out; ++o)
+    check(pool_window_taps(o, size, k, s, p, d, false) > 0, op, ": the pooling window at output ", axis, " ", o,
           " has no tap inside the input (input of size ", input, ", kernel_size=", k, ", dilation=", d,
           ", padding=", p, " along ", axis, ")");
-  }
+}
+
+// The fast kernel's pass over a batched input and output.
+kernels::PoolPass pool_pass(const Tensor& x, Tensor& y, const Pool2dParams& p, bool max) {
+  kernels::PoolPass pass;
+  pass.input = x.data();
+  pass.output = y.data();
+  pass.planes = x.size(0) * x.size(1);
+  pass.in_h = x.size(2);
+  pass.in_w = x.size(3);
+  pass.out_h = y.size(2);
+  pass.out_w = y.size(3);
+  pass.kernel_h = p.kernel.h;
+  pass.kernel_w = p.kernel.w;
+  pass.stride_h = p.stride.h;
+  pass.stride_w = p.stride.w;
+  pass.pad_h = p.padding.h;
+  pass.pad_w = p.padding.w;
+  pass.dilation_h = p.dilation.h;
+  pass.dilation_w = p.dilation.w;
+  pass.max = max;
+  return pass;
 }
 
 Shape pool_output_shape(const char* op, const Shape& input, const Pool2dParams& p) {
@@ -63,8 +85,10 @@ MaxPool2d::MaxPool2d(Hw kernel_size, MaxPool2dOptions options)
 Shape MaxPool2d::output_shape(const Shape& input) const { return pool_output_shape("MaxPool2d", input, params_); }
 
 Tensor MaxPool2d::forward(const Tensor& input) const {
-  output_shape(input.shape());
-  return match_input_rank(ref::max_pool2d(batched_view(input), params_), input);
+  Tensor output(output_shape(input.shape()));
+  Tensor y = batched_view(output);
+  kernels::run_pool_pass(pool_pass(batched_view(input), y, params_, true));
+  return output;
 }
 
 MaxPool2dResult MaxPool2d::forward_with_indices(const Tensor& input) const {
@@ -93,9 +117,26 @@ AvgPool2d::AvgPool2d(Hw kernel_size, AvgPool2dOptions options)
 Shape AvgPool2d::output_shape(const Shape& input) const { return pool_output_shape("AvgPool2d", input, params_); }
 
 Tensor AvgPool2d::forward(const Tensor& input) const {
-  output_shape(input.shape());
-  return match_input_rank(
-      ref::avg_pool2d(batched_view(input), params_, options_.count_include_pad, options_.divisor_override), input);
+  Tensor output(output_shape(input.shape()));
+  Tensor y = batched_view(output);
+  kernels::PoolPass pass = pool_pass(batched_view(input), y, params_, false);
+  // The divisor of output (i, j) is rows[i] · columns[j] (or divisor_override); columns has slack for the
+  // kernel's vector loads.
+  const Pool2dParams& p = params_;
+  std::vector<float> rows(static_cast<std::size_t>(pass.out_h), 1.0f);
+  std::vector<float> columns(static_cast<std::size_t>(pass.out_w + kernels::tile_columns), 1.0f);
+  for (int64_t i = 0; i < pass.out_h; ++i)
+    rows[static_cast<std::size_t>(i)] = static_cast<float>(
+        options_.divisor_override ? *options_.divisor_override
+                                  : pool_window_taps(i, pass.in_h, p.kernel.h, p.stride.h, p.padding.h, p.dilation.h,
+                                                     options_.count_include_pad));
+  for (int64_t j = 0; j < pass.out_w && !options_.divisor_override; ++j)
+    columns[static_cast<std::size_t>(j)] = static_cast<float>(
+        pool_window_taps(j, pass.in_w, p.kernel.w, p.stride.w, p.padding.w, p.dilation.w, options_.count_include_pad));
+  pass.row_divisor = rows.data();
+  pass.column_divisor = columns.data();
+  kernels::run_pool_pass(pass);
+  return output;
 }
 
 std::ostream& operator<<(std::ostream& os, const AvgPool2d& pool) {

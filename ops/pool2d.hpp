@@ -23,6 +23,7 @@ class OptionalHw {
   constexpr OptionalHw(int64_t h, int64_t w) : value_(Hw(h, w)) {}
   constexpr OptionalHw(Hw value) : value_(value) {}
 
+  constexpr bool has_value() const { return value_.has_value(); }
   constexpr Hw value_or(Hw fallback) const { return value_.value_or(fallback); }
 
  private:

@@ -72,18 +72,6 @@ Tensor avg_pool2d(const Tensor& input, const Pool2dParams& p, bool count_include
         for (int64_t j = 0; j < out_w; ++j) {
           const Taps tw = window(j, p.stride.w, p.padding.w, p.kernel.w, p.dilation.w);
           double sum = 0.0;
-          // Taps inside the padded input count for count_include_pad; an overhang past it never does.
-          int64_t rows_in = 0, rows_padded = 0, cols_in = 0, cols_padded = 0;
-          for (int64_t a = 0; a < th.kernel; ++a) {
-            const int64_t h = th.at(a);
-            rows_padded += h < height + p.padding.h;
-            rows_in += h >= 0 && h < height;
-          }
-          for (int64_t b = 0; b < tw.kernel; ++b) {
-            const int64_t w = tw.at(b);
-            cols_padded += w < width + p.padding.w;
-            cols_in += w >= 0 && w < width;
-          }
           for (int64_t a = 0; a < th.kernel; ++a) {
             const int64_t h = th.at(a);
             if (h < 0 || h >= height) continue;
@@ -92,9 +80,11 @@ Tensor avg_pool2d(const Tensor& input, const Pool2dParams& p, bool count_include
               if (w >= 0 && w < width) sum += input.at(n, c, h, w);
             }
           }
-          const int64_t divisor = divisor_override ? *divisor_override
-                                  : count_include_pad ? rows_padded * cols_padded
-                                                      : rows_in * cols_in;
+          const int64_t divisor =
+              divisor_override
+                  ? *divisor_override
+                  : pool_window_taps(i, height, p.kernel.h, p.stride.h, p.padding.h, p.dilation.h, count_include_pad) *
+                        pool_window_taps(j, width, p.kernel.w, p.stride.w, p.padding.w, p.dilation.w, count_include_pad);
           output.at(n, c, i, j) = static_cast<float>(sum / static_cast<double>(divisor));
         }
       }

@@ -1,0 +1,21 @@
+#pragma once
+// Folding inference BatchNorm2d into the convolution before it: y = BN(conv(x)) becomes one convolution
+// with weight'[o] = weight[o] · scale[o] and bias'[o] = bias[o] · scale[o] + shift[o], where
+// scale = weight_bn / sqrt(running_var + eps) and shift = bias_bn - running_mean · scale. Saves a pass
+// over the activations; the result equals the unfolded one up to float rounding.
+//
+//   model.load_state_dict(load_safetensors("model.safetensors"));   // PyTorch's keys, BN included
+//   fold_batch_norms(model);                                        // then run
+//
+// Only a Conv2d / ConvTranspose2d directly followed by a BatchNorm2d of as many channels inside a
+// Sequential is folded (elsewhere the order of calls lives in a forward() we cannot see). The
+// BatchNorm2d is replaced by Identity, so the names of later children do not change; state_dict()
+// no longer lists it. A convolution without bias gets one.
+#include "module.hpp"
+
+namespace strider::nn {
+
+// Folds every such pair in the module tree; returns how many.
+int fold_batch_norms(Module& model);
+
+}  // namespace strider::nn

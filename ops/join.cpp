@@ -1,0 +1,57 @@
+#include "join.hpp"
+
+#include <algorithm>
+#include <span>
+#include <vector>
+
+#include "../core/check.hpp"
+
+namespace strider {
+
+Tensor cat(std::initializer_list<CatInput> tensors, int dim) {
+  check(tensors.size() > 0, "cat: expected a non-empty list of tensors");
+  const Tensor& first = tensors.begin()->tensor;
+  check(first.defined(), "cat: tensor 0 is undefined");
+  const int rank = first.rank();
+  check(dim >= -rank && dim < rank, "cat: dim ", dim, " is out of range for tensors of rank ", rank);
+  const int axis = dim < 0 ? dim + rank : dim;
+
+  std::vector<int64_t> dims(first.shape().begin(), first.shape().end());
+  dims[static_cast<std::size_t>(axis)] = 0;
+  int index = 0;
+  for (const CatInput& input : tensors) {
+    const Tensor& t = input.tensor;
+    check(t.rank() == rank, "cat: tensor ", index, " has rank ", t.rank(), " (shape ", t.shape(),
+          "), but tensor 0 has rank ", rank);
+    for (int a = 0; a < rank; ++a)
+      check(a == axis || t.size(a) == first.size(a), "cat: sizes of tensors must match except in dimension ", axis,
+            ", but tensor ", index, " has shape ", t.shape(), " and tensor 0 has shape ", first.shape());
+    dims[static_cast<std::size_t>(axis)] += t.size(axis);
+    ++index;
+  }
+  Tensor out{Shape(std::span<const int64_t>(dims))};
+  // Row-major: each tensor contributes a block of size(axis) · inner values per outer index.
+  int64_t outer = 1, inner = 1;
+  for (int a = 0; a < axis; ++a) outer *= first.size(a);
+  for (int a = axis + 1; a < rank; ++a) inner *= first.size(a);
+  const int64_t out_block = dims[static_cast<std::size_t>(axis)] * inner;
+  int64_t offset = 0;
+  for (const CatInput& input : tensors) {
+    const Tensor& t = input.tensor;
+    const int64_t block = t.size(axis) * inner;
+    for (int64_t o = 0; o < outer; ++o)
+      std::copy(t.data() + o * block, t.data() + (o + 1) * block, out.data() + o * out_block + offset);
+    offset += block;
+  }
+  return out;
+}
+
+Tensor add(const Tensor& a, const Tensor& b) {
+  check(a.defined() && b.defined(), "add: both tensors must be defined");
+  check(a.shape() == b.shape(), "add: shapes must be equal (no broadcasting), but got ", a.shape(), " and ", b.shape());
+  Tensor out(a.shape());
+  for (int64_t i = 0; i < a.numel(); ++i) out[i] = a[i] + b[i];
+  return out;
+}
+
+}  // namespace strider

@@ -1,0 +1,104 @@
+#pragma once
+// Internal to the kernel TUs (ops/*_simd.cpp): copies the input rows a window slides over into a
+// panel, so the SIMD loops read every tap contiguously. The functions live in an anonymous namespace so
+// each arch's TU keeps its own copy, compiled with its own flags.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "../core/arithmetic.hpp"
+
+namespace strider::kernels {
+
+// Where the rows of `rows` consecutive output rows come from: `channels` planes starting at `input`,
+// each in_h x in_w; output (i, j) reads input (i·sh + a·dh - pad_top, j·sw + b·dw - pad_left) for
+// a < kernel_h, b < kernel_w. The panel holds each input row those output rows read once.
+struct PanelSource {
+  const float* input;
+  int64_t channels, in_h, in_w;
+  int64_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+  PaddingMode padding_mode;  // how out-of-range positions are read; zeros means `fill`
+  float fill;                // 0 for convolution and average pooling, -inf for max pooling
+  int64_t rows = 1;          // output rows per panel
+};
+
+namespace {
+
+// Input rows per channel in a panel: those the output rows and kernel rows reach.
+inline int64_t input_rows(const PanelSource& s) {
+  return (s.rows - 1) * s.stride_h + std::max<int64_t>(s.kernel_h - 1, 0) * s.dilation_h + 1;
+}
+// Rows of the panel: one per (channel, input row, stride phase).
+inline int64_t panel_rows(const PanelSource& s) { return s.channels * input_rows(s) * s.stride_w; }
+// Columns of a panel row for `tile` output columns whose loads reach up to `round` columns past them.
+inline int64_t panel_width(const PanelSource& s, int64_t tile, int64_t round) {
+  const int64_t reach = std::max<int64_t>(s.kernel_w - 1, 0) * s.dilation_w / s.stride_w;  // columns taps add
+  return (tile + round - 1) / round * round + reach;
+}
+// Offset in the panel of tap (channel c, kernel row a, kernel column b) for the first output row and
+// column; output row t of the panel adds t · row_step(s, width).
+inline int64_t panel_offset(const PanelSource& s, int64_t width, int64_t c, int64_t a, int64_t b) {
+  const int64_t tap = b * s.dilation_w;
+  return ((c * input_rows(s) + a * s.dilation_h) * s.stride_w + tap % s.stride_w) * width + tap / s.stride_w;
+}
+inline int64_t row_step(const PanelSource& s, int64_t width) { return s.stride_h * s.stride_w * width; }
+
+// How many output rows one panel serves: several when a row's panel is small (few input channels, as in
+// depthwise or first layers), so each input row is copied once instead of kernel_h times; one when the
+// panel is large, where the GEMM dwarfs the copy and the panel must stay in L2.
+inline int64_t panel_row_block(const PanelSource& s, int64_t out_h) {
+  constexpr int64_t budget = 32768;  // floats: 128 KB
+  const int64_t per_input_row = s.channels * s.stride_w * panel_width(s, 192, 96);
+  const int64_t input_row_budget = budget / per_input_row - std::max<int64_t>(s.kernel_h - 1, 0) * s.dilation_h;
+  const int64_t rows = input_row_budget <= 1 ? 1 : (input_row_budget - 1) / s.stride_h + 1;
+  return std::clamp<int64_t>(rows, 1, std::min<int64_t>(16, std::max<int64_t>(out_h, 1)));
+}
+
+inline float padded_value(const float* row, int64_t col, int64_t width, PaddingMode mode, float fill) {
+  const int64_t s = padded_source_index(col, width, mode);
+  return s >= 0 && s < width ? row[s] : fill;  // past the padding's reach only discarded lanes read it
+}
+
+// Fills the panel for output rows i .. i + s.rows, columns j0 .. j0 + cols: phase r of (c, input row)
+// holds the input columns c0 + r + m·sw, c0 = j0·sw - pad_left, so tap b reads phase (b·dw) % sw from
+// index (b·dw) / sw on.
+inline void build_panel(const PanelSource& s, int64_t i, int64_t j0, int64_t cols, float* panel, int64_t width) {
+  const int64_t plane = s.in_h * s.in_w, sw = s.stride_w;
+  const int64_t reach = cols + std::max<int64_t>(s.kernel_w - 1, 0) * s.dilation_w / sw;
+  const int64_t c0 = j0 * sw - s.pad_left;
+  float* row = panel;
+  for (int64_t c = 0; c < s.channels; ++c) {
+    for (int64_t rel = 0; rel < input_rows(s); ++rel) {
+      const int64_t ih = padded_source_index(i * s.stride_h + rel - s.pad_top, s.in_h, s.padding_mode);
+      const bool outside = ih < 0 || ih >= s.in_h;
+      const float* src = s.input + c * plane + (outside ? 0 : ih * s.in_w);
+      for (int64_t r = 0; r < sw; ++r, row += width) {
+        if (outside) {
+          std::fill(row, row + reach, s.fill);
+          continue;
+        }
+        const int64_t base = c0 + r;
+        // m in [lo, hi) reads inside the input; the rest is padding.
+        const int64_t lo = std::clamp<int64_t>(ceil_div(-base, sw), 0, reach);
+        const int64_t hi = std::clamp<int64_t>(floor_div(s.in_w - 1 - base, sw) + 1, lo, reach);
+        if (s.padding_mode == PaddingMode::zeros) {
+          std::fill(row, row + lo, s.fill);
+          std::fill(row + hi, row + reach, s.fill);
+        } else {
+          for (int64_t m = 0; m < lo; ++m) row[m] = padded_value(src, base + m * sw, s.in_w, s.padding_mode, s.fill);
+          for (int64_t m = hi; m < reach; ++m) row[m] = padded_value(src, base + m * sw, s.in_w, s.padding_mode, s.fill);
+        }
+        if (sw == 1) {
+          std::memcpy(row + lo, src + base + lo, static_cast<std::size_t>(hi - lo) * sizeof(float));
+        } else {
+          const float* from = src + base;
+          for (int64_t m = lo; m < hi; ++m) row[m] = from[m * sw];
+        }
+        // Columns past `reach` feed only lanes the kernels discard: they keep whatever the buffer held.
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace strider::kernels

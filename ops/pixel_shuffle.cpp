@@ -1,0 +1,55 @@
+#include "pixel_shuffle.hpp"
+
+#include "../core/check.hpp"
+#include "common.hpp"
+
+namespace strider {
+
+namespace {
+
+// Copies between the shuffled [N, C, H·r, W·r] and the unshuffled [N, C·r², H, W] layout, either way.
+void permute(const float* from, float* to, int64_t batch_channels, int64_t h, int64_t w, int64_t r, bool shuffle) {
+  for (int64_t nc = 0; nc < batch_channels; ++nc)
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t j = 0; j < r; ++j)
+        for (int64_t y = 0; y < h; ++y)
+          for (int64_t x = 0; x < w; ++x) {
+            const int64_t packed = (((nc * r + i) * r + j) * h + y) * w + x;
+            const int64_t spread = ((nc * h + y) * r + i) * w * r + x * r + j;
+            to[shuffle ? spread : packed] = from[shuffle ? packed : spread];
+          }
+}
+
+void check_input(const char* op, const Tensor& input, const char* factor_name, int64_t factor) {
+  check(input.rank() == 3 || input.rank() == 4, op, ": expected a 3D or 4D input, but got input of size: ",
+        input.defined() ? input.shape().str() : "undefined");
+  check(factor > 0, op, ": ", factor_name, " must be greater than 0, but got ", factor);
+}
+
+}  // namespace
+
+Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor) {
+  check_input("pixel_shuffle", input, "upscale_factor", upscale_factor);
+  const Tensor x = batched_view(input);
+  const int64_t r = upscale_factor, c = x.size(1);
+  check(c % (r * r) == 0, "pixel_shuffle: expects its input's 'channel' dimension to be divisible by the square of "
+        "upscale_factor, but input.size(-3)=", c, " is not divisible by ", r * r);
+  Tensor out({x.size(0), c / (r * r), x.size(2) * r, x.size(3) * r});
+  permute(x.data(), out.data(), x.size(0) * c / (r * r), x.size(2), x.size(3), r, true);
+  return match_input_rank(std::move(out), input);
+}
+
+Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor) {
+  check_input("pixel_unshuffle", input, "downscale_factor", downscale_factor);
+  const Tensor x = batched_view(input);
+  const int64_t r = downscale_factor, h = x.size(2), w = x.size(3);
+  check(h % r == 0, "pixel_unshuffle: expects height to be divisible by downscale_factor, but input.size(-2)=", h,
+        " is not divisible by ", r);
+  check(w % r == 0, "pixel_unshuffle: expects width to be divisible by downscale_factor, but input.size(-1)=", w,
+        " is not divisible by ", r);
+  Tensor out({x.size(0), x.size(1) * r * r, h / r, w / r});
+  permute(x.data(), out.data(), x.size(0) * x.size(1), h / r, w / r, r, false);
+  return match_input_rank(std::move(out), input);
+}
+
+}  // namespace strider

@@ -1,0 +1,12 @@
+# conv-arith run as a user runs it. Included from tests/CMakeLists.txt, because the top level enables
+# testing only after adding samples/; the sanitizer build has no samples and skips these.
+if(TARGET conv-arith)
+  # Every figure of the guide, printed, traced through the operators and drawn.
+  add_test(NAME conv_arith_figures
+    COMMAND conv-arith --figure all --matrix -o ${CMAKE_CURRENT_BINARY_DIR}/conv_arith_figures)
+  # Invalid parameters: the operator's own message on one line, exit code 2.
+  add_test(NAME conv_arith_rejects_like_the_operator
+    COMMAND sh -c "\"$0\" --kind maxpool -k 3 -p 2 2>&1; echo \"exit $?\"" $<TARGET_FILE:conv-arith>)
+  set_tests_properties(conv_arith_rejects_like_the_operator PROPERTIES PASS_REGULAR_EXPRESSION
+    "^conv-arith: MaxPool2d: pad should be at most half of kernel size, but got padding=\\(2, 2\\) and kernel_size=\\(3, 3\\)\nexit 2\n$")
+endif()

@@ -1,0 +1,15 @@
+#pragma once
+// A looping animated GIF from OpenCV frames, through Debian's giflib (OpenCV 4.6 writes no GIF).
+#include <filesystem>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace strider::conv_arith {
+
+// frames: 8-bit BGR, all the same size. Each is shown delay_cs hundredths of a second, the last one
+// three times as long. The drawings use few colours; the 256 most frequent make the palette and any
+// other (anti-aliased text edges) maps to its nearest. Throws std::invalid_argument if it cannot write.
+void write_gif(const std::filesystem::path& path, const std::vector<cv::Mat>& frames, int delay_cs);
+
+}  // namespace strider::conv_arith

@@ -1,0 +1,237 @@
+// The fast kernels against the reference operators, at every SIMD level this CPU has: random
+// configurations over every argument, with output widths on the SIMD and tile edges.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "core/parallel.hpp"
+#include "core/simd.hpp"
+#include "ops/conv2d.hpp"
+#include "ops/conv_transpose2d.hpp"
+#include "ops/pool2d.hpp"
+#include "test_util.hpp"
+
+namespace strider {
+namespace {
+
+using testing::abs;
+using testing::near;
+using testing::random_tensor;
+using testing::summation_tolerance;
+
+// Output widths at the edges of every vector width V in {4, 8, 16} (1, V - 1, V, V + 1, 2V + 3), of the
+// microkernels (48, 96) and of the column tiles (192).
+constexpr int64_t edge_widths[] = {1, 3, 4, 5, 7, 8, 9, 11, 15, 16, 17, 19, 35, 47, 48, 49, 95, 97, 191, 193};
+
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : engine_(seed) {}
+  int64_t operator()(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(engine_); }
+  bool coin() { return (*this)(0, 1) == 1; }
+  template <class T>
+  T pick(std::initializer_list<T> values) {
+    return *(values.begin() + (*this)(0, static_cast<int64_t>(values.size()) - 1));
+  }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+// An input size whose convolution output is `out` (any of the s sizes that floor to it), at least 1.
+int64_t input_for_output(Rng& rng, int64_t out, int64_t k, int64_t s, int64_t p_total, int64_t d) {
+  return std::max<int64_t>(1, (out - 1) * s + dilated_kernel_size(k, d) - p_total + rng(0, s - 1));
+}
+
+// Runs the body once per SIMD level, restoring the level afterwards.
+class EveryLevel : public ::testing::TestWithParam<SimdLevel> {
+ protected:
+  void SetUp() override {
+    const auto levels = available_simd_levels();
+    if (std::find(levels.begin(), levels.end(), GetParam()) == levels.end())
+      GTEST_SKIP() << simd_level_name(GetParam()) << " is not available on this CPU";
+    previous_ = simd_level();
+    set_simd_level(GetParam());
+  }
+  void TearDown() override { set_simd_level(previous_); }
+
+ private:
+  SimdLevel previous_ = SimdLevel::scalar;
+};
+
+std::string level_name(const ::testing::TestParamInfo<SimdLevel>& info) {
+  std::string name(simd_level_name(info.param));
+  std::erase(name, '.');
+  return name;
+}
+
+TEST_P(EveryLevel, Conv2dMatchesReference) {
+  Rng rng(1);
+  int tested = 0;
+  for (int trial = 0; trial < 700; ++trial) {
+    const int64_t groups = rng.pick<int64_t>({1, 1, 1, 2, 3}), depthwise = rng(0, 5) == 0;
+    const int64_t in = depthwise ? groups * rng(1, 3) : groups * rng(1, 4);
+    const int64_t out = depthwise ? in * rng(1, 2) : groups * rng(1, 10);
+    const Hw k{rng(1, 5), rng(1, 5)}, d{rng.pick<int64_t>({1, 1, 2, 3}), rng.pick<int64_t>({1, 1, 2, 4})};
+    const char* mode = rng.pick({"zeros", "zeros", "reflect", "replicate", "circular"});
+    const bool same = std::string(mode) == "zeros" && rng(0, 5) == 0;
+    const Hw s = same ? Hw(1) : Hw(rng(1, 3), rng(1, 4));
+    const Hw p{rng(0, 3), rng(0, 3)};
+    const int64_t out_w = edge_widths[trial % std::size(edge_widths)], out_h = rng(1, 5);
+    const Pad ph = same ? same_padding(k.h, d.h) : Pad(p.h), pw = same ? same_padding(k.w, d.w) : Pad(p.w);
+    const Shape x_shape{rng(1, 2), depthwise ? groups : in, input_for_output(rng, out_h, k.h, s.h, ph.begin + ph.end, d.h),
+                        input_for_output(rng, out_w, k.w, s.w, pw.begin + pw.end, d.w)};
+    const int64_t channels = x_shape[1];
+    Conv2d conv(channels, depthwise ? channels * (out / in) : out, k,
+                {.stride = s, .padding = same ? Conv2dPadding("same") : Conv2dPadding(p.h, p.w), .dilation = d,
+                 .groups = depthwise ? channels : groups, .bias = rng.coin(), .padding_mode = mode});
+    try {
+      conv.output_shape(x_shape);
+    } catch (const std::invalid_argument&) {
+      continue;  // e.g. reflect padding wider than this input
+    }
+    conv.reset_parameters(trial);
+    SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << conv << " on " << x_shape);
+    const Tensor x = random_tensor(x_shape, trial);
+    const Epilogue epilogue = rng.pick({Epilogue{}, Epilogue::relu(), Epilogue::leaky_relu(0.2f)});
+    Tensor expected = ref::conv2d(x, conv.weight(), conv.bias(), conv.params());
+    for (float& v : expected.values()) v = apply(epilogue, v);
+    const Tensor bound = ref::conv2d(abs(x), abs(conv.weight()), conv.bias().defined() ? abs(conv.bias()) : Tensor(),
+                                     conv.params());
+    const int64_t terms = channels / conv.options().groups * k.h * k.w + 1;
+    ASSERT_TRUE(near(conv.forward(x, epilogue), expected, summation_tolerance(bound, expected, terms)));
+    ++tested;
+  }
+  EXPECT_GE(tested, 600);
+}
+
+TEST_P(EveryLevel, ConvTranspose2dMatchesReference) {
+  Rng rng(2);
+  int tested = 0;
+  for (int trial = 0; trial < 700; ++trial) {
+    const int64_t groups = rng.pick<int64_t>({1, 1, 2, 3});
+    const int64_t in = groups * rng(1, 4), out = groups * rng(1, 9);
+    const Hw k{rng(1, 5), rng(1, 5)}, s{rng(1, 4), rng(1, 4)}, d{rng.pick<int64_t>({1, 1, 2, 3}), rng(1, 2)};
+    const Hw p{rng(0, 3), rng(0, 3)};
+    const Hw op{rng(0, std::max(s.h, d.h) - 1), rng(0, std::max(s.w, d.w) - 1)};
+    ConvTranspose2d conv(in, out, k,
+                         {.stride = s, .padding = p, .output_padding = op, .groups = groups, .bias = rng.coin(),
+                          .dilation = d});
+    // An input width whose output lands on (or just past) an edge width.
+    const int64_t target = edge_widths[trial % std::size(edge_widths)];
+    const int64_t in_w = std::max<int64_t>(1, (target + 2 * p.w - d.w * (k.w - 1) - 1 - op.w) / s.w + 1);
+    const Shape x_shape{rng(1, 2), in, rng(1, 5), in_w};
+    try {
+      conv.output_shape(x_shape);
+    } catch (const std::invalid_argument&) {
+      continue;  // output size <= 0
+    }
+    conv.reset_parameters(trial);
+    SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << conv << " on " << x_shape);
+    const Tensor x = random_tensor(x_shape, trial);
+    const Epilogue epilogue = rng.pick({Epilogue{}, Epilogue::relu()});
+    Tensor expected = ref::conv_transpose2d(x, conv.weight(), conv.bias(), conv.params());
+    for (float& v : expected.values()) v = apply(epilogue, v);
+    const Tensor bound = ref::conv_transpose2d(
+        abs(x), abs(conv.weight()), conv.bias().defined() ? abs(conv.bias()) : Tensor(), conv.params());
+    const int64_t terms = in / groups * k.h * k.w + 1;
+    ASSERT_TRUE(near(conv.forward(x, epilogue), expected, summation_tolerance(bound, expected, terms)));
+    ++tested;
+  }
+  EXPECT_GE(tested, 600);
+}
+
+TEST_P(EveryLevel, PoolingMatchesReference) {
+  Rng rng(3);
+  int tested = 0;
+  const float specials[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                            -std::numeric_limits<float>::infinity(), 0.5f};
+  for (int trial = 0; trial < 700; ++trial) {
+    const Hw k{rng(1, 4), rng(1, 4)}, s{rng(1, 3), rng(1, 3)}, d{rng(1, 2), rng(1, 3)};
+    const Hw p{rng(0, k.h / 2), rng(0, k.w / 2)};
+    const bool ceil_mode = rng.coin(), max = rng.coin();
+    const int64_t out_w = edge_widths[trial % std::size(edge_widths)];
+    const Shape x_shape{rng(1, 2), rng(1, 3), input_for_output(rng, rng(1, 5), k.h, s.h, 2 * p.h, max ? d.h : 1),
+                        input_for_output(rng, out_w, k.w, s.w, 2 * p.w, max ? d.w : 1)};
+    Tensor x = random_tensor(x_shape, trial);
+    for (int n = 0; n < 3 && rng.coin(); ++n) x[rng(0, x.numel() - 1)] = specials[rng(0, 3)];
+    for (int n = 0; n < 3; ++n) x[rng(0, x.numel() - 1)] = x[rng(0, x.numel() - 1)];  // ties
+    SCOPED_TRACE(::testing::Message() << "trial " << trial << " max=" << max << " k=" << k << " s=" << s
+                                      << " p=" << p << " d=" << d << " ceil_mode=" << ceil_mode << " on " << x_shape);
+    try {
+      if (max) {
+        const MaxPool2d pool(k, {.stride = s, .padding = p, .dilation = d, .ceil_mode = ceil_mode});
+        pool.output_shape(x_shape);
+        ASSERT_TRUE(near(pool(x), ref::max_pool2d(x, pool.params()), 0.0));
+      } else {
+        const bool include_pad = rng.coin();
+        const std::optional<int64_t> divisor = rng(0, 4) == 0 ? std::optional<int64_t>(rng(-3, 7) | 1) : std::nullopt;
+        const AvgPool2d pool(k, {.stride = s, .padding = p, .ceil_mode = ceil_mode, .count_include_pad = include_pad,
+                                 .divisor_override = divisor, .dilation = {1, rng(1, 2)}});
+        pool.output_shape(x_shape);
+        const Tensor expected = ref::avg_pool2d(x, pool.params(), include_pad, divisor);
+        Tensor bound = abs(ref::avg_pool2d(abs(x), pool.params(), include_pad, divisor));
+        ASSERT_TRUE(near(pool(x), expected, summation_tolerance(bound, expected, k.h * k.w)));
+      }
+    } catch (const std::invalid_argument&) {
+      continue;  // a window that misses the input, or an input too small
+    }
+    ++tested;
+  }
+  EXPECT_GE(tested, 600);
+}
+
+INSTANTIATE_TEST_SUITE_P(Simd, EveryLevel,
+                         ::testing::Values(SimdLevel::scalar, SimdLevel::sse4_2, SimdLevel::avx2, SimdLevel::avx512),
+                         level_name);
+
+TEST(Threads, ResultsAreBitwiseIdenticalForAnyThreadCount) {
+  const int all = get_num_threads();
+  Conv2d conv(16, 24, 3, {.stride = {1, 2}, .padding = 1, .dilation = {2, 1}});
+  ConvTranspose2d up(16, 8, 4, {.stride = 2, .padding = 1});
+  AvgPool2d pool(3, {.stride = 2, .padding = 1, .ceil_mode = true, .count_include_pad = false});
+  const Tensor x = random_tensor({2, 16, 37, 211}, 1);
+  const auto run_all = [&] { return std::tuple{conv(x), up(x), pool(x)}; };
+  set_num_threads(1);
+  const auto [c1, t1, p1] = run_all();
+  set_num_threads(std::max(all, 2));
+  const auto [c2, t2, p2] = run_all();
+  set_num_threads(all);
+  EXPECT_TRUE(near(c2, c1, 0.0));
+  EXPECT_TRUE(near(t2, t1, 0.0));
+  EXPECT_TRUE(near(p2, p1, 0.0));
+}
+
+TEST(Threads, SetNumThreadsCapsTheWorkers) {
+  const int all = get_num_threads();
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    std::mutex mutex;
+    std::set<std::thread::id> seen;
+    parallel_for(0, 256, [&](int64_t, int64_t) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // long enough for every worker to join in
+      std::lock_guard lock(mutex);
+      seen.insert(std::this_thread::get_id());
+    });
+    EXPECT_LE(static_cast<int>(seen.size()), threads);
+  }
+  set_num_threads(all);
+}
+
+TEST(Simd, LevelsCanBeForcedAndRejectedWhenAbsent) {
+  const auto levels = available_simd_levels();
+  EXPECT_EQ(levels.front(), SimdLevel::scalar);
+  const char* requested = std::getenv("STRIDER_SIMD");  // the best level, unless STRIDER_SIMD asked for another
+  EXPECT_EQ(simd_level_name(simd_level()), requested && *requested ? requested : simd_level_name(levels.back()));
+  for (SimdLevel level : levels) {
+    set_simd_level(level);
+    EXPECT_EQ(simd_level(), level);
+  }
+  set_simd_level(levels.back());
+  EXPECT_EQ(simd_level_name(SimdLevel::sse4_2), "sse4.2");
+}
+
+}  // namespace
+}  // namespace strider
