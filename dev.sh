@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two commands of README.md, each self-contained on a fresh Debian 12 machine: install what is
 # missing (apt-get, when root), configure, build, run.
-#   ./dev.sh demo             the main job: the upsampling sample on the bundled image
+#   ./dev.sh demo             the main job: the upsample program on the bundled photo
 #   ./dev.sh test             the whole test suite
 #   ./dev.sh test --sanitize  the suite again, built with -fsanitize=address,undefined
 set -euo pipefail
@@ -39,7 +39,8 @@ case "${1:-}" in
     install_missing
     build build
     mkdir -p build/demo
-    ./build/samples/bilinear_x2 samples/data/astronaut_256.png build/demo/astronaut_256_x2.png
+    # No arguments: the bundled photo ×2, written with its comparison picture to the current directory.
+    (cd build/demo && ../samples/upsampler/upsample)
     ;;
   test)
     install_missing

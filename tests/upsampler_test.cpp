@@ -1,18 +1,20 @@
-// The upsampler's image pipeline: pixel conversions, tiling (tiled == untiled), metrics against values
-// worked out by hand.
+// The upsampler: parity with PyTorch on the committed weights, tiling (tiled == untiled, the receptive
+// radius it relies on), pixel conversions, metrics against values worked out by hand.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
+#include "core/npy.hpp"
 #include "metrics.hpp"
-#include "ops/conv2d.hpp"
-#include "ops/conv_transpose2d.hpp"
 #include "pixels.hpp"
 #include "test_util.hpp"
 #include "tiling.hpp"
+#include "upsampler_model.hpp"
 
 namespace strider::upsampler {
 namespace {
@@ -24,22 +26,23 @@ cv::Mat random_image(int rows, int cols, int type, uint64_t seed) {
   return image;
 }
 
-// A small stand-in with the model's anatomy: a stride-2 encoder, a dilated middle and transposed decoders,
-// with zero padding, so it has the same tiling hazards. Output pixels see at most 9 input pixels away.
-struct StandIn {
-  Conv2d down{3, 8, 3, {.stride = 2, .padding = 1}};
-  Conv2d middle{8, 8, 3, {.padding = 2, .dilation = 2}};
-  ConvTranspose2d up{8, 8, 4, {.stride = 2, .padding = 1}};
-  ConvTranspose2d out{8, 3, 4, {.stride = 2, .padding = 1}};
-  StandIn() {
-    middle.reset_parameters(1);
-    up.reset_parameters(2);
-    out.reset_parameters(3);
-  }
-  ModelX2 model() const {
-    return {[this](const Tensor& x) { return out(up(middle(down(x)))); }, 9};
-  }
-};
+TEST(UpsamplerModel, MatchesPyTorchOnTheCommittedWeights) {
+  // tests/data/upsampler: samples/upsampler/make_fixtures.py, a crop of the bundled photo through model.py.
+  const Upsampler model = load_upsampler(STRIDER_UPSAMPLER_WEIGHTS);
+  const Tensor input = load_npy(STRIDER_TEST_DATA "/upsampler/input.npy");
+  const Tensor expected = load_npy(STRIDER_TEST_DATA "/upsampler/output.npy");
+  const Tensor output = model(input);
+  ASSERT_EQ(output.shape(), expected.shape());
+  const double difference = max_abs_diff(output, expected);
+  std::ostringstream text;
+  text << std::scientific << difference;
+  RecordProperty("max_abs_diff", text.str());
+  EXPECT_LE(difference, 1e-4);
+}
+
+TEST(UpsamplerModel, RejectsAFileThatIsNotSafetensors) {
+  EXPECT_TRUE(testing::rejects([] { load_upsampler(STRIDER_TEST_DATA "/upsampler/input.npy"); }, {"input.npy"}));
+}
 
 TEST(UpsamplerPixels, RoundTripsEveryDepthAndRepeatsTheEdge) {
   for (const int type : {CV_8UC1, CV_8UC3, CV_16UC1, CV_16UC3, CV_32FC3}) {
@@ -59,38 +62,59 @@ TEST(UpsamplerPixels, RoundTripsEveryDepthAndRepeatsTheEdge) {
 }
 
 TEST(UpsamplerTiling, TiledEqualsUntiledOnAMediumImage) {
-  const StandIn net;
-  const ModelX2 model = net.model();
-  for (const int type : {CV_32FC3, CV_16UC1}) {
-    const cv::Mat image = random_image(61, 94, type, 2);  // odd height: the repeated last row
+  const Upsampler net;  // PyTorch's default initialisation: the weights do not matter here
+  const ModelX2 model = as_model_x2(net);
+  for (const int type : {CV_32FC3, CV_8UC1}) {
+    const cv::Mat image = random_image(101, 150, type, 2);  // odd height: the repeated last row
     const cv::Mat whole = upsample_x2_tiled(image, image.depth(), model, {.tile = 1000});
-    for (const int tile : {23, 40}) {
+    for (const int tile : {40, 63}) {
       SCOPED_TRACE(::testing::Message() << "type " << type << " tile " << tile);
       int64_t calls = 0, reported = 0;
       const cv::Mat tiled = upsample_x2_tiled(image, image.depth(), model, {.tile = tile},
                                               [&](int64_t, int64_t total) { ++calls, reported = total; });
-      ASSERT_EQ(tiled.size(), cv::Size(188, 122));
+      ASSERT_EQ(tiled.size(), cv::Size(300, 202));
       EXPECT_EQ(cv::norm(whole, tiled, cv::NORM_INF), 0.0);
-      EXPECT_EQ(calls, tile_count(61, 94, {.tile = tile}));
+      EXPECT_EQ(calls, tile_count(101, 150, {.tile = tile}));
       EXPECT_EQ(reported, calls);
     }
   }
 }
 
-TEST(UpsamplerTiling, StandInRadiusHolds) {
+TEST(UpsamplerTiling, KeepsAlphaAndDepthAtBothScales) {
+  const Upsampler net;
+  const ModelX2 model = as_model_x2(net);
+  const cv::Mat image = random_image(21, 30, CV_16UC4, 6);
+  for (const int scale : {2, 4}) {
+    const cv::Mat result = upsample_image(image, scale, model, {.tile = 16});
+    ASSERT_EQ(result.size(), cv::Size(30 * scale, 21 * scale));
+    ASSERT_EQ(result.type(), CV_16UC4);
+    cv::Mat alpha, expected;
+    cv::extractChannel(image, alpha, 3);
+    cv::resize(alpha, expected, result.size(), 0, 0, cv::INTER_CUBIC);
+    cv::extractChannel(result, alpha, 3);
+    EXPECT_EQ(cv::norm(alpha, expected, cv::NORM_INF), 0.0);
+  }
+  EXPECT_TRUE(testing::rejects([&] { upsample_image(image, 3, model, {}); }, {"--scale", "3"}));
+}
+
+TEST(UpsamplerTiling, ReceptiveRadiusHolds) {
   // Changing one input pixel changes no output farther than 2 · (radius + 1) pixels away: what the tiling's
   // overlap relies on.
-  const StandIn net;
-  const ModelX2 model = net.model();
-  Tensor x = testing::random_tensor({1, 3, 48, 48}, 4);
+  const Upsampler net;
+  const ModelX2 model = as_model_x2(net);
+  const Tensor x = Tensor::uniform({1, 3, 48, 48}, 0.0f, 1.0f, 4);
   const Tensor before = model.forward(x);
-  x.at(0, 1, 24, 24) += 1.0f;
-  const Tensor after = model.forward(x);
-  for (int64_t i = 0; i < 96; ++i)
-    for (int64_t j = 0; j < 96; ++j)
-      if (std::abs(i - 48) > 2 * (model.receptive_radius + 1) || std::abs(j - 48) > 2 * (model.receptive_radius + 1)) {
-        ASSERT_EQ(before.at(0, 0, i, j), after.at(0, 0, i, j)) << i << ", " << j;
-      }
+  const int64_t reach = 2 * (model.receptive_radius + 1);
+  for (const int64_t at : {24, 25}) {  // both phases of the stride-2 encoder
+    Tensor changed = x.clone();
+    changed.at(0, 1, at, at) += 1.0f;
+    const Tensor after = model.forward(changed);
+    for (int64_t i = 0; i < 96; ++i)
+      for (int64_t j = 0; j < 96; ++j)
+        if (std::abs(i - 2 * at) > reach || std::abs(j - 2 * at) > reach) {
+          ASSERT_EQ(before.at(0, 0, i, j), after.at(0, 0, i, j)) << "pixel " << at << ": output " << i << ", " << j;
+        }
+  }
 }
 
 TEST(UpsamplerMetrics, KnownValues) {

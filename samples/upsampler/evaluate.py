@@ -15,9 +15,11 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The project's safetensors writer / reader (plain PyTorch: the safetensors package is not in Debian).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tests/pytorch"))
 import photos  # noqa: E402
-from model import Upsampler, upsample_x2  # noqa: E402
-from safetensors_io import load_safetensors  # noqa: E402
+from model import Upsampler, flops_per_input_pixel, upsample_x2  # noqa: E402
+from export_safetensors import load_file  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -43,8 +45,10 @@ def main():
     torch.set_num_threads(2)
 
     model = Upsampler()
-    model.load_state_dict(load_safetensors(args.weights))
+    model.load_state_dict(load_file(args.weights)[0])
     model.eval()
+    print(f"model: {sum(p.numel() for p in model.parameters())} parameters, "
+          f"{flops_per_input_pixel(model) / 1000:.1f} kFLOP per input pixel per ×2 stage")
     paths = photos.list_images(args.folder) if args.folder else photos.HELD_OUT
     methods = ("bicubic", "Lanczos", "Strider model")
     for scale in args.scale or (2, 4):

@@ -41,13 +41,18 @@ cv::Mat read_image(const fs::path& path) {
   return image;
 }
 
-void write_image_atomically(const fs::path& path, const cv::Mat& image, const fs::path& input) {
+void check_output_path(const fs::path& path, const fs::path& input) {
   check(!(fs::exists(path) && fs::equivalent(path, input)) && fs::weakly_canonical(path) != fs::weakly_canonical(input),
         "refusing to write '", path.string(), "': it is the input image");
-  std::vector<uchar> bytes;
   const std::string ext = lower_extension(path);
   check(!ext.empty() && cv::haveImageWriter(path.string()), "cannot write '", path.string(),
         "': OpenCV has no encoder for the extension '", ext, "'");
+}
+
+void write_image_atomically(const fs::path& path, const cv::Mat& image, const fs::path& input) {
+  check_output_path(path, input);
+  std::vector<uchar> bytes;
+  const std::string ext = lower_extension(path);
   check(cv::imencode(ext, image, bytes), "cannot encode '", path.string(), "' as ", ext);
   // The temporary file sits in the same directory, so the rename cannot cross file systems.
   fs::path temporary = path;

@@ -13,8 +13,12 @@ namespace strider::upsampler {
 // Any image OpenCV decodes, unchanged: grey / BGR / BGRA, 8 or 16 bits (other depths are rejected).
 cv::Mat read_image(const std::filesystem::path& path);
 
+// Throws unless `path` names another file than `input` and has an extension OpenCV can encode: checked
+// before any work is done.
+void check_output_path(const std::filesystem::path& path, const std::filesystem::path& input);
+
 // Encodes by the extension of `path`, writes a temporary file beside it and renames it over `path`, so
-// that `path` is never left half-written. Refuses to write over `input`.
+// that `path` is never left half-written. Refuses to write over `input` (check_output_path).
 void write_image_atomically(const std::filesystem::path& path, const cv::Mat& image,
                             const std::filesystem::path& input);
 

@@ -63,20 +63,10 @@ class Upsampler(nn.Module):
 
 
 def flops_per_input_pixel(model):
-    """Multiply-adds × 2 per LR pixel (H/2 × W/2 layers count a quarter)."""
-    total = 0.0
-    for name, m in model.named_children():
-        w = m.weight
-        if isinstance(m, nn.ConvTranspose2d):
-            macs = w.numel() // m.groups * m.groups  # each input pixel scatters into w.numel() / groups... per group
-            macs = w.shape[0] * w.shape[1] * w.shape[2] * w.shape[3]
-        else:
-            macs = w.numel()
-        scale = 0.25 if name in ("mid1", "mid2", "up") else 1.0  # these read H/2 × W/2 inputs
-        if name == "down":
-            scale = 0.25  # computed on H/2 × W/2 outputs
-        total += 2 * macs * scale
-    return total
+    """2 × multiply-adds per input (LR) pixel. A Conv2d does weight.numel() per output pixel, a
+    ConvTranspose2d per input pixel; down, mid1, mid2 and up do theirs at H/2 × W/2."""
+    return sum(2 * m.weight.numel() * (0.25 if name in ("down", "mid1", "mid2", "up") else 1.0)
+               for name, m in model.named_children())
 
 
 def pad_to_even(x):

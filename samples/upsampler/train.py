@@ -1,7 +1,7 @@
 """Trains the ×2 upsampler (model.py) on the training photos of photos.py and writes
 upsampler_x2.safetensors. CPU, 2 threads, fixed seeds: the same command gives the same weights.
 
-    /usr/bin/python3 samples/upsampler/train.py [--iterations 3000] [--out samples/upsampler/upsampler_x2.safetensors]
+    /usr/bin/python3 samples/upsampler/train.py [--iterations 1500] [--out samples/upsampler/upsampler_x2.safetensors]
 """
 import argparse
 import math
@@ -15,9 +15,11 @@ import torch
 from torch.nn import functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The project's safetensors writer / reader (plain PyTorch: the safetensors package is not in Debian).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tests/pytorch"))
 import photos  # noqa: E402
 from model import Upsampler, upsample_x2  # noqa: E402
-from safetensors_io import save_safetensors  # noqa: E402
+from export_safetensors import save_file  # noqa: E402
 
 
 def training_pairs():
@@ -74,7 +76,7 @@ def held_out_gain(model, held_out):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--iterations", type=int, default=3000)
+    parser.add_argument("--iterations", type=int, default=1500)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--patch", type=int, default=48, help="LR patch side")
     parser.add_argument("--lr", type=float, default=2e-3)
@@ -115,8 +117,8 @@ def main():
             print(f"iteration {it}/{args.iterations}  L1 {running / args.eval_every:.5f}  held-out Y-PSNR "
                   f"{ours:.2f} dB (bicubic {cubic:.2f}, {ours - cubic:+.2f})  {time.time() - start:.0f} s", flush=True)
             running = 0.0
-    save_safetensors(args.out, {k: v.detach() for k, v in model.state_dict().items()},
-                     {"model": "Upsampler(channels=32)", "iterations": str(args.iterations)})
+    save_file({k: v.detach() for k, v in model.state_dict().items()}, args.out,
+              {"model": "Upsampler(channels=32)", "iterations": str(args.iterations)})
     print(f"wrote {args.out} in {time.time() - start:.0f} s", flush=True)
 
 
