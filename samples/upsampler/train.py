@@ -1,5 +1,6 @@
 """Trains the ×2 upsampler (model.py) on the training photos of photos.py and writes
-upsampler_x2.safetensors. CPU, 2 threads, fixed seeds: the same command gives the same weights.
+upsampler_x2.safetensors. CPU, 2 threads, fixed seeds and deterministic algorithms, so that the same
+command should give the same weights.
 
     /usr/bin/python3 samples/upsampler/train.py [--iterations 1500] [--out samples/upsampler/upsampler_x2.safetensors]
 """
