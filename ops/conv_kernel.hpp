@@ -21,10 +21,10 @@
 
 namespace strider::kernels {
 
-// Output columns per task; a multiple of every microkernel width (NR·V <= 96 divides 192).
+// Output columns per task, and the panel's width rounding: every microkernel's loads (at most
+// tile_columns wide, rounded up to a whole vector in a row's last microkernel) stay inside the panel.
 constexpr int64_t tile_columns = 192;
-// The panel's width is rounded up to this so the last microkernel's loads stay inside it.
-constexpr int64_t panel_round = 96;
+constexpr int64_t panel_round = 192;
 
 // Weights repacked for the microkernel: per group and block of `block` output channels, the
 // K = in_per_group·kernel_h·kernel_w weights of each channel interleaved: [g][block index][K][block],

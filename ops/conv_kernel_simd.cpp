@@ -16,10 +16,11 @@ using B = Simd<Arch>::Batch;
 constexpr int64_t V = B::size;
 
 // Vectors per output row of the microkernel: block·NR accumulators + NR loads + 1 broadcast must fit
-// the register file. Every width NR·V divides panel_round and tile_columns.
+// the register file. With one channel (depthwise) each load feeds one FMA directly, so only the
+// accumulators count. NR·V <= tile_columns keeps every load inside the panel.
 constexpr int nr_for(int block) {
-  if constexpr (Simd<Arch>::registers == 32) return block == 8 ? 3 : 6;
-  return block == 8 ? 1 : block == 4 ? 2 : block == 2 ? 4 : 6;
+  if constexpr (Simd<Arch>::registers == 32) return block == 8 ? 3 : block == 1 ? 12 : 6;
+  return block == 8 ? 1 : block == 4 ? 2 : block == 2 ? 4 : 12;
 }
 
 inline B apply_epilogue(B v, const Epilogue& e) {
