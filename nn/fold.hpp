@@ -18,4 +18,10 @@ namespace strider::nn {
 // Folds every such pair in the module tree; returns how many.
 int fold_batch_norms(Module& model);
 
+// Fuses a ReLU or LeakyReLU that follows a Conv2d / ConvTranspose2d inside a Sequential (Identity
+// children in between, such as folded BatchNorms, are skipped) into the convolution's output store,
+// saving a pass over the activations; the activation becomes Identity. Same values, bit for bit.
+// Returns how many were fused. Call it after loading weights and after fold_batch_norms.
+int fuse_activations(Module& model);
+
 }  // namespace strider::nn
