@@ -88,7 +88,7 @@ inline void copy_even(const float* from, float* to, int64_t n) {
 // depthwise or first layers), so each input row is copied once instead of kernel_h times; one when the
 // panel is large, where the GEMM dwarfs the copy and the panel must stay in L2.
 inline int64_t panel_row_block(const PanelSource& s, int64_t out_h) {
-  constexpr int64_t budget = 32768;  // floats: 128 KB
+  constexpr int64_t budget = 65536;  // floats: 256 KB
   const int64_t per_input_row = s.channels * s.stride_w * panel_width(s, 192, 192);
   const int64_t input_row_budget = budget / per_input_row - std::max<int64_t>(s.kernel_h - 1, 0) * s.dilation_h;
   const int64_t rows = input_row_budget <= 1 ? 1 : (input_row_budget - 1) / s.stride_h + 1;
