@@ -267,7 +267,7 @@ void resize(Builder& b, const Node& n) {
     check(!old && n.input(3), n.label(), ": needs scales or sizes");
     const auto sizes = b.constant(n, 3).integers();
     check(sizes.size() == 4 && sizes[0] == x.size(0) && sizes[1] == x.size(1), n.label(),
-          ": sizes must be [N, C, H, W] with the input's N and C");
+          ": sizes must be [N, C, H, W] with the input's N and C, but got ", b.constant(n, 3).describe());
     options.size = OptionalSize(sizes[2], sizes[3]);
   }
   auto op = std::make_shared<const Upsample>(options);

@@ -361,8 +361,9 @@ void register_shape_ops(HandlerTable& table) {
   table["Shape"] = [](Builder& b, const Node& n) {
     if (all_const(b, n)) return fold(b, n);
     const Shape& s = b.tensor(n, 0).shape();
-    const Const dims = make_ints({s.rank()}, Dims(s.begin(), s.end()));
-    b.set_const(n.outputs.at(0), shape(n, {&dims}, b.model().opset));
+    Const dims_only;  // shape() reads only the dims
+    dims_only.dims.assign(s.begin(), s.end());
+    b.set_const(n.outputs.at(0), shape(n, {&dims_only}, b.model().opset));
   };
 }
 
