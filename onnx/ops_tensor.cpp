@@ -194,7 +194,8 @@ void register_tensor_ops(HandlerTable& table) {
     b.emit(n, {n.inputs[0]}, n.outputs.at(0), [w](std::span<const Tensor* const> in) { return prelu(*in[0], *w); });
   };
   table["Clip"] = [](Builder& b, const Node& n) {
-    const auto [lo, hi] = clip_bounds(b, n);
+    const std::pair<double, double> bounds = clip_bounds(b, n);
+    const double lo = bounds.first, hi = bounds.second;  // named copies: clang 14 cannot capture bindings
     check(lo <= hi, n.label(), ": min ", lo, " must not exceed max ", hi);
     b.emit(n, {n.inputs.at(0)}, n.outputs.at(0),
            [lo, hi](std::span<const Tensor* const> x) { return hardtanh(*x[0], lo, hi); });

@@ -31,16 +31,18 @@ int64_t element_count(const std::vector<int64_t>& dims, const std::string& what)
 
 template <class T, class Repeated>
 std::vector<T> values_of(const Proto& t, const Repeated& field, int64_t n, const std::string& what) {
-  std::vector<T> out(static_cast<std::size_t>(n));
+  // The sizes are checked against the data actually present before anything is allocated.
   if (t.has_raw_data()) {
     const std::string& raw = t.raw_data();
     check(raw.size() == static_cast<std::size_t>(n) * sizeof(T), what, ": raw_data holds ", raw.size(),
           " bytes, but the shape needs ", n, " x ", sizeof(T));
+    std::vector<T> out(static_cast<std::size_t>(n));
     if (n > 0) std::memcpy(out.data(), raw.data(), raw.size());
-  } else {
-    check(field.size() == n, what, ": holds ", field.size(), " values, but the shape needs ", n);
-    for (int64_t i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = static_cast<T>(field.Get(static_cast<int>(i)));
+    return out;
   }
+  check(field.size() == n, what, ": holds ", field.size(), " values, but the shape needs ", n);
+  std::vector<T> out(static_cast<std::size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = static_cast<T>(field.Get(static_cast<int>(i)));
   return out;
 }
 
