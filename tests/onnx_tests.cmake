@@ -23,3 +23,10 @@ if(TARGET strider-run)
   set_tests_properties(strider_run_rejects_a_bad_file PROPERTIES PASS_REGULAR_EXPRESSION
     "^strider-run: [^\n]*onnx_tests.cmake: not an ONNX model \\(the protobuf does not parse\\)\nexit 2\n$")
 endif()
+
+# Hand-built models (onnx_proto's ModelProto): what torch does not emit, and broken files.
+find_package(Protobuf REQUIRED)
+find_package(ONNX REQUIRED)
+add_executable(onnx_tests onnx_test.cpp test_util.cpp)
+target_link_libraries(onnx_tests PRIVATE strider_onnx onnx_proto protobuf::libprotobuf GTest::gtest_main)
+gtest_discover_tests(onnx_tests DISCOVERY_TIMEOUT 60)
