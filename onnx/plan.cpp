@@ -59,10 +59,7 @@ void Builder::emit(const Node& node, const std::vector<std::string>& inputs, con
     args.push_back(values_[static_cast<std::size_t>(step.inputs.back())]);
   }
   owned_.push_back(step.run(args));
-  values_.push_back(nullptr);
-  // owned_ may have reallocated: refresh the pointers into it (inputs point to the caller's tensors).
-  for (std::size_t s = 0; s < owned_.size(); ++s)
-    if (owned_[s].defined()) values_[s] = &owned_[s];
+  values_.push_back(&owned_.back());
   slots_[output] = step.output;
   plan_.steps.push_back(std::move(step));
 }

@@ -3,6 +3,7 @@
 // input shape. Everything that depends only on that shape (the nodes torch emits to compute shapes,
 // Resize sizes, Reshape targets) is folded into constants while the plan is built, and BatchNormalization
 // and activations are fused into the convolution before them. Internal to strider_onnx.
+#include <deque>
 #include <functional>
 #include <map>
 #include <span>
@@ -72,7 +73,7 @@ class Builder {
   Plan& plan_;
   std::map<std::string, Const> consts_;
   std::map<std::string, int> slots_;
-  std::vector<Tensor> owned_;               // step results, per slot
+  std::deque<Tensor> owned_;                // step results, per slot (a deque: pointers to them stay valid)
   std::vector<const Tensor*> values_;       // per slot: owned_ or a caller's input
   std::map<std::string, std::vector<const Node*>> consumers_;
   std::vector<const Node*> absorbed_;
