@@ -46,19 +46,11 @@ bool fold_pair(Module& first, const BatchNorm2d& bn) {
   const ChannelAffine a =
       batch_norm_affine(bn.running_mean(), bn.running_var(), bn.weight(), bn.bias(), bn.options().eps);
   if (auto* conv = dynamic_cast<Conv2d*>(&first); conv && conv->op().out_channels() == bn.num_features()) {
-    const strider::Conv2d& op = conv->op();
-    // weight [Cout, Cin / G, kH, kW]: row r = o · (Cin / G) + c.
-    const int64_t per_out = op.weight().size(1);
-    conv->op() = folded(op, a, scale_channels(op.weight(), a, [&](int64_t r) { return r / per_out; }));
+    conv->op() = fold_affine(conv->op(), a);
     return true;
   }
   if (auto* conv = dynamic_cast<ConvTranspose2d*>(&first); conv && conv->op().out_channels() == bn.num_features()) {
-    const strider::ConvTranspose2d& op = conv->op();
-    // weight [Cin, Cout / G, kH, kW]: row r = c · (Cout / G) + o, output channel g · Cout / G + o.
-    const int64_t group_in = op.in_channels() / op.options().groups, group_out = op.weight().size(1);
-    conv->op() = folded(op, a, scale_channels(op.weight(), a, [&](int64_t r) {
-      return (r / group_out) / group_in * group_out + r % group_out;
-    }));
+    conv->op() = fold_affine(conv->op(), a);
     return true;
   }
   return false;
@@ -102,6 +94,20 @@ int fuse_activations(Module& model) {
   }
   for (auto& [name, child] : children) fused += fuse_activations(*child);
   return fused;
+}
+
+strider::Conv2d fold_affine(const strider::Conv2d& op, const ChannelAffine& a) {
+  // weight [Cout, Cin / G, kH, kW]: row r = o · (Cin / G) + c.
+  const int64_t per_out = op.weight().size(1);
+  return folded(op, a, scale_channels(op.weight(), a, [&](int64_t r) { return r / per_out; }));
+}
+
+strider::ConvTranspose2d fold_affine(const strider::ConvTranspose2d& op, const ChannelAffine& a) {
+  // weight [Cin, Cout / G, kH, kW]: row r = c · (Cout / G) + o, output channel g · Cout / G + o.
+  const int64_t group_in = op.in_channels() / op.options().groups, group_out = op.weight().size(1);
+  return folded(op, a, scale_channels(op.weight(), a, [&](int64_t r) {
+    return (r / group_out) / group_in * group_out + r % group_out;
+  }));
 }
 
 int fold_batch_norms(Module& model) {
