@@ -4,11 +4,15 @@
 #   ./dev.sh demo             the main job: the upsample program on the bundled photo
 #   ./dev.sh test             the whole test suite
 #   ./dev.sh test --sanitize  the suite again, built with -fsanitize=address,undefined
+#   ./dev.sh fuzz [RUNS]      the loaders' libFuzzer targets (clang), RUNS inputs each (default 20000)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(cmake g++ make libtbb-dev libxsimd-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev
-          libcli11-dev libopencv-dev libgif-dev)
+          libcli11-dev libopencv-dev libgif-dev
+          libonnx-dev libprotobuf-dev      # strider_onnx: the ONNX loader
+          python3-torch python3-numpy      # the ONNX parity test (tests/pytorch/parity.py)
+          clang libclang-rt-14-dev)        # the fuzz targets (libFuzzer)
 
 install_missing() {
   local missing=() p
@@ -52,8 +56,12 @@ case "${1:-}" in
       ctest --test-dir build -j2 --output-on-failure
     fi
     ;;
+  fuzz)
+    install_missing
+    tests/fuzz/run.sh "${2:-20000}"
+    ;;
   *)
-    echo "usage: $0 demo | test [--sanitize]" >&2
+    echo "usage: $0 demo | test [--sanitize] | fuzz [RUNS]" >&2
     exit 2
     ;;
 esac

@@ -1,7 +1,8 @@
 // Google Benchmark over bench/shapes.json (a copy of the shared suite): Conv2d c1-c11, ConvTranspose2d
 // t1-t6, pooling p1-p5 and the upsampler_x2 model. Reports GFLOP/s (GB/s of input + output for pooling).
 //
-//   bench_ops [--threads=N] [--shapes=PATH] [Google Benchmark flags, e.g. --benchmark_filter=c3]
+//   bench_ops [--threads=N] [--shapes=PATH] [--peak-rss] [Google Benchmark flags, e.g. --benchmark_filter=c3]
+// --peak-rss prints the process's peak resident memory (VmHWM) at the end.
 // STRIDER_SIMD=avx2 (or scalar, sse4.2) forces a lower SIMD level.
 #include <benchmark/benchmark.h>
 
@@ -139,15 +140,26 @@ void register_model(const json& model) {
   }
 }
 
+// Peak resident memory of this process in KiB. VmHWM belongs to the process's own address space;
+// getrusage's ru_maxrss would include the parent's memory at fork, kept across exec.
+long peak_rss_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
   std::string shapes_path = STRIDER_BENCH_SHAPES;
+  bool report_peak_rss = false;
   std::vector<char*> rest{argv[0]};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.rfind("--threads=", 0) == 0) set_num_threads(std::stoi(arg.substr(10)));
     else if (arg.rfind("--shapes=", 0) == 0) shapes_path = arg.substr(9);
+    else if (arg == "--peak-rss") report_peak_rss = true;
     else rest.push_back(argv[i]);
   }
   int rest_count = static_cast<int>(rest.size());
@@ -165,6 +177,7 @@ int main(int argc, char** argv) try {
   benchmark::AddCustomContext("strider_simd", std::string(simd_level_name(simd_level())));
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  if (report_peak_rss) std::cout << "peak_rss_kib " << peak_rss_kib() << '\n';
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "bench_ops: " << e.what() << '\n';

@@ -7,8 +7,8 @@ group, the 2-vs-1-thread speed-up on c3, c4 and t1, and the peak memory of the u
                                             [--only c3,t1] [--markdown bench/RESULTS.md]
 
 Both sides use the same thread count, float32 NCHW, no autograd. Each round measures every case once
-in PyTorch and once in Strider (a fresh bench_ops process per case, so its peak RSS is that case's);
-the table reports medians over rounds, which keeps a shared machine's noise out of the ratios.
+in PyTorch and once in Strider (a fresh bench_ops process per case); the table reports medians over
+rounds, which keeps a shared machine's noise out of the ratios.
 """
 import argparse
 import datetime
@@ -16,7 +16,6 @@ import json
 import math
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -74,15 +73,14 @@ def time_torch(module, shape, min_time):
 
 
 def time_strider(bench, name, threads, min_time):
-    """Median wall time of one case in a fresh bench_ops process, and that process's peak RSS (MiB)."""
+    """Median wall time of one case in a fresh bench_ops process."""
     cmd = [bench, f"--threads={threads}", f"--benchmark_filter=^{name}/", "--benchmark_format=json",
            f"--benchmark_min_time={min_time}", "--benchmark_repetitions=3",
            "--benchmark_report_aggregates_only=true"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = proc.communicate()
-    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        sys.exit(f"compare_pytorch: {' '.join(cmd)} failed:\n{err}")
+        sys.exit(f"compare_pytorch: {' '.join(cmd)} failed:\n{proc.stderr}")
+    out = proc.stdout
     runs = json.loads(out)["benchmarks"]
     median = next(b for b in runs if b.get("aggregate_name") == "median")
     assert median["time_unit"] == "ms"
@@ -90,22 +88,31 @@ def time_strider(bench, name, threads, min_time):
 
 
 def peak_rss_strider(bench, name, threads):
-    proc = subprocess.Popen([bench, f"--threads={threads}", f"--benchmark_filter=^{name}/",
-                             "--benchmark_min_time=0", "--benchmark_repetitions=1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    assert status == 0, f"bench_ops {name} failed"
-    return usage.ru_maxrss / 1024
+    """Peak resident MiB of a bench_ops process that runs one case once (its own VmHWM)."""
+    out = subprocess.run([bench, f"--threads={threads}", f"--benchmark_filter=^{name}/", "--benchmark_min_time=0",
+                          "--benchmark_repetitions=1", "--peak-rss"], capture_output=True, text=True, check=True).stdout
+    return int(out.split("peak_rss_kib")[1].split()[0]) / 1024
 
 
 def peak_rss_torch(model_json, shape, threads):
-    code = (f"import json, torch, sys; sys.path.insert(0, {HERE!r}); import compare_pytorch as c; "
-            f"torch.set_num_threads({threads}); m = c.torch_upsampler(json.loads({json.dumps(json.dumps(model_json))})); "
-            f"x = torch.rand({tuple(shape)}); torch.no_grad().__enter__(); m(x)")
-    proc = subprocess.Popen([sys.executable, "-c", code])
-    _, status, usage = os.wait4(proc.pid, 0)
-    assert status == 0, "torch memory run failed"
-    return usage.ru_maxrss / 1024
+    """Peak resident MiB of a Python process that runs the model once, and its peak before the run."""
+    code = f"""
+import json, sys, torch
+sys.path.insert(0, {HERE!r})
+import compare_pytorch as c
+def hwm():
+    return int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024
+torch.set_num_threads({threads})
+m = c.torch_upsampler(json.loads({json.dumps(json.dumps(model_json))}))
+x = torch.rand({tuple(shape)})
+before = hwm()
+with torch.no_grad():
+    m(x)
+print(hwm(), before)
+"""
+    peak, before = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  check=True).stdout.split()
+    return float(peak), float(before)
 
 
 def cpu_model():
@@ -176,10 +183,14 @@ def main():
             lines.append(f"| {name} | {s1 * 1e3:.2f} | {results[name][1] * 1e3:.2f} | {s1 / results[name][1]:.2f} |")
     models = [(n, shape) for g, n, _, shape in cases if g == "model"]
     if models:
-        lines += ["", "| upsampler run | PyTorch peak RSS MiB | Strider peak RSS MiB |", "|---|---:|---:|"]
+        lines += ["", "Peak resident memory (VmHWM) of a process that runs the model once; for PyTorch also the",
+                  "part the run itself added over the interpreter, torch and the model.", "",
+                  "| upsampler run | PyTorch peak MiB | PyTorch run's share MiB | Strider peak MiB |",
+                  "|---|---:|---:|---:|"]
         model_json = suite["models"][0]
         for name, shape in models:
-            lines.append(f"| {name} | {peak_rss_torch(model_json, shape, args.threads):.0f} | "
+            peak, before = peak_rss_torch(model_json, shape, args.threads)
+            lines.append(f"| {name} | {peak:.0f} | {peak - before:.0f} | "
                          f"{peak_rss_strider(args.bench, name, args.threads):.0f} |")
     text = "\n".join(lines) + "\n"
     print(text)

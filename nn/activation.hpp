@@ -19,6 +19,7 @@ class LeakyReLU : public Module {
   Tensor forward(const Tensor& input) const override;
   std::string type_name() const override { return "LeakyReLU"; }
   std::string extra_repr() const override;
+  double negative_slope() const { return negative_slope_; }
 
  private:
   double negative_slope_;

@@ -1,6 +1,9 @@
 #include "fold.hpp"
 
+#include <optional>
+
 #include "../ops/batch_norm2d.hpp"
+#include "activation.hpp"
 #include "layers.hpp"
 
 namespace strider::nn {
@@ -43,25 +46,69 @@ bool fold_pair(Module& first, const BatchNorm2d& bn) {
   const ChannelAffine a =
       batch_norm_affine(bn.running_mean(), bn.running_var(), bn.weight(), bn.bias(), bn.options().eps);
   if (auto* conv = dynamic_cast<Conv2d*>(&first); conv && conv->op().out_channels() == bn.num_features()) {
-    const strider::Conv2d& op = conv->op();
-    // weight [Cout, Cin / G, kH, kW]: row r = o · (Cin / G) + c.
-    const int64_t per_out = op.weight().size(1);
-    conv->op() = folded(op, a, scale_channels(op.weight(), a, [&](int64_t r) { return r / per_out; }));
+    conv->op() = fold_affine(conv->op(), a);
     return true;
   }
   if (auto* conv = dynamic_cast<ConvTranspose2d*>(&first); conv && conv->op().out_channels() == bn.num_features()) {
-    const strider::ConvTranspose2d& op = conv->op();
-    // weight [Cin, Cout / G, kH, kW]: row r = c · (Cout / G) + o, output channel g · Cout / G + o.
-    const int64_t group_in = op.in_channels() / op.options().groups, group_out = op.weight().size(1);
-    conv->op() = folded(op, a, scale_channels(op.weight(), a, [&](int64_t r) {
-      return (r / group_out) / group_in * group_out + r % group_out;
-    }));
+    conv->op() = fold_affine(conv->op(), a);
     return true;
   }
   return false;
 }
 
+// The epilogue that computes `activation`, if the kernels can.
+std::optional<Epilogue> as_epilogue(const Module& activation) {
+  if (dynamic_cast<const ReLU*>(&activation)) return Epilogue::relu();
+  if (const auto* leaky = dynamic_cast<const LeakyReLU*>(&activation))
+    return Epilogue::leaky_relu(static_cast<float>(leaky->negative_slope()));  // PyTorch uses the float slope
+  return std::nullopt;
+}
+
+// Gives `conv` the epilogue if it is a convolution without one.
+bool fuse_into(Module& conv, const Epilogue& epilogue) {
+  const auto fuse = [&](auto* layer) {
+    if (layer == nullptr || layer->epilogue().kind != Epilogue::Kind::none) return false;
+    layer->set_epilogue(epilogue);
+    return true;
+  };
+  return fuse(dynamic_cast<Conv2d*>(&conv)) || fuse(dynamic_cast<ConvTranspose2d*>(&conv));
+}
+
 }  // namespace
+
+int fuse_activations(Module& model) {
+  int fused = 0;
+  auto children = model.named_children();
+  if (auto* seq = dynamic_cast<Sequential*>(&model)) {
+    for (std::size_t i = 0; i + 1 < children.size(); ++i) {
+      std::size_t next = i + 1;
+      while (next < children.size() && dynamic_cast<const Identity*>(children[next].second)) ++next;
+      if (next == children.size()) break;
+      const std::optional<Epilogue> epilogue = as_epilogue(*children[next].second);
+      if (epilogue && fuse_into(*children[i].second, *epilogue)) {
+        seq->replace(next, Identity());  // frees the activation: refresh the pointers
+        children = model.named_children();
+        ++fused;
+      }
+    }
+  }
+  for (auto& [name, child] : children) fused += fuse_activations(*child);
+  return fused;
+}
+
+strider::Conv2d fold_affine(const strider::Conv2d& op, const ChannelAffine& a) {
+  // weight [Cout, Cin / G, kH, kW]: row r = o · (Cin / G) + c.
+  const int64_t per_out = op.weight().size(1);
+  return folded(op, a, scale_channels(op.weight(), a, [&](int64_t r) { return r / per_out; }));
+}
+
+strider::ConvTranspose2d fold_affine(const strider::ConvTranspose2d& op, const ChannelAffine& a) {
+  // weight [Cin, Cout / G, kH, kW]: row r = c · (Cout / G) + o, output channel g · Cout / G + o.
+  const int64_t group_in = op.in_channels() / op.options().groups, group_out = op.weight().size(1);
+  return folded(op, a, scale_channels(op.weight(), a, [&](int64_t r) {
+    return (r / group_out) / group_in * group_out + r % group_out;
+  }));
+}
 
 int fold_batch_norms(Module& model) {
   int folded_count = 0;

@@ -11,11 +11,25 @@
 // Sequential is folded (elsewhere the order of calls lives in a forward() we cannot see). The
 // BatchNorm2d is replaced by Identity, so the names of later children do not change; state_dict()
 // no longer lists it. A convolution without bias gets one.
+#include "../ops/batch_norm2d.hpp"
+#include "../ops/conv2d.hpp"
+#include "../ops/conv_transpose2d.hpp"
 #include "module.hpp"
 
 namespace strider::nn {
 
+// The convolution that computes op followed by the per-channel map `a` (batch_norm_affine of the
+// BatchNorm2d): same arguments, bias=true. The ONNX loader folds BatchNormalization nodes with these.
+strider::Conv2d fold_affine(const strider::Conv2d& op, const ChannelAffine& a);
+strider::ConvTranspose2d fold_affine(const strider::ConvTranspose2d& op, const ChannelAffine& a);
+
 // Folds every such pair in the module tree; returns how many.
 int fold_batch_norms(Module& model);
+
+// Fuses a ReLU or LeakyReLU that follows a Conv2d / ConvTranspose2d inside a Sequential (Identity
+// children in between, such as folded BatchNorms, are skipped) into the convolution's output store,
+// saving a pass over the activations; the activation becomes Identity. Same values, bit for bit.
+// Returns how many were fused. Call it after loading weights and after fold_batch_norms.
+int fuse_activations(Module& model);
 
 }  // namespace strider::nn

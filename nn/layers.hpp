@@ -19,11 +19,14 @@ class Conv2d : public Module {
  public:
   Conv2d(int64_t in_channels, int64_t out_channels, Hw kernel_size, Conv2dOptions options = {})
       : op_(in_channels, out_channels, kernel_size, std::move(options)) {}
-  Tensor forward(const Tensor& input) const override { return op_(input); }
+  Tensor forward(const Tensor& input) const override { return op_.forward(input, epilogue_); }
   std::string type_name() const override { return "Conv2d"; }
   std::string extra_repr() const override;
   strider::Conv2d& op() { return op_; }
   const strider::Conv2d& op() const { return op_; }
+  // The activation fused into the convolution's output (fuse_activations sets it).
+  const Epilogue& epilogue() const { return epilogue_; }
+  void set_epilogue(const Epilogue& epilogue) { epilogue_ = epilogue; }
 
  protected:
   std::vector<StateEntry> own_state() const override;
@@ -31,6 +34,7 @@ class Conv2d : public Module {
 
  private:
   strider::Conv2d op_;
+  Epilogue epilogue_;
 };
 
 // state_dict: weight [in, out / groups, kH, kW], bias (when options.bias).
@@ -38,11 +42,14 @@ class ConvTranspose2d : public Module {
  public:
   ConvTranspose2d(int64_t in_channels, int64_t out_channels, Hw kernel_size, ConvTranspose2dOptions options = {})
       : op_(in_channels, out_channels, kernel_size, std::move(options)) {}
-  Tensor forward(const Tensor& input) const override { return op_(input); }
+  Tensor forward(const Tensor& input) const override { return op_.forward(input, epilogue_); }
   std::string type_name() const override { return "ConvTranspose2d"; }
   std::string extra_repr() const override;
   strider::ConvTranspose2d& op() { return op_; }
   const strider::ConvTranspose2d& op() const { return op_; }
+  // The activation fused into the convolution's output (fuse_activations sets it).
+  const Epilogue& epilogue() const { return epilogue_; }
+  void set_epilogue(const Epilogue& epilogue) { epilogue_ = epilogue; }
 
  protected:
   std::vector<StateEntry> own_state() const override;
@@ -50,6 +57,7 @@ class ConvTranspose2d : public Module {
 
  private:
   strider::ConvTranspose2d op_;
+  Epilogue epilogue_;
 };
 
 class MaxPool2d : public Module {

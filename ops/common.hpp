@@ -15,6 +15,9 @@ Tensor batched_view(const Tensor& input);
 // Drops the batch axis again when the operator's input was unbatched.
 Tensor match_input_rank(Tensor output, const Tensor& input);
 
+// The convolutions' channel rules, in PyTorch's order: groups > 0, channels > 0 and divisible by groups.
+void check_channels_and_groups(std::string_view op, int64_t in_channels, int64_t out_channels, int64_t groups);
+
 // Rejects a parameter tensor whose shape is not `expected`.
 void check_parameter_shape(std::string_view op, std::string_view name, const Tensor& value, const Shape& expected);
 // U(-bound, bound) with bound = 1/sqrt(fan_in): PyTorch's default for convolution weights

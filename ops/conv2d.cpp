@@ -30,14 +30,7 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Hw kernel_size, Conv2d
     : in_channels_(in_channels), out_channels_(out_channels), options_(std::move(options)) {
   const Conv2dOptions& o = options_;
   // The order of PyTorch's constructor checks, then the ones it defers to forward.
-  check(o.groups > 0, "Conv2d: groups must be a positive integer, but got groups=", o.groups);
-  check(in_channels > 0, "Conv2d: in_channels must be positive, but got in_channels=", in_channels);
-  check(in_channels % o.groups == 0, "Conv2d: in_channels must be divisible by groups, but got in_channels=",
-        in_channels, " and groups=", o.groups);
-  check(out_channels > 0, "Conv2d: out_channels must be positive (the weight needs at least 1 row), but got out_channels=",
-        out_channels);
-  check(out_channels % o.groups == 0, "Conv2d: out_channels must be divisible by groups, but got out_channels=",
-        out_channels, " and groups=", o.groups);
+  check_channels_and_groups("Conv2d", in_channels, out_channels, o.groups);
   const bool same = o.padding.name() == "same";
   check(!o.padding.is_named() || same || o.padding.name() == "valid", "Conv2d: Invalid padding string '",
         o.padding.name(), "', should be one of {'same', 'valid'}");

@@ -21,10 +21,10 @@
 
 namespace strider::kernels {
 
-// Output columns per task; a multiple of every microkernel width (NR·V <= 96 divides 192).
+// Output columns per task, and the panel's width rounding: every microkernel's loads (at most
+// tile_columns wide, rounded up to a whole vector in a row's last microkernel) stay inside the panel.
 constexpr int64_t tile_columns = 192;
-// The panel's width is rounded up to this so the last microkernel's loads stay inside it.
-constexpr int64_t panel_round = 96;
+constexpr int64_t panel_round = 192;
 
 // Weights repacked for the microkernel: per group and block of `block` output channels, the
 // K = in_per_group·kernel_h·kernel_w weights of each channel interleaved: [g][block index][K][block],
@@ -35,7 +35,7 @@ struct PackedConvWeights {
   int64_t out_per_group = 0;
   int64_t kernel_h = 0;
   int64_t kernel_w = 0;
-  int block = 8;  // output channels per microkernel: 1, 2, 4 or 8
+  int block = 8;  // output channels per microkernel: 1, 2, 3, 4, 6 or 8
   std::vector<float> data;
 
   int64_t k() const { return in_per_group * kernel_h * kernel_w; }
@@ -47,8 +47,10 @@ template <class WeightAt>
 PackedConvWeights pack_conv_weights(int64_t groups, int64_t in_per_group, int64_t out_per_group, int64_t kernel_h,
                                     int64_t kernel_w, WeightAt weight) {
   PackedConvWeights p{groups, in_per_group, out_per_group, kernel_h, kernel_w, 8, {}};
-  // The smallest block that covers the group's channels, so few-channel layers waste no lanes.
-  while (p.block > 1 && p.block / 2 >= out_per_group) p.block /= 2;
+  // The smallest block that covers the group's channels, so few-channel layers (an RGB output, depthwise)
+  // waste no FMAs.
+  for (int block : {6, 4, 3, 2, 1})
+    if (block >= out_per_group) p.block = block;
   const int64_t k = p.k();
   p.data.assign(static_cast<std::size_t>(groups * p.blocks() * k * p.block), 0.0f);
   float* out = p.data.data();

@@ -16,10 +16,25 @@ using B = Simd<Arch>::Batch;
 constexpr int64_t V = B::size;
 
 // Vectors per output row of the microkernel: block·NR accumulators + NR loads + 1 broadcast must fit
-// the register file. Every width NR·V divides panel_round and tile_columns.
+// the register file. With one channel (depthwise) each load feeds one FMA directly, so only the
+// accumulators count. NR·V <= tile_columns keeps every load inside the panel.
 constexpr int nr_for(int block) {
-  if constexpr (Simd<Arch>::registers == 32) return block == 8 ? 3 : 6;
-  return block == 8 ? 1 : block == 4 ? 2 : block == 2 ? 4 : 6;
+  if constexpr (Simd<Arch>::registers == 32) {
+    switch (block) {
+      case 8: return 3;   // 24 accumulators
+      case 6: return 4;   // 24
+      case 3: return 7;   // 21
+      case 1: return 12;  // 12, loads feed the FMAs directly
+      default: return 6;  // 4: 24, 2: 12
+    }
+  }
+  switch (block) {
+    case 8: return 1;
+    case 6: return 1;
+    case 4: return 2;
+    case 3: return 3;
+    default: return block == 2 ? 4 : 12;
+  }
 }
 
 inline B apply_epilogue(B v, const Epilogue& e) {
@@ -129,7 +144,9 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
       const float* rows_panel = panel + t * step;
       switch (w.block) {
         case 8: run_blocks<8>(p, g, out, rows_panel, offsets, cols); break;
+        case 6: run_blocks<6>(p, g, out, rows_panel, offsets, cols); break;
         case 4: run_blocks<4>(p, g, out, rows_panel, offsets, cols); break;
+        case 3: run_blocks<3>(p, g, out, rows_panel, offsets, cols); break;
         case 2: run_blocks<2>(p, g, out, rows_panel, offsets, cols); break;
         default: run_blocks<1>(p, g, out, rows_panel, offsets, cols); break;
       }

@@ -13,14 +13,7 @@ ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, Hw k
     : in_channels_(in_channels), out_channels_(out_channels), options_(std::move(options)) {
   const ConvTranspose2dOptions& o = options_;
   // The order of PyTorch's constructor checks, then the ones it defers to forward.
-  check(o.groups > 0, "ConvTranspose2d: groups must be a positive integer, but got groups=", o.groups);
-  check(in_channels > 0, "ConvTranspose2d: in_channels must be positive, but got in_channels=", in_channels);
-  check(in_channels % o.groups == 0, "ConvTranspose2d: in_channels must be divisible by groups, but got in_channels=",
-        in_channels, " and groups=", o.groups);
-  check(out_channels > 0, "ConvTranspose2d: out_channels must be positive, but got out_channels=", out_channels);
-  check(out_channels % o.groups == 0,
-        "ConvTranspose2d: out_channels must be divisible by groups, but got out_channels=", out_channels,
-        " and groups=", o.groups);
+  check_channels_and_groups("ConvTranspose2d", in_channels, out_channels, o.groups);
   check(o.padding_mode == "zeros", "ConvTranspose2d: Only \"zeros\" padding mode is supported, but got padding_mode='",
         o.padding_mode, "'");
   check(kernel_size.h > 0 && kernel_size.w > 0,

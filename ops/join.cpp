@@ -9,8 +9,14 @@
 namespace strider {
 
 Tensor cat(std::initializer_list<CatInput> tensors, int dim) {
-  check(tensors.size() > 0, "cat: expected a non-empty list of tensors");
-  const Tensor& first = tensors.begin()->tensor;
+  std::vector<const Tensor*> list;
+  for (const CatInput& input : tensors) list.push_back(&input.tensor);
+  return cat(std::span<const Tensor* const>(list), dim);
+}
+
+Tensor cat(std::span<const Tensor* const> tensors, int dim) {
+  check(!tensors.empty(), "cat: expected a non-empty list of tensors");
+  const Tensor& first = *tensors.front();
   check(first.defined(), "cat: tensor 0 is undefined");
   const int rank = first.rank();
   check(dim >= -rank && dim < rank, "cat: dim ", dim, " is out of range for tensors of rank ", rank);
@@ -19,8 +25,8 @@ Tensor cat(std::initializer_list<CatInput> tensors, int dim) {
   std::vector<int64_t> dims(first.shape().begin(), first.shape().end());
   dims[static_cast<std::size_t>(axis)] = 0;
   int index = 0;
-  for (const CatInput& input : tensors) {
-    const Tensor& t = input.tensor;
+  for (const Tensor* input : tensors) {
+    const Tensor& t = *input;
     check(t.rank() == rank, "cat: tensor ", index, " has rank ", t.rank(), " (shape ", t.shape(),
           "), but tensor 0 has rank ", rank);
     for (int a = 0; a < rank; ++a)
@@ -36,8 +42,8 @@ Tensor cat(std::initializer_list<CatInput> tensors, int dim) {
   for (int a = axis + 1; a < rank; ++a) inner *= first.size(a);
   const int64_t out_block = dims[static_cast<std::size_t>(axis)] * inner;
   int64_t offset = 0;
-  for (const CatInput& input : tensors) {
-    const Tensor& t = input.tensor;
+  for (const Tensor* input : tensors) {
+    const Tensor& t = *input;
     const int64_t block = t.size(axis) * inner;
     for (int64_t o = 0; o < outer; ++o)
       std::copy(t.data() + o * block, t.data() + (o + 1) * block, out.data() + o * out_block + offset);

@@ -4,6 +4,7 @@
 //   Tensor y = cat({up, skip}, 1);  // [N, C1, H, W] and [N, C2, H, W] -> [N, C1 + C2, H, W]
 //   Tensor z = add(x, residual);    // same shapes (no broadcasting)
 #include <initializer_list>
+#include <span>
 
 #include "../core/tensor.hpp"
 
@@ -19,6 +20,8 @@ struct CatInput {
 // torch.cat(tensors, dim): equal ranks, equal sizes except along dim (negative counts from the end;
 // PyTorch's default 0 — a U-Net joins channels with dim = 1).
 Tensor cat(std::initializer_list<CatInput> tensors, int dim = 0);
+// The same for a list built at run time (a graph node with any number of inputs).
+Tensor cat(std::span<const Tensor* const> tensors, int dim = 0);
 // a + b (torch.add without broadcasting: the shapes must be equal). Exact: one float rounding, as PyTorch.
 Tensor add(const Tensor& a, const Tensor& b);
 

@@ -5,6 +5,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+
+#ifdef STRIDER_KERNEL_ARCH
+#include <xsimd/xsimd.hpp>
+#endif
 
 #include "../core/arithmetic.hpp"
 
@@ -43,12 +48,48 @@ inline int64_t panel_offset(const PanelSource& s, int64_t width, int64_t c, int6
 }
 inline int64_t row_step(const PanelSource& s, int64_t width) { return s.stride_h * s.stride_w * width; }
 
+// to[m] = from[2m] for m < n: the stride-2 phase split of a panel row (the most common strided case),
+// with swizzles where the arch has them (compilers leave this loop scalar). Returns the m it reached.
+template <class Arch>
+int64_t copy_even_vectors(const float* from, float* to, int64_t n) {
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f> || std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
+    using B = xsimd::batch<float, Arch>;
+    using Index = xsimd::batch<uint32_t, Arch>;
+    struct EvensThenOdds {  // [x0 x2 x4 ... | x1 x3 x5 ...]
+      static constexpr uint32_t get(std::size_t i, std::size_t n) { return i < n / 2 ? 2 * i : 2 * (i - n / 2) + 1; }
+    };
+    struct OddsThenEvens {  // [x1 x3 x5 ... | x0 x2 x4 ...]
+      static constexpr uint32_t get(std::size_t i, std::size_t n) { return i < n / 2 ? 2 * i + 1 : 2 * (i - n / 2); }
+    };
+    struct LowerHalf {
+      static constexpr bool get(std::size_t i, std::size_t n) { return i < n / 2; }
+    };
+    constexpr int64_t V = B::size;
+    int64_t m = 0;
+    for (; m + V <= n; m += V) {
+      const B a = xsimd::swizzle(B::load_unaligned(from + 2 * m), xsimd::make_batch_constant<Index, EvensThenOdds>());
+      const B b = xsimd::swizzle(B::load_unaligned(from + 2 * m + V), xsimd::make_batch_constant<Index, OddsThenEvens>());
+      xsimd::select(xsimd::make_batch_bool_constant<B, LowerHalf>(), a, b).store_unaligned(to + m);
+    }
+    return m;
+  }
+  return 0;
+}
+
+inline void copy_even(const float* from, float* to, int64_t n) {
+  int64_t m = 0;
+#ifdef STRIDER_KERNEL_ARCH
+  m = copy_even_vectors<STRIDER_KERNEL_ARCH>(from, to, n);
+#endif
+  for (; m < n; ++m) to[m] = from[2 * m];
+}
+
 // How many output rows one panel serves: several when a row's panel is small (few input channels, as in
 // depthwise or first layers), so each input row is copied once instead of kernel_h times; one when the
 // panel is large, where the GEMM dwarfs the copy and the panel must stay in L2.
 inline int64_t panel_row_block(const PanelSource& s, int64_t out_h) {
-  constexpr int64_t budget = 32768;  // floats: 128 KB
-  const int64_t per_input_row = s.channels * s.stride_w * panel_width(s, 192, 96);
+  constexpr int64_t budget = 65536;  // floats: 256 KB
+  const int64_t per_input_row = s.channels * s.stride_w * panel_width(s, 192, 192);
   const int64_t input_row_budget = budget / per_input_row - std::max<int64_t>(s.kernel_h - 1, 0) * s.dilation_h;
   const int64_t rows = input_row_budget <= 1 ? 1 : (input_row_budget - 1) / s.stride_h + 1;
   return std::clamp<int64_t>(rows, 1, std::min<int64_t>(16, std::max<int64_t>(out_h, 1)));
@@ -90,6 +131,8 @@ inline void build_panel(const PanelSource& s, int64_t i, int64_t j0, int64_t col
         }
         if (sw == 1) {
           std::memcpy(row + lo, src + base + lo, static_cast<std::size_t>(hi - lo) * sizeof(float));
+        } else if (sw == 2) {
+          copy_even(src + base + 2 * lo, row + lo, hi - lo);
         } else {
           const float* from = src + base;
           for (int64_t m = lo; m < hi; ++m) row[m] = from[m * sw];

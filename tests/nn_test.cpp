@@ -1,6 +1,7 @@
 // The module system (names, state_dict, loading, repr, folding) and the new operators' argument checks.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <sstream>
 
 #include "nn/nn.hpp"
@@ -111,6 +112,23 @@ TEST(Nn, FoldBatchNormsMatchesUnfolded) {
   Tensor tolerance = summation_tolerance(testing::abs(expected), expected, 2 * 49);
   for (float& t : tolerance.values()) t += 1e-6f;
   EXPECT_TRUE(near(folded(x), expected, tolerance));
+}
+
+TEST(Nn, FuseActivationsIsBitwiseTheSame) {
+  nn::Sequential model(nn::Conv2d(3, 8, 3, {.padding = 1}), nn::ReLU(),
+                       nn::ConvTranspose2d(8, 6, 4, {.stride = 2, .padding = 1}), nn::BatchNorm2d(6),
+                       nn::LeakyReLU(0.2), nn::Conv2d(6, 3, 3, {.padding = 1}), nn::Sigmoid());
+  nn::fold_batch_norms(model);
+  Tensor x = random_tensor({1, 3, 9, 11}, 4);
+  x[5] = std::numeric_limits<float>::quiet_NaN();  // NaN passes through ReLU and LeakyReLU alike
+  const Tensor expected = model(x);
+  EXPECT_EQ(nn::fuse_activations(model), 2);  // across the folded BatchNorm; Sigmoid stays
+  EXPECT_EQ(model[1].type_name(), "Identity");
+  EXPECT_EQ(model[4].type_name(), "Identity");
+  EXPECT_EQ(model[6].type_name(), "Sigmoid");
+  EXPECT_EQ(model.at<nn::ConvTranspose2d>(2).epilogue().negative_slope, 0.2f);
+  EXPECT_TRUE(near(model(x), expected, 0.0));
+  EXPECT_EQ(nn::fuse_activations(model), 0) << "nothing left to fuse";
 }
 
 TEST(Nn, LayersRejectInvalidArguments) {

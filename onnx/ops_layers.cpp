@@ -1,0 +1,290 @@
+// Convolutions, pools, BatchNormalization and Resize: nodes that become Strider operators, built once
+// per plan with their weights. A BatchNormalization and then a Relu / LeakyRelu that alone read a
+// convolution's output are fused into it (folded weights, the kernel's epilogue).
+#include <memory>
+
+#include "../nn/fold.hpp"
+#include "../ops/batch_norm2d.hpp"
+#include "../ops/conv2d.hpp"
+#include "../ops/conv_transpose2d.hpp"
+#include "../ops/pool2d.hpp"
+#include "../ops/upsample.hpp"
+#include "index_ops.hpp"
+#include "plan.hpp"
+
+namespace strider::onnx {
+
+namespace {
+
+// A 2-D window's attributes: kernel, strides, dilations, and pads as (begin, end) per axis.
+struct Window {
+  Hw kernel, stride = 1, dilation = 1;
+  Pad pad_h, pad_w;
+};
+
+Hw pair(const Node& n, const char* attribute, int64_t fallback) {
+  const auto v = n.get_ints(attribute, {fallback, fallback});
+  check(v.size() == 2, n.label(), ": attribute '", attribute, "' must have 2 values (only 2-D is supported), got ",
+        v.size());
+  return {v[0], v[1]};
+}
+
+// pads / auto_pad resolved for an input of height h and width w (ONNX's SAME_* rules for a direct window).
+Window window(const Node& n, Hw kernel, int64_t h, int64_t w) {
+  Window win{kernel, pair(n, "strides", 1), pair(n, "dilations", 1), {}, {}};
+  check(win.stride.h > 0 && win.stride.w > 0 && win.dilation.h > 0 && win.dilation.w > 0, n.label(),
+        ": strides and dilations must be positive");
+  const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
+  if (auto_pad == "NOTSET") {
+    const auto p = n.get_ints("pads", {0, 0, 0, 0});
+    check(p.size() == 4, n.label(), ": attribute 'pads' must have 4 values, got ", p.size());
+    win.pad_h = {p[0], p[2]};
+    win.pad_w = {p[1], p[3]};
+  } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    auto same = [&](int64_t size, int64_t k, int64_t s, int64_t d) {
+      const int64_t total = std::max<int64_t>((ceil_div(size, s) - 1) * s + dilated_kernel_size(k, d) - size, 0);
+      const int64_t small = total / 2;
+      return auto_pad == "SAME_UPPER" ? Pad(small, total - small) : Pad(total - small, small);
+    };
+    win.pad_h = same(h, kernel.h, win.stride.h, win.dilation.h);
+    win.pad_w = same(w, kernel.w, win.stride.w, win.dilation.w);
+  } else {
+    check(auto_pad == "VALID", n.label(), ": auto_pad '", auto_pad, "' is not supported");
+  }
+  for (const Pad& p : {win.pad_h, win.pad_w})
+    check(p.begin >= 0 && p.end >= 0, n.label(), ": negative pads are not supported");
+  return win;
+}
+
+const Tensor& input4d(const Builder& b, const Node& n) {
+  const Tensor& x = b.tensor(n, 0);
+  check(x.rank() == 4, n.label(), ": expects a 4-D input [N, C, H, W], but got ", x.shape());
+  return x;
+}
+
+Hw kernel_of(const Node& n, const Const& weight) {
+  check(weight.dims.size() == 4 && weight.is_float, n.label(), ": weight must be a 4-D float tensor, but got ",
+        weight.describe());
+  const Hw kernel{weight.dims[2], weight.dims[3]};
+  check(!n.has("kernel_shape") || pair(n, "kernel_shape", 0) == kernel, n.label(),
+        ": kernel_shape does not match the weight ", weight.describe());
+  return kernel;
+}
+
+// What follows a convolution that it can absorb: a BatchNormalization with constant parameters, then a
+// Relu or LeakyRelu. Returns the name of the last absorbed output.
+template <class Conv>
+std::string absorb_followers(Builder& b, const Node& n, Conv& conv, Epilogue& epilogue) {
+  std::string out = n.outputs.at(0);
+  const Node* next = b.sole_consumer(out);
+  if (next && next->op == "BatchNormalization" && next->inputs.size() == 5 && next->outputs.size() == 1) {
+    bool params_const = true;
+    for (std::size_t k = 1; k < 5; ++k) params_const = params_const && b.is_const(next->inputs[k]);
+    if (params_const && next->get_int("training_mode", 0) == 0) {
+      const ChannelAffine a = batch_norm_affine(
+          b.constant(*next, 3).to_tensor(next->label()), b.constant(*next, 4).to_tensor(next->label()),
+          b.constant(*next, 1).to_tensor(next->label()), b.constant(*next, 2).to_tensor(next->label()),
+          next->get_float("epsilon", 1e-5f));
+      conv = nn::fold_affine(conv, a);
+      b.absorb(*next);
+      out = next->outputs[0];
+      next = b.sole_consumer(out);
+    }
+  }
+  if (next && (next->op == "Relu" || next->op == "LeakyRelu")) {
+    epilogue = next->op == "Relu" ? Epilogue::relu() : Epilogue::leaky_relu(next->get_float("alpha", 0.01f));
+    b.absorb(*next);
+    out = next->outputs.at(0);
+  }
+  return out;
+}
+
+void conv(Builder& b, const Node& n) {
+  const Tensor& x = input4d(b, n);
+  const Const& w = b.constant(n, 1);
+  const Hw kernel = kernel_of(n, w);
+  const int64_t groups = n.get_int("group", 1);
+  check(groups > 0, n.label(), ": group must be positive, but got ", groups);
+  const Window win = window(n, kernel, x.size(2), x.size(3));
+  const bool symmetric = win.pad_h.begin == win.pad_h.end && win.pad_w.begin == win.pad_w.end;
+  Conv2d op(w.dims[1] * groups, w.dims[0], kernel,
+            {.stride = win.stride,
+             .padding = symmetric ? Conv2dPadding(win.pad_h.begin, win.pad_w.begin) : Conv2dPadding(0),
+             .dilation = win.dilation,
+             .groups = groups,
+             .bias = n.input(2).has_value()});
+  op.set_weight(w.to_tensor(n.label()));
+  if (n.input(2)) op.set_bias(b.constant(n, 2).to_tensor(n.label()));
+  Epilogue epilogue;
+  const std::string out = absorb_followers(b, n, op, epilogue);
+  // Conv2d pads symmetrically (as PyTorch); other pads are applied first, as zeros.
+  std::shared_ptr<std::vector<Dims>> pads;
+  if (!symmetric)
+    pads = std::make_shared<std::vector<Dims>>(std::vector<Dims>{
+        pad_sources(n, x.size(0), 0, 0, PaddingMode::zeros), pad_sources(n, x.size(1), 0, 0, PaddingMode::zeros),
+        pad_sources(n, x.size(2), win.pad_h.begin, win.pad_h.end, PaddingMode::zeros),
+        pad_sources(n, x.size(3), win.pad_w.begin, win.pad_w.end, PaddingMode::zeros)});
+  auto shared = std::make_shared<const Conv2d>(std::move(op));
+  b.emit(n, {n.inputs[0]}, out, [shared, epilogue, pads](std::span<const Tensor* const> in) {
+    return pads ? shared->forward(apply_pad(*in[0], *pads, 0.0f), epilogue) : shared->forward(*in[0], epilogue);
+  });
+}
+
+void conv_transpose(Builder& b, const Node& n) {
+  const Tensor& x = input4d(b, n);
+  const Const& w = b.constant(n, 1);
+  const Hw kernel = kernel_of(n, w);
+  const int64_t groups = n.get_int("group", 1);
+  check(groups > 0, n.label(), ": group must be positive, but got ", groups);
+  const Hw stride = pair(n, "strides", 1), dilation = pair(n, "dilations", 1);
+  const Hw extra = pair(n, "output_padding", 0);
+  const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
+  std::vector<int64_t> output_shape = n.get_ints("output_shape", {});
+  if (output_shape.empty() && (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER"))
+    output_shape = {x.size(2) * stride.h, x.size(3) * stride.w};
+  if (output_shape.size() == 4) output_shape.erase(output_shape.begin(), output_shape.begin() + 2);
+  Pad pad[2];
+  const int64_t in[2] = {x.size(2), x.size(3)}, k[2] = {kernel.h, kernel.w}, s[2] = {stride.h, stride.w},
+                d[2] = {dilation.h, dilation.w}, a[2] = {extra.h, extra.w};
+  for (int i = 0; i < 2; ++i) {
+    if (!output_shape.empty()) {  // ONNX: the total padding that gives output_shape, split by auto_pad
+      check(output_shape.size() == 2, n.label(), ": output_shape must have 2 (or 4) values");
+      const int64_t total = s[i] * (in[i] - 1) + a[i] + dilated_kernel_size(k[i], d[i]) - output_shape[i];
+      check(total >= 0, n.label(), ": output_shape ", output_shape[i], " is larger than the full output");
+      pad[i] = auto_pad == "SAME_UPPER" ? Pad(total / 2, total - total / 2) : Pad(total - total / 2, total / 2);
+    } else if (auto_pad == "NOTSET") {
+      const auto p = n.get_ints("pads", {0, 0, 0, 0});
+      check(p.size() == 4, n.label(), ": attribute 'pads' must have 4 values, got ", p.size());
+      pad[i] = {p[static_cast<std::size_t>(i)], p[static_cast<std::size_t>(i) + 2]};
+    } else {
+      check(auto_pad == "VALID", n.label(), ": auto_pad '", auto_pad, "' is not supported");
+    }
+  }
+  // The output is the full scatter canvas cropped by pad.begin in front and pad.end behind; PyTorch's
+  // operator crops `padding` in front and adds output_padding behind: padding = begin and
+  // output_padding = extra + begin - end.
+  const Hw padding{pad[0].begin, pad[1].begin};
+  const Hw output_padding{a[0] + pad[0].begin - pad[0].end, a[1] + pad[1].begin - pad[1].end};
+  check(output_padding.h >= 0 && output_padding.w >= 0, n.label(), ": pads ", pad[0].begin, ", ", pad[1].begin, ", ",
+        pad[0].end, ", ", pad[1].end, " with output_padding ", extra,
+        " crop more at the end than at the start, which is not supported");
+  ConvTranspose2d op(w.dims[0], w.dims[1] * groups, kernel,
+                     {.stride = stride, .padding = padding, .output_padding = output_padding, .groups = groups,
+                      .bias = n.input(2).has_value(), .dilation = dilation});
+  op.set_weight(w.to_tensor(n.label()));
+  if (n.input(2)) op.set_bias(b.constant(n, 2).to_tensor(n.label()));
+  Epilogue epilogue;
+  const std::string out = absorb_followers(b, n, op, epilogue);
+  auto shared = std::make_shared<const ConvTranspose2d>(std::move(op));
+  b.emit(n, {n.inputs[0]}, out,
+         [shared, epilogue](std::span<const Tensor* const> in) { return shared->forward(*in[0], epilogue); });
+}
+
+// Pools pad symmetrically, as PyTorch (torch exports asymmetric pooling pads as a Pad node).
+Window pool_window(const Builder& b, const Node& n) {
+  const Tensor& x = input4d(b, n);
+  check(n.outputs.size() == 1 || n.outputs[1].empty(), n.label(), ": the Indices output is not supported");
+  check(n.get_int("storage_order", 0) == 0, n.label(), ": storage_order=1 is not supported");
+  const Window win = window(n, pair(n, "kernel_shape", 0), x.size(2), x.size(3));
+  check(win.pad_h.begin == win.pad_h.end && win.pad_w.begin == win.pad_w.end, n.label(),
+        ": asymmetric pads are not supported for pooling");
+  return win;
+}
+
+void max_pool(Builder& b, const Node& n) {
+  const Window win = pool_window(b, n);
+  auto op = std::make_shared<const MaxPool2d>(
+      win.kernel, MaxPool2dOptions{.stride = win.stride, .padding = {win.pad_h.begin, win.pad_w.begin},
+                                   .dilation = win.dilation, .ceil_mode = n.get_int("ceil_mode", 0) != 0});
+  b.emit(n, {n.inputs.at(0)}, n.outputs[0], [op](std::span<const Tensor* const> in) { return op->forward(*in[0]); });
+}
+
+void average_pool(Builder& b, const Node& n) {
+  const Window win = pool_window(b, n);
+  auto op = std::make_shared<const AvgPool2d>(
+      win.kernel, AvgPool2dOptions{.stride = win.stride, .padding = {win.pad_h.begin, win.pad_w.begin},
+                                   .ceil_mode = n.get_int("ceil_mode", 0) != 0,
+                                   .count_include_pad = n.get_int("count_include_pad", 0) != 0,
+                                   .dilation = win.dilation});
+  b.emit(n, {n.inputs.at(0)}, n.outputs[0], [op](std::span<const Tensor* const> in) { return op->forward(*in[0]); });
+}
+
+void global_average_pool(Builder& b, const Node& n) {
+  const Tensor& x = input4d(b, n);
+  auto op = std::make_shared<const AvgPool2d>(Hw(x.size(2), x.size(3)));
+  b.emit(n, {n.inputs[0]}, n.outputs.at(0), [op](std::span<const Tensor* const> in) { return op->forward(*in[0]); });
+}
+
+void batch_norm(Builder& b, const Node& n) {
+  input4d(b, n);
+  check(n.get_int("training_mode", 0) == 0, n.label(), ": training_mode=1 is not supported (inference only)");
+  check(n.outputs.size() == 1, n.label(), ": the running statistics outputs are not supported");
+  std::array<std::shared_ptr<const Tensor>, 4> p;  // scale, B, mean, var
+  for (std::size_t k = 0; k < 4; ++k) p[k] = std::make_shared<const Tensor>(b.constant(n, k + 1).to_tensor(n.label()));
+  const double eps = n.get_float("epsilon", 1e-5f);
+  b.emit(n, {n.inputs[0]}, n.outputs[0], [p, eps](std::span<const Tensor* const> in) {
+    return batch_norm2d(*in[0], *p[2], *p[3], *p[0], *p[1], eps);
+  });
+}
+
+// Resize (opset 10+) and Upsample (opset 7-9) as PyTorch's Upsample: which ONNX coordinate modes are
+// the sampling of F.interpolate's modes.
+void resize(Builder& b, const Node& n) {
+  const Tensor& x = input4d(b, n);
+  const int64_t opset = b.model().opset;
+  const bool old = n.op == "Upsample" || opset < 11;  // no roi; asymmetric coordinates
+  const std::string mode = n.get_string("mode", "nearest");
+  const std::string coordinates = old ? "asymmetric" : n.get_string("coordinate_transformation_mode", "half_pixel");
+  const std::string nearest = old ? "floor" : n.get_string("nearest_mode", "round_prefer_floor");
+  UpsampleOptions options;
+  if (mode == "nearest" && coordinates == "asymmetric" && nearest == "floor") {
+    options.mode = "nearest";
+  } else if (mode == "nearest" && (coordinates == "half_pixel" || coordinates == "pytorch_half_pixel") &&
+             nearest == "round_prefer_ceil") {
+    options.mode = "nearest-exact";
+  } else if (mode == "linear" && (coordinates == "half_pixel" || coordinates == "pytorch_half_pixel" ||
+                                  coordinates == "align_corners")) {
+    options.mode = "bilinear";
+    options.align_corners = coordinates == "align_corners";
+  } else {
+    fail(n.label(), ": mode '", mode, "' with coordinate_transformation_mode '", coordinates, "' and nearest_mode '",
+         nearest, "' is not supported (PyTorch's nearest, nearest-exact and bilinear)");
+  }
+  const std::size_t scales_input = old ? 1 : 2;
+  std::vector<double> scales;
+  if (n.op == "Upsample" && opset < 9) {
+    for (float f : n.attributes.count("scales") ? n.attributes.at("scales").floats : std::vector<float>{})
+      scales.push_back(f);
+  } else if (n.input(scales_input) && b.constant(n, scales_input).numel() > 0) {
+    const Const& c = b.constant(n, scales_input);
+    for (int64_t i = 0; i < c.numel(); ++i) scales.push_back(c.number(i));
+  }
+  if (!scales.empty()) {
+    check(scales.size() == 4 && scales[0] == 1 && scales[1] == 1 && scales[2] > 0 && scales[3] > 0, n.label(),
+          ": scales must be [1, 1, h, w] with positive h and w");
+    options.scale_factor = OptionalScale(scales[2], scales[3]);
+  } else {
+    check(!old && n.input(3), n.label(), ": needs scales or sizes");
+    const auto sizes = b.constant(n, 3).integers();
+    check(sizes.size() == 4 && sizes[0] == x.size(0) && sizes[1] == x.size(1), n.label(),
+          ": sizes must be [N, C, H, W] with the input's N and C, but got ", b.constant(n, 3).describe());
+    options.size = OptionalSize(sizes[2], sizes[3]);
+  }
+  auto op = std::make_shared<const Upsample>(options);
+  b.emit(n, {n.inputs[0]}, n.outputs.at(0), [op](std::span<const Tensor* const> in) { return op->forward(*in[0]); });
+}
+
+}  // namespace
+
+void register_layer_ops(HandlerTable& table) {
+  table["Conv"] = conv;
+  table["ConvTranspose"] = conv_transpose;
+  table["MaxPool"] = max_pool;
+  table["AveragePool"] = average_pool;
+  table["GlobalAveragePool"] = global_average_pool;
+  table["BatchNormalization"] = batch_norm;
+  table["Resize"] = resize;
+  table["Upsample"] = resize;
+}
+
+}  // namespace strider::onnx

@@ -1,0 +1,273 @@
+// Element-wise, layout and padding nodes on tensors computed from the model input. Each falls back to
+// the constant path when all its inputs are constants (shape computations).
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "../core/arithmetic.hpp"
+#include "../ops/activation.hpp"
+#include "../ops/join.hpp"
+#include "../ops/pixel_shuffle.hpp"
+#include "index_ops.hpp"
+#include "plan.hpp"
+
+namespace strider::onnx {
+
+namespace {
+
+Dims dims_of(const Tensor& t) { return Dims(t.shape().begin(), t.shape().end()); }
+
+Shape to_shape(const Node& n, const Dims& dims) {
+  check(!dims.empty() && dims.size() <= static_cast<std::size_t>(Shape::max_rank), n.label(), ": a result of rank ",
+        dims.size(), " is not supported (tensors have rank 1-4)");
+  return Shape(std::span<const int64_t>(dims));
+}
+
+// Registers `op` as a unary tensor function of input 0.
+template <class F>
+void unary(HandlerTable& table, const char* op, F f) {
+  table[op] = [f](Builder& b, const Node& n) {
+    b.emit(n, {n.inputs.at(0)}, n.outputs.at(0), [f](std::span<const Tensor* const> x) { return f(*x[0]); });
+  };
+}
+
+// The constant inputs of a node (null where absent or not constant), for the shape rules.
+std::vector<const Const*> const_inputs(const Builder& b, const Node& n) {
+  std::vector<const Const*> in;
+  for (std::size_t k = 0; k < n.inputs.size(); ++k)
+    in.push_back(!n.inputs[k].empty() && b.is_const(n.inputs[k]) ? &b.constant(n, k) : nullptr);
+  return in;
+}
+
+// A node that only changes the shape: its output holds the input's values under `dims_for(input dims)`.
+template <class DimsFor>
+void emit_reshape(Builder& b, const Node& n, DimsFor dims_for) {
+  const Shape shape = to_shape(n, dims_for(dims_of(b.tensor(n, 0))));
+  b.emit(n, {n.inputs.at(0)}, n.outputs.at(0),
+         [shape](std::span<const Tensor* const> x) { return x[0]->clone().reshape(shape); });
+}
+
+template <class F>
+void binary(HandlerTable& table, const char* op, F f) {
+  table[op] = [f](Builder& b, const Node& n) {
+    if (all_const(b, n)) return fold(b, n);
+    // A constant operand (a scale, a bias) is captured as a tensor; the other comes from its slot.
+    std::array<std::shared_ptr<const Tensor>, 2> constant;
+    std::vector<std::string> inputs;
+    for (std::size_t k = 0; k < 2; ++k) {
+      if (b.is_const(n.inputs.at(k)))
+        constant[k] = std::make_shared<const Tensor>(b.constant(n, k).to_tensor(n.label()));
+      else inputs.push_back(n.inputs[k]);
+    }
+    const std::string label = n.label();
+    b.emit(n, inputs, n.outputs.at(0), [f, constant, label](std::span<const Tensor* const> x) {
+      const Tensor& a = constant[0] ? *constant[0] : *x[0];
+      const Tensor& c = constant[1] ? *constant[1] : *x[constant[0] ? 0 : 1];
+      const Dims dims = broadcast_dims(dims_of(a), dims_of(c), label);
+      Tensor out{Shape(std::span<const int64_t>(dims))};
+      if (a.shape() == c.shape()) {
+        for (int64_t i = 0; i < out.numel(); ++i) out[i] = f(a[i], c[i]);
+      } else {
+        broadcast_apply(a.data(), dims_of(a), c.data(), dims_of(c), dims, out.data(), f);
+      }
+      return out;
+    });
+  };
+}
+
+// Clip's bounds: inputs 1 and 2 from opset 11, attributes min/max before; absent bounds are infinite.
+std::pair<double, double> clip_bounds(const Builder& b, const Node& n) {
+  double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
+  if (b.model().opset >= 11) {
+    if (n.input(1)) lo = b.constant(n, 1).number(0);
+    if (n.input(2)) hi = b.constant(n, 2).number(0);
+  } else {
+    lo = n.get_float("min", -std::numeric_limits<float>::infinity());
+    hi = n.get_float("max", std::numeric_limits<float>::infinity());
+  }
+  return {lo, hi};
+}
+
+// PRelu's slope: one value, or one per channel as torch exports it ([C], [C, 1, 1] or [1, C, 1, 1]).
+Tensor prelu_weight(const Node& n, const Const& slope, int64_t channels) {
+  int64_t non_unit = 0;
+  for (int64_t d : slope.dims) non_unit += d != 1;
+  check(slope.numel() == 1 || (slope.numel() == channels && non_unit == 1), n.label(), ": slope of shape ",
+        slope.describe(), " is not supported (one value, or one per channel)");
+  return make_floats({slope.numel()}, slope.floats).to_tensor(n.label());
+}
+
+void pad(Builder& b, const Node& n) {
+  const std::string mode = n.get_string("mode", "constant");
+  const Tensor& x = b.tensor(n, 0);
+  const auto rank = static_cast<std::size_t>(x.rank());
+  Dims pads;
+  float value = 0;
+  if (b.model().opset >= 11) {
+    pads = b.constant(n, 1).integers();
+    if (n.input(2)) value = static_cast<float>(b.constant(n, 2).number(0));
+    check(!n.input(3), n.label(), ": the 'axes' input is not supported");
+  } else {
+    pads = n.get_ints("pads", {});
+    value = n.get_float("value", 0.0f);
+  }
+  check(pads.size() == 2 * rank, n.label(), ": pads has ", pads.size(), " entries for a rank-", rank, " input");
+  PaddingMode padding_mode = PaddingMode::zeros;
+  if (mode == "reflect") padding_mode = PaddingMode::reflect;
+  else if (mode == "edge") padding_mode = PaddingMode::replicate;
+  else check(mode == "constant", n.label(), ": mode '", mode, "' is not supported (constant, reflect, edge)");
+  auto sources = std::make_shared<std::vector<Dims>>();
+  for (std::size_t k = 0; k < rank; ++k)
+    sources->push_back(pad_sources(n, x.size(static_cast<int>(k)), pads[k], pads[k + rank], padding_mode));
+  b.emit(n, {n.inputs[0]}, n.outputs.at(0),
+         [sources, value](std::span<const Tensor* const> in) { return apply_pad(*in[0], *sources, value); });
+}
+
+}  // namespace
+
+Dims pad_sources(const Node& n, int64_t size, int64_t before, int64_t after, PaddingMode mode) {
+  check(before >= 0 && after >= 0, n.label(), ": negative pads are not supported, but got ", before, " and ", after);
+  check(before <= (1 << 20) && after <= (1 << 20), n.label(), ": pads ", before, " and ", after, " are too large");
+  check(mode != PaddingMode::reflect || (before < size && after < size), n.label(),
+        ": reflect padding must be smaller than the input size ", size, ", but got ", before, " and ", after);
+  Dims source;
+  for (int64_t i = -before; i < size + after; ++i)
+    source.push_back(mode == PaddingMode::zeros ? (i >= 0 && i < size ? i : -1) : padded_source_index(i, size, mode));
+  return source;
+}
+
+Tensor apply_pad(const Tensor& x, const std::vector<Dims>& sources, float value) {
+  // Pad to 4 axes at the front, so that one loop nest serves every rank.
+  std::vector<Dims> s(4 - sources.size(), Dims{0});
+  s.insert(s.end(), sources.begin(), sources.end());
+  Dims in(4 - sources.size(), 1), out;
+  for (int k = 0; k < x.rank(); ++k) in.push_back(x.size(k));
+  for (const Dims& axis : sources) out.push_back(static_cast<int64_t>(axis.size()));
+  Tensor y{Shape(std::span<const int64_t>(out))};
+  int64_t i = 0;
+  for (int64_t a : s[0])
+    for (int64_t b : s[1])
+      for (int64_t c : s[2])
+        for (int64_t d : s[3])
+          y[i++] = a < 0 || b < 0 || c < 0 || d < 0 ? value : x[((a * in[1] + b) * in[2] + c) * in[3] + d];
+  return y;
+}
+
+namespace {
+
+// DepthToSpace: CRD is pixel_shuffle; DCR takes channel (i·r + j)·C + c for output channel c.
+void depth_to_space(Builder& b, const Node& n) {
+  const int64_t r = n.get_int("blocksize", 0);
+  const std::string mode = n.get_string("mode", "DCR");
+  check(r > 0, n.label(), ": blocksize must be positive, but got ", r);
+  check(mode == "DCR" || mode == "CRD", n.label(), ": mode must be DCR or CRD, but got '", mode, "'");
+  check(b.tensor(n, 0).rank() == 4, n.label(), ": expects a 4-D input");
+  b.emit(n, {n.inputs.at(0)}, n.outputs.at(0), [r, mode](std::span<const Tensor* const> in) {
+    if (mode == "CRD") return pixel_shuffle(*in[0], r);
+    const Tensor& x = *in[0];
+    check(x.size(1) % (r * r) == 0, "DepthToSpace: channels ", x.size(1), " not divisible by blocksize² ", r * r);
+    const int64_t N = x.size(0), C = x.size(1) / (r * r), H = x.size(2), W = x.size(3);
+    Tensor y({N, C, H * r, W * r});
+    for (int64_t b2 = 0; b2 < N; ++b2)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t h = 0; h < H * r; ++h)
+          for (int64_t w = 0; w < W * r; ++w)
+            y.at(b2, c, h, w) = x.at(b2, ((h % r) * r + w % r) * C + c, h / r, w / r);
+    return y;
+  });
+}
+
+}  // namespace
+
+void register_tensor_ops(HandlerTable& table) {
+  unary(table, "Relu", [](const Tensor& x) { return relu(x); });
+  unary(table, "Sigmoid", [](const Tensor& x) { return sigmoid(x); });
+  unary(table, "Tanh", [](const Tensor& x) { return strider::tanh(x); });
+  table["LeakyRelu"] = [](Builder& b, const Node& n) {
+    const double alpha = n.get_float("alpha", 0.01f);
+    b.emit(n, {n.inputs.at(0)}, n.outputs.at(0),
+           [alpha](std::span<const Tensor* const> x) { return leaky_relu(*x[0], alpha); });
+  };
+  table["PRelu"] = [](Builder& b, const Node& n) {
+    const Tensor& x = b.tensor(n, 0);
+    auto w = std::make_shared<const Tensor>(prelu_weight(n, b.constant(n, 1), x.rank() >= 2 ? x.size(1) : 1));
+    b.emit(n, {n.inputs[0]}, n.outputs.at(0), [w](std::span<const Tensor* const> in) { return prelu(*in[0], *w); });
+  };
+  table["Clip"] = [](Builder& b, const Node& n) {
+    const std::pair<double, double> bounds = clip_bounds(b, n);
+    const double lo = bounds.first, hi = bounds.second;  // named copies: clang 14 cannot capture bindings
+    check(lo <= hi, n.label(), ": min ", lo, " must not exceed max ", hi);
+    b.emit(n, {n.inputs.at(0)}, n.outputs.at(0),
+           [lo, hi](std::span<const Tensor* const> x) { return hardtanh(*x[0], lo, hi); });
+  };
+  binary(table, "Add", [](float a, float c) { return a + c; });
+  binary(table, "Sub", [](float a, float c) { return a - c; });
+  binary(table, "Mul", [](float a, float c) { return a * c; });
+  binary(table, "Div", [](float a, float c) { return a / c; });
+  for (const char* op : {"Identity", "Dropout"})
+    table[op] = [](Builder& b, const Node& n) { b.alias(n.outputs.at(0), n.inputs.at(0)); };
+  table["Cast"] = [](Builder& b, const Node& n) {
+    if (all_const(b, n)) return fold(b, n);
+    check(n.get_int("to", 0) == 1, n.label(), ": only casts of constants, or of float tensors to float, are supported");
+    b.alias(n.outputs.at(0), n.inputs.at(0));
+  };
+  table["Concat"] = [](Builder& b, const Node& n) {
+    if (all_const(b, n)) return fold(b, n);
+    for (std::size_t k = 0; k < n.inputs.size(); ++k) b.tensor(n, k);  // rejects a constant operand
+    const auto axis = static_cast<int>(n.get_int("axis", 0));
+    b.emit(n, n.inputs, n.outputs.at(0), [axis](std::span<const Tensor* const> x) { return cat(x, axis); });
+  };
+  table["Reshape"] = [](Builder& b, const Node& n) {
+    if (all_const(b, n)) return fold(b, n);
+    const auto target = b.constant(n, 1).integers();
+    emit_reshape(b, n, [&](const Dims& d) { return reshape_target(n, d, target); });
+  };
+  table["Flatten"] = [](Builder& b, const Node& n) {
+    emit_reshape(b, n, [&](const Dims& d) {
+      const std::size_t axis = d.size() == 0 ? 0 : normalize_axis(n.get_int("axis", 1), d.size() + 1, n.label());
+      return Dims{product(Dims(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(axis))),
+                  product(Dims(d.begin() + static_cast<std::ptrdiff_t>(axis), d.end()))};
+    });
+  };
+  table["Unsqueeze"] = [](Builder& b, const Node& n) {
+    if (all_const(b, n)) return fold(b, n);
+    const auto axes = squeeze_axes(n, const_inputs(b, n), b.model().opset);
+    emit_reshape(b, n, [&](const Dims& d) { return unsqueezed_dims(n, d, axes); });
+  };
+  table["Squeeze"] = [](Builder& b, const Node& n) {
+    if (all_const(b, n)) return fold(b, n);
+    const auto axes = squeeze_axes(n, const_inputs(b, n), b.model().opset);
+    emit_reshape(b, n, [&](const Dims& d) { return squeezed_dims(n, d, axes); });
+  };
+  table["Transpose"] = [](Builder& b, const Node& n) {
+    if (all_const(b, n)) return fold(b, n);
+    const Dims from = dims_of(b.tensor(n, 0));
+    const Dims perm = checked_permutation(n.get_ints("perm", {}), from.size(), n.label());
+    Dims dims;
+    for (int64_t p : perm) dims.push_back(from[static_cast<std::size_t>(p)]);
+    const Shape shape = to_shape(n, dims);
+    b.emit(n, {n.inputs[0]}, n.outputs.at(0), [from, perm, shape](std::span<const Tensor* const> x) {
+      Tensor out(shape);
+      transpose_copy(x[0]->data(), from, perm, out.data());
+      return out;
+    });
+  };
+  table["Slice"] = [](Builder& b, const Node& n) {
+    if (all_const(b, n)) return fold(b, n);
+    const Dims from = dims_of(b.tensor(n, 0));
+    const auto ranges = slice_ranges(n, from, const_inputs(b, n), b.model().opset);
+    Dims dims;
+    for (const AxisRange& r : ranges) dims.push_back(r.count);
+    check(product(dims) > 0, n.label(), ": the slice is empty");
+    const Shape shape = to_shape(n, dims);
+    b.emit(n, {n.inputs[0]}, n.outputs.at(0), [from, ranges, shape](std::span<const Tensor* const> x) {
+      Tensor out(shape);
+      slice_copy(x[0]->data(), from, ranges, out.data());
+      return out;
+    });
+  };
+  table["Pad"] = pad;
+  table["DepthToSpace"] = depth_to_space;
+}
+
+}  // namespace strider::onnx

@@ -1,0 +1,108 @@
+#pragma once
+// How a model runs: the float operations of the graph, in order, over numbered tensor slots, for one
+// input shape. Everything that depends only on that shape (the nodes torch emits to compute shapes,
+// Resize sizes, Reshape targets) is folded into constants while the plan is built, and BatchNormalization
+// and activations are fused into the convolution before them. Internal to strider_onnx.
+#include <deque>
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "../core/arithmetic.hpp"
+#include "../core/tensor.hpp"
+#include "model.hpp"
+
+namespace strider::onnx {
+
+struct Step {
+  std::string label;           // the node, for errors and for printing the plan
+  std::vector<int> inputs;     // slots read
+  int output = -1;             // slot written
+  std::function<Tensor(std::span<const Tensor* const>)> run;
+  std::vector<int> release;    // slots no later step reads: freed after this step
+};
+
+struct Plan {
+  std::vector<Shape> input_shapes;  // the shapes it was built for
+  std::vector<int> input_slots;
+  std::vector<Step> steps;
+  std::vector<int> output_slots;
+  int slot_count = 0;
+};
+
+// Builds the plan for these inputs and runs it on them at the same time (what a node produces decides
+// the shapes later nodes see). Returns the outputs, one per graph output.
+std::vector<Tensor> build_plan(const Model& model, std::span<const Tensor* const> inputs, Plan& plan);
+// Runs a plan built for inputs of the same shapes.
+std::vector<Tensor> run_plan(const Plan& plan, std::span<const Tensor* const> inputs);
+
+// What node handlers see while the plan is built: each value is a constant or a slot holding the tensor
+// that the current inputs give.
+class Builder {
+ public:
+  using Fn = std::function<Tensor(std::span<const Tensor* const>)>;
+
+  Builder(const Model& model, Plan& plan);
+
+  bool is_const(const std::string& name) const;
+  const Const& constant(const Node& node, std::size_t input) const;  // rejects a non-constant input
+  const Tensor& tensor(const Node& node, std::size_t input) const;   // rejects a constant input
+  void set_const(const std::string& name, Const value);
+  void alias(const std::string& name, const std::string& existing);
+  // Adds a step reading the slots of `inputs` (names of non-constant values), runs it, and binds its
+  // result to `output`.
+  void emit(const Node& node, const std::vector<std::string>& inputs, const std::string& output, Fn fn);
+
+  // The node that alone reads `name`, if exactly one node does and `name` is no graph output; fusions
+  // then absorb that node (its output becomes an alias).
+  const Node* sole_consumer(const std::string& name) const;
+  void absorb(const Node& node);
+  bool absorbed(const Node& node) const;
+
+  const Model& model() const { return model_; }
+  std::vector<Tensor> take_outputs();
+  void bind_input(const std::string& name, const Tensor& value);
+
+ private:
+  int slot_of(const Node& node, const std::string& name) const;
+
+  const Model& model_;
+  Plan& plan_;
+  std::map<std::string, Const> consts_;
+  std::map<std::string, int> slots_;
+  std::deque<Tensor> owned_;                // step results, per slot (a deque: pointers to them stay valid)
+  std::vector<const Tensor*> values_;       // per slot: owned_ or a caller's input
+  std::map<std::string, std::vector<const Node*>> consumers_;
+  std::vector<const Node*> absorbed_;
+};
+
+// One handler per op_type. Each registers its ops into the table (ops_*.cpp).
+using Handler = std::function<void(Builder&, const Node&)>;
+using HandlerTable = std::map<std::string, Handler>;
+void register_shape_ops(HandlerTable& table);
+void register_layer_ops(HandlerTable& table);
+void register_tensor_ops(HandlerTable& table);
+const HandlerTable& handlers();
+
+// The constant path (ops_shape.cpp): whether every present input of `node` is a constant, and the
+// node's outputs computed from them (for the ops that torch uses to compute shapes).
+bool all_const(const Builder& builder, const Node& node);
+void fold(Builder& builder, const Node& node);
+
+// Shape rules shared by the constant and the tensor paths (ops_shape.cpp). `in` are a node's constant
+// inputs (null where absent or not constant).
+struct AxisRange;
+std::vector<AxisRange> slice_ranges(const Node& n, const std::vector<int64_t>& dims,
+                                    const std::vector<const Const*>& in, int64_t opset);
+std::vector<int64_t> reshape_target(const Node& n, const std::vector<int64_t>& from, const std::vector<int64_t>& target);
+std::vector<int64_t> unsqueezed_dims(const Node& n, const std::vector<int64_t>& from, std::vector<int64_t> axes);
+std::vector<int64_t> squeezed_dims(const Node& n, const std::vector<int64_t>& from, const std::vector<int64_t>& axes);
+// Padding (ops_tensor.cpp): per axis, the source index of each padded position (-1: the constant).
+std::vector<int64_t> pad_sources(const Node& n, int64_t size, int64_t before, int64_t after, PaddingMode mode);
+Tensor apply_pad(const Tensor& x, const std::vector<std::vector<int64_t>>& sources, float value);
+std::vector<int64_t> squeeze_axes(const Node& n, const std::vector<const Const*>& in, int64_t opset);
+
+}  // namespace strider::onnx

@@ -1,0 +1,177 @@
+// The ONNX loader on hand-built models (ModelProto from Debian's onnx_proto): what torch.onnx.export
+// does not emit but ONNX allows (asymmetric pads, DCR DepthToSpace, ConvTranspose output_shape), the
+// fusions, and the rejection of broken or unsupported files. tests/pytorch/parity.py covers torch's files.
+#include <onnx/onnx_pb.h>
+
+#include <string>
+#include <vector>
+
+#include "onnx/onnx_model.hpp"
+#include "ops/conv2d.hpp"
+#include "ops/pixel_shuffle.hpp"
+#include "test_util.hpp"
+
+namespace strider {
+namespace {
+
+using testing::near;
+using testing::random_tensor;
+using testing::rejects;
+
+// A one-input, one-output graph "x" -> ... -> "y", built node by node.
+class ModelBuilder {
+ public:
+  explicit ModelBuilder(std::vector<int64_t> input_dims, int64_t opset = 13) {
+    model_.set_ir_version(8);
+    model_.add_opset_import()->set_version(opset);
+    auto* in = graph()->add_input();
+    in->set_name("x");
+    auto* shape = in->mutable_type()->mutable_tensor_type();
+    shape->set_elem_type(::onnx::TensorProto::FLOAT);
+    for (int64_t d : input_dims) shape->mutable_shape()->add_dim()->set_dim_value(d);
+    graph()->add_output()->set_name("y");
+  }
+  ::onnx::NodeProto* node(const std::string& op, std::vector<std::string> inputs, const std::string& output) {
+    auto* n = graph()->add_node();
+    n->set_op_type(op);
+    n->set_name("n");
+    n->mutable_name()->append(std::to_string(graph()->node_size() - 1));  // not "n" + ...: GCC 12's -Wrestrict
+    for (const auto& i : inputs) n->add_input(i);
+    n->add_output(output);
+    return n;
+  }
+  void weight(const std::string& name, const Tensor& t) {
+    auto* init = graph()->add_initializer();
+    init->set_name(name);
+    init->set_data_type(::onnx::TensorProto::FLOAT);
+    for (int64_t d : t.shape()) init->add_dims(d);
+    init->set_raw_data(std::string(reinterpret_cast<const char*>(t.data()), t.numel() * sizeof(float)));
+  }
+  void ints(const std::string& name, std::vector<int64_t> values) {
+    auto* init = graph()->add_initializer();
+    init->set_name(name);
+    init->set_data_type(::onnx::TensorProto::INT64);
+    init->add_dims(static_cast<int64_t>(values.size()));
+    for (int64_t v : values) init->add_int64_data(v);
+  }
+  std::string bytes() const { return model_.SerializeAsString(); }
+  OnnxModel load() const { return parse_onnx(bytes()); }
+
+ private:
+  ::onnx::GraphProto* graph() { return model_.mutable_graph(); }
+  ::onnx::ModelProto model_;
+};
+
+void set_ints(::onnx::NodeProto* n, const std::string& name, std::vector<int64_t> values) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(::onnx::AttributeProto::INTS);
+  for (int64_t v : values) a->add_ints(v);
+}
+
+void set_string(::onnx::NodeProto* n, const std::string& name, const std::string& value) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(::onnx::AttributeProto::STRING);
+  a->set_s(value);
+}
+
+TEST(Onnx, AsymmetricConvPadsMatchTheReference) {
+  ModelBuilder m({1, 3, 7, 6});
+  const Tensor w = random_tensor({4, 3, 3, 2}, 1), b = random_tensor({4}, 2);
+  m.weight("w", w);
+  m.weight("b", b);
+  auto* conv = m.node("Conv", {"x", "w", "b"}, "y");
+  set_ints(conv, "pads", {0, 2, 1, 1});  // top, left, bottom, right
+  set_ints(conv, "strides", {2, 1});
+  const Tensor x = random_tensor({1, 3, 7, 6}, 3);
+  Conv2dParams p{.kernel = {3, 2}, .stride = {2, 1}, .pad_h = {0, 1}, .pad_w = {2, 1}};
+  EXPECT_TRUE(near(m.load().run(x), ref::conv2d(x, w, b, p), 1e-5));
+}
+
+TEST(Onnx, ConvThenReluIsOneFusedStep) {
+  ModelBuilder m({1, 2, 5, 5});
+  m.weight("w", random_tensor({3, 2, 3, 3}, 4));
+  set_ints(m.node("Conv", {"x", "w"}, "c"), "pads", {1, 1, 1, 1});
+  m.node("Relu", {"c"}, "y");
+  OnnxModel model = m.load();
+  const Tensor y = model.run(random_tensor({1, 2, 5, 5}, 5));
+  EXPECT_EQ(model.plan(), std::vector<std::string>{"Conv node 'n0'"});
+  for (float v : y.values()) EXPECT_GE(v, 0.0f);
+}
+
+TEST(Onnx, DepthToSpaceModes) {
+  const Tensor x = Tensor::arange({1, 8, 2, 3});
+  for (const std::string mode : {"CRD", "DCR"}) {
+    ModelBuilder m({1, 8, 2, 3});
+    auto* n = m.node("DepthToSpace", {"x"}, "y");
+    auto* a = n->add_attribute();
+    a->set_name("blocksize");
+    a->set_type(::onnx::AttributeProto::INT);
+    a->set_i(2);
+    set_string(n, "mode", mode);
+    const Tensor y = m.load().run(x);
+    if (mode == "CRD") {
+      EXPECT_TRUE(near(y, pixel_shuffle(x, 2), 0));
+    } else {  // y[c, 2h + i, 2w + j] = x[(2i + j)·C + c, h, w] with C = 2
+      EXPECT_EQ(y.at(0, 1, 1, 0), x.at(0, 2 * 2 + 1, 0, 0));
+      EXPECT_EQ(y.at(0, 0, 3, 5), x.at(0, 3 * 2 + 0, 1, 2));
+    }
+  }
+}
+
+TEST(Onnx, PadModes) {
+  ModelBuilder m({1, 1, 1, 3}, 11);
+  m.ints("pads", {0, 0, 0, 2, 0, 0, 0, 1});
+  set_string(m.node("Pad", {"x", "pads"}, "y"), "mode", "reflect");
+  EXPECT_TRUE(near(m.load().run(Tensor::from_values({1, 1, 1, 3}, {1, 2, 3})),
+                   Tensor::from_values({1, 1, 1, 6}, {3, 2, 1, 2, 3, 2}), 0));
+}
+
+TEST(Onnx, ConvTransposeOutputShapeSetsThePadding) {
+  ModelBuilder m({1, 2, 4, 4});
+  m.weight("w", random_tensor({2, 3, 3, 3}, 6));
+  auto* n = m.node("ConvTranspose", {"x", "w"}, "y");
+  set_ints(n, "strides", {2, 2});
+  set_ints(n, "output_shape", {8, 9});
+  EXPECT_EQ(m.load().run(random_tensor({1, 2, 4, 4}, 7)).shape(), (Shape{1, 3, 8, 9}));
+}
+
+TEST(Onnx, RejectsBrokenAndUnsupportedFiles) {
+  EXPECT_TRUE(rejects([] { parse_onnx("\x08\x01garbage", "m.onnx"); }, {"m.onnx", "not an ONNX model"}));
+  ModelBuilder m({1, 1, 2, 2});
+  m.node("Softmax2000", {"x"}, "y");
+  EXPECT_TRUE(rejects([&] { m.load(); }, {"Softmax2000 node 'n0'", "operator Softmax2000 is not supported"}));
+  const std::string full = m.bytes();
+  EXPECT_TRUE(rejects([&] { parse_onnx(full.substr(0, full.size() / 2)); }, {"not an ONNX model"}));
+
+  ModelBuilder order({1, 1, 2, 2});
+  order.node("Relu", {"later"}, "y");
+  order.node("Relu", {"x"}, "later");
+  EXPECT_TRUE(rejects([&] { order.load(); }, {"Relu node 'n0'", "'later'", "topologically sorted"}));
+
+  ModelBuilder short_weight({1, 1, 2, 2});
+  short_weight.weight("w", random_tensor({1}, 8));
+  std::string bytes = short_weight.bytes();
+  ::onnx::ModelProto proto;
+  proto.ParseFromString(bytes);
+  proto.mutable_graph()->mutable_initializer(0)->add_dims(4);  // [1, 4] but 1 value
+  EXPECT_TRUE(rejects([&] { parse_onnx(proto.SerializeAsString()); },
+                      {"initializer 'w'", "raw_data holds 4 bytes, but the shape needs 4 x 4"}));
+
+  ModelBuilder attr({1, 1, 4, 4});
+  set_string(attr.node("Resize", {"x"}, "y"), "mode", "cubic");
+  EXPECT_TRUE(rejects([&] { attr.load().run(Tensor::zeros({1, 1, 4, 4})); },
+                      {"Resize node 'n0'", "mode 'cubic'", "not supported"}));
+}
+
+TEST(Onnx, RunRejectsAnInputOfAnotherShape) {
+  ModelBuilder m({1, 2, 4, 4});
+  m.node("Relu", {"x"}, "y");
+  OnnxModel model = m.load();
+  EXPECT_TRUE(rejects([&] { model.run(Tensor::zeros({1, 3, 4, 4})); },
+                      {"input 'x' has shape [1, 3, 4, 4], but the model declares [1, 2, 4, 4]"}));
+}
+
+}  // namespace
+}  // namespace strider
