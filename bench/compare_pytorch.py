@@ -6,7 +6,10 @@ group, the 2-vs-1-thread speed-up on c3, c4 and t1, and the peak memory of the u
   /usr/bin/python3 bench/compare_pytorch.py [--bench build/bench/bench_ops] [--threads 2] [--rounds 5]
                                             [--only c3,t1] [--markdown bench/RESULTS.md]
 
-Both sides use the same thread count, float32 NCHW, no autograd. Each round measures every case once
+Both sides use the same thread count, float32 NCHW, no autograd. PyTorch's CPU ConvTranspose2d runs
+on BLAS, and Debian's torch uses whichever libblas.so.3 the alternatives system selects: with the
+reference BLAS it is about 8x slower than with OpenBLAS. For a fair comparison install
+libopenblas0-pthread first; the table names the BLAS it ran with. Each round measures every case once
 in PyTorch and once in Strider (a fresh bench_ops process per case); the table reports medians over
 rounds, which keeps a shared machine's noise out of the ratios.
 """
@@ -123,6 +126,10 @@ def cpu_model():
     return platform.processor()
 
 
+def blas_library():
+    return os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+
+
 def geomean(values):
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
 
@@ -167,7 +174,8 @@ def main():
     single = measure(1, scaling) if args.threads > 1 and scaling else {}
 
     lines = [f"# Strider vs PyTorch {torch.__version__} (oneDNN), {args.threads} threads",
-             "", f"{datetime.date.today()} · {cpu_model()} · medians of {args.rounds} alternating rounds", "",
+             "", f"{datetime.date.today()} · {cpu_model()} · medians of {args.rounds} alternating rounds · "
+             f"PyTorch's BLAS: {blas_library()}", "",
              "| case | PyTorch ms | Strider ms | PyTorch / Strider |", "|---|---:|---:|---:|"]
     by_group = {}
     for group, name, _, _ in cases:
