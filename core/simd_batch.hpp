@@ -22,7 +22,6 @@ struct ScalarBatch {
   friend ScalarBatch operator+(ScalarBatch a, ScalarBatch b) { return {a.v + b.v}; }
   friend ScalarBatch operator*(ScalarBatch a, ScalarBatch b) { return {a.v * b.v}; }
   friend ScalarBatch fma(ScalarBatch a, ScalarBatch b, ScalarBatch c) { return {a.v * b.v + c.v}; }
-  friend ScalarBatch max(ScalarBatch a, ScalarBatch b) { return {b.v > a.v ? b.v : a.v}; }
   friend ScalarBatch where_negative(ScalarBatch x, ScalarBatch if_negative) { return x.v < 0.0f ? if_negative : x; }
   friend ScalarBatch max_keep_nan(ScalarBatch best, ScalarBatch v) { return v.v > best.v || v.v != v.v ? v : best; }
   friend ScalarBatch operator/(ScalarBatch a, ScalarBatch b) { return {a.v / b.v}; }

@@ -17,16 +17,20 @@ PanelSource panel_source(const ConvPass& p) {
   return s;
 }
 
+namespace {
+
 int64_t task_count(const ConvPass& pass) {
   const int64_t tiles = (pass.out_w + tile_columns - 1) / tile_columns;
   const int64_t row_blocks = ceil_div(pass.out_h, panel_source(pass).rows);
   return pass.batch * pass.weights->groups * row_blocks * tiles;
 }
 
+}  // namespace
+
 int64_t panel_floats(const ConvPass& pass) {
   if (pass.weights->k() == 0) return 0;  // a transposed convolution's phase with no taps: bias only
   const PanelSource source = panel_source(pass);
-  return panel_rows(source) * panel_width(source, tile_columns, panel_round);
+  return panel_rows(source) * panel_width(source);
 }
 
 Workspace& thread_workspace(std::size_t panel_floats, std::size_t offsets) {

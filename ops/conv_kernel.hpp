@@ -21,10 +21,9 @@
 
 namespace strider::kernels {
 
-// Output columns per task, and the panel's width rounding: every microkernel's loads (at most
-// tile_columns wide, rounded up to a whole vector in a row's last microkernel) stay inside the panel.
+// Output columns per task. Every microkernel's loads (at most tile_columns wide, a row's last one
+// rounded up to a whole vector) stay inside a panel row of tile_columns + the taps' reach.
 constexpr int64_t tile_columns = 192;
-constexpr int64_t panel_round = 192;
 
 // Weights repacked for the microkernel: per group and block of `block` output channels, the
 // K = in_per_group·kernel_h·kernel_w weights of each channel interleaved: [g][block index][K][block],
@@ -80,7 +79,6 @@ struct ConvPass {
   Epilogue epilogue;
 };
 
-int64_t task_count(const ConvPass& pass);
 // The input rows a task reads (ops/panel.hpp), and the floats of panel one task needs.
 struct PanelSource;
 PanelSource panel_source(const ConvPass& pass);

@@ -125,7 +125,7 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
   static_assert(std::is_same_v<A, Arch>, "this TU holds the kernels of one arch");
   const PackedConvWeights& w = *p.weights;
   PanelSource source = panel_source(p);
-  const int64_t width = panel_width(source, tile_columns, panel_round);
+  const int64_t width = panel_width(source);
   for (int64_t c = 0, k = 0; c < w.in_per_group; ++c)
     for (int64_t a = 0; a < w.kernel_h; ++a)
       for (int64_t b = 0; b < w.kernel_w; ++b) offsets[k++] = panel_offset(source, width, c, a, b);

@@ -12,6 +12,7 @@
 #endif
 
 #include "../core/arithmetic.hpp"
+#include "conv_kernel.hpp"
 
 namespace strider::kernels {
 
@@ -35,10 +36,9 @@ inline int64_t input_rows(const PanelSource& s) {
 }
 // Rows of the panel: one per (channel, input row, stride phase).
 inline int64_t panel_rows(const PanelSource& s) { return s.channels * input_rows(s) * s.stride_w; }
-// Columns of a panel row for `tile` output columns whose loads reach up to `round` columns past them.
-inline int64_t panel_width(const PanelSource& s, int64_t tile, int64_t round) {
-  const int64_t reach = std::max<int64_t>(s.kernel_w - 1, 0) * s.dilation_w / s.stride_w;  // columns taps add
-  return (tile + round - 1) / round * round + reach;
+// Columns of a panel row: a tile of output columns plus those the taps reach past it.
+inline int64_t panel_width(const PanelSource& s) {
+  return tile_columns + std::max<int64_t>(s.kernel_w - 1, 0) * s.dilation_w / s.stride_w;
 }
 // Offset in the panel of tap (channel c, kernel row a, kernel column b) for the first output row and
 // column; output row t of the panel adds t · row_step(s, width).
@@ -89,7 +89,7 @@ inline void copy_even(const float* from, float* to, int64_t n) {
 // panel is large, where the GEMM dwarfs the copy and the panel must stay in L2.
 inline int64_t panel_row_block(const PanelSource& s, int64_t out_h) {
   constexpr int64_t budget = 65536;  // floats: 256 KB
-  const int64_t per_input_row = s.channels * s.stride_w * panel_width(s, 192, 192);
+  const int64_t per_input_row = s.channels * s.stride_w * panel_width(s);
   const int64_t input_row_budget = budget / per_input_row - std::max<int64_t>(s.kernel_h - 1, 0) * s.dilation_h;
   const int64_t rows = input_row_budget <= 1 ? 1 : (input_row_budget - 1) / s.stride_h + 1;
   return std::clamp<int64_t>(rows, 1, std::min<int64_t>(16, std::max<int64_t>(out_h, 1)));

@@ -23,7 +23,7 @@ void run_pool_pass(const PoolPass& pass) {
   const int64_t tasks = pass.planes * row_blocks * ((pass.out_w + tile_columns - 1) / tile_columns);
   if (tasks == 0) return;
   const PanelSource source = panel_source(pass);
-  const auto panel_size = static_cast<std::size_t>(panel_rows(source) * panel_width(source, tile_columns, panel_round));
+  const auto panel_size = static_cast<std::size_t>(panel_rows(source) * panel_width(source));
   const auto offsets_size = static_cast<std::size_t>(pass.kernel_h * pass.kernel_w);
   dispatch([&](auto arch) {
     parallel_for(0, tasks, [&](int64_t begin, int64_t end) {

@@ -15,7 +15,7 @@ namespace {
 using Arch = STRIDER_KERNEL_ARCH;
 using B = Simd<Arch>::Batch;
 constexpr int64_t V = B::size;
-constexpr int NR = 4;  // vectors per step; NR·V divides tile_columns and panel_round at every level
+constexpr int NR = 4;  // vectors per step; NR·V divides tile_columns at every level
 
 template <bool Max>
 void pool_row(const PoolPass& p, const float* panel, const int64_t* offsets, int64_t taps, int64_t i, int64_t j0,
@@ -54,7 +54,7 @@ template <class A>
 void run_pool_tasks(const PoolPass& p, int64_t begin, int64_t end, float* panel, int64_t* offsets) noexcept {
   static_assert(std::is_same_v<A, Arch>, "this TU holds the kernels of one arch");
   PanelSource source = panel_source(p);
-  const int64_t width = panel_width(source, tile_columns, panel_round);
+  const int64_t width = panel_width(source);
   const int64_t taps = p.kernel_h * p.kernel_w;
   for (int64_t a = 0, t = 0; a < p.kernel_h; ++a)
     for (int64_t b = 0; b < p.kernel_w; ++b) offsets[t++] = panel_offset(source, width, 0, a, b);
