@@ -100,7 +100,7 @@ std::unique_ptr<nn::Module> make_module(const json& record) {
 // Tolerances, per op (u = 2^-24):
 // - selections and permutations (ReLU, LeakyReLU, PReLU, Hardtanh, nearest Upsample, PixelShuffle, cat)
 //   and a single rounding (add): exact.
-// - sigmoid, tanh: PyTorch's vectorised float code; 4 u |y| (measured: at most 2 u |y|... see below).
+// - sigmoid, tanh: PyTorch's vectorised float functions are a few ulps off: 4 u |y|.
 // - silu, gelu: x · f(x) with f as above, and gelu's 1 + erf(x/√2) cancels for negative x, where the
 //   error is relative to |x|, not |y|: 4 u (|y| + |x|).
 // - BatchNorm2d: PyTorch rounds α = w / sqrt(var + eps) and β = b - μ α, then x α + β: 4 u (|x α| + |μ α| + |b|).
