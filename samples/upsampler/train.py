@@ -2,7 +2,9 @@
 upsampler_x2.safetensors. CPU, 2 threads, fixed seeds and deterministic algorithms, so that the same
 command should give the same weights.
 
-    /usr/bin/python3 samples/upsampler/train.py [--iterations 1500] [--out samples/upsampler/upsampler_x2.safetensors]
+    /usr/bin/python3 samples/upsampler/train.py [--iterations 18000] [--out samples/upsampler/upsampler_x2.safetensors]
+
+About 40 minutes on 2 cores (AMD Zen 4) with nothing else running.
 """
 import argparse
 import math
@@ -57,6 +59,31 @@ def sample_batch(pairs, weights, rng, batch, patch):
     return torch.stack(lrs), torch.stack(hrs)
 
 
+def least_squares_base(pairs, base):
+    """Sets the depthwise linear ×2 filter `base` (a model.ConvTranspose2d) to the one of least squared error over the
+    training pairs, shared by the three channels: the network then learns only what no linear filter can. Each output
+    phase (r_h, r_w) is its own least-squares problem over the input taps it reads (base.phase_index)."""
+    s, index, k = base.stride[0], base.phase_index, base.kernel_size[0]
+    window, before = index.shape[1], -base.low  # window offsets low .. low + window - 1
+    phases = [(rh, rw, (index[rh] < k).nonzero()[:, 0], (index[rw] < k).nonzero()[:, 0])
+              for rh in range(s) for rw in range(s)]
+    normal = [0.0] * len(phases)
+    right = [0.0] * len(phases)
+    for hr, lr in pairs:
+        # Only outputs whose taps are all inside the photo: zero padding is rare but would weigh heavily.
+        c, h, w = lr.shape[0], lr.shape[1] - window + 1, lr.shape[2] - window + 1
+        columns = F.unfold(lr[:, None].double(), window).reshape(c, window, window, h, w)
+        for p, (rh, rw, rows, cols) in enumerate(phases):
+            a = columns[:, rows][:, :, cols].permute(0, 3, 4, 1, 2).reshape(c * h * w, -1)
+            b = hr[:, rh::s, rw::s][:, before:before + h, before:before + w].double().reshape(-1)
+            normal[p] = normal[p] + a.T @ a
+            right[p] = right[p] + a.T @ b
+    with torch.no_grad():
+        for p, (rh, rw, rows, cols) in enumerate(phases):
+            taps = torch.linalg.solve(normal[p], right[p]).reshape(len(rows), len(cols))
+            base.weight[:, :, index[rh, rows][:, None], index[rw, cols][None, :]] = taps.float()
+
+
 def to_uint8(t):
     return (t.squeeze(0).permute(1, 2, 0).numpy() * 255).round().clip(0, 255).astype(np.uint8)
 
@@ -77,11 +104,11 @@ def held_out_gain(model, held_out):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--iterations", type=int, default=1500)
-    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--iterations", type=int, default=18000)
+    parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--patch", type=int, default=48, help="LR patch side")
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--eval-every", type=int, default=500)
+    parser.add_argument("--eval-every", type=int, default=2000)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                       "upsampler_x2.safetensors"))
     args = parser.parse_args()
@@ -99,6 +126,10 @@ def main():
           f"{len(held_out)} held out", flush=True)
 
     model = Upsampler()
+    least_squares_base(pairs, model.base)
+    ours, cubic = held_out_gain(model, held_out)
+    print(f"untrained, least-squares base: held-out Y-PSNR {ours:.2f} dB (bicubic {cubic:.2f}, {ours - cubic:+.2f})",
+          flush=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     # Cosine decay to 1% of the initial rate.
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -119,7 +150,7 @@ def main():
                   f"{ours:.2f} dB (bicubic {cubic:.2f}, {ours - cubic:+.2f})  {time.time() - start:.0f} s", flush=True)
             running = 0.0
     save_file({k: v.detach() for k, v in model.state_dict().items()}, args.out,
-              {"model": "Upsampler(channels=32)", "iterations": str(args.iterations)})
+              {"model": f"Upsampler(channels={model.head.out_channels})", "iterations": str(args.iterations)})
     print(f"wrote {args.out} in {time.time() - start:.0f} s", flush=True)
 
 

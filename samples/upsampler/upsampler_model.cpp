@@ -8,11 +8,12 @@ namespace strider::upsampler {
 Tensor Upsampler::forward(const Tensor& x) const {
   // Each convolution's ReLU is fused into its store (Epilogue::relu), as F.relu(conv(x)) in model.py.
   const Epilogue relu = Epilogue::relu();
-  const Tensor f0 = head_.op().forward(x, relu);                           // [N, C, H, W]
-  const Tensor e = down_.op().forward(f0, relu);                           // [N, 2C, H/2, W/2]
+  const Tensor h = head_.op().forward(x, relu);
+  const Tensor f = add(h, body_.op().forward(h, relu));                    // [N, C, H, W]
+  const Tensor e = down_.op().forward(f, relu);                            // [N, 2C, H/2, W/2]
   const Tensor m = add(e, mid2_.op().forward(mid1_.op().forward(e, relu), relu));
-  const Tensor d = fuse_.op().forward(add(up_.op().forward(m, relu), f0), relu);  // [N, C, H, W]
-  return add(base_(x), tail_(d));                                          // [N, 3, 2H, 2W]
+  const Tensor d = fuse_.op().forward(add(up_.op().forward(m, relu), f), relu);  // [N, C, H, W]
+  return add(base_(x), tail_(add(d, refine_.op().forward(d, relu))));      // [N, 3, 2H, 2W]
 }
 
 Upsampler load_upsampler(const std::filesystem::path& weights) {

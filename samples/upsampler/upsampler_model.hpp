@@ -17,9 +17,9 @@ namespace strider::upsampler {
 class Upsampler : public nn::Module {
  public:
   static constexpr int64_t channels = 32;
-  // How far (in input pixels) an output pixel sees: the chain head ±1 → down → mid1 ±2·2 → mid2 ±4·2 →
-  // up → fuse ±1 → tail, worked out in model.py and checked by tests/upsampler_model_test.cpp.
-  static constexpr int receptive_radius = 18;
+  // How far (in input pixels) an output pixel sees: the chain head ±1 → body ±1 → down → mid1 ±2·2 →
+  // mid2 ±4·2 → up → fuse ±1 → refine ±1 → tail, checked by tests/upsampler_model_test.cpp.
+  static constexpr int receptive_radius = 20;
 
   Tensor forward(const Tensor& x) const override;
   std::string type_name() const override { return "Upsampler"; }
@@ -29,11 +29,13 @@ class Upsampler : public nn::Module {
   nn::ConvTranspose2d& base_ = register_module(
       "base", nn::ConvTranspose2d(3, 3, 8, {.stride = 2, .padding = 3, .groups = 3, .bias = false}));
   nn::Conv2d& head_ = register_module("head", nn::Conv2d(3, c, 3, {.padding = 1}));
+  nn::Conv2d& body_ = register_module("body", nn::Conv2d(c, c, 3, {.padding = 1}));
   nn::Conv2d& down_ = register_module("down", nn::Conv2d(c, 2 * c, 3, {.stride = 2, .padding = 1}));
   nn::Conv2d& mid1_ = register_module("mid1", nn::Conv2d(2 * c, 2 * c, 3, {.padding = 2, .dilation = 2}));
   nn::Conv2d& mid2_ = register_module("mid2", nn::Conv2d(2 * c, 2 * c, 3, {.padding = 4, .dilation = 4}));
   nn::ConvTranspose2d& up_ = register_module("up", nn::ConvTranspose2d(2 * c, c, 4, {.stride = 2, .padding = 1}));
   nn::Conv2d& fuse_ = register_module("fuse", nn::Conv2d(c, c, 3, {.padding = 1}));
+  nn::Conv2d& refine_ = register_module("refine", nn::Conv2d(c, c, 3, {.padding = 1}));
   nn::ConvTranspose2d& tail_ = register_module("tail", nn::ConvTranspose2d(c, 3, 4, {.stride = 2, .padding = 1}));
 };
 

@@ -3,7 +3,7 @@
 file(REMOVE_RECURSE ${WORK})
 foreach(step
     "${CMAKE_COMMAND};--install;${STRIDER_BUILD};--prefix;${WORK}/prefix"
-    "${CMAKE_COMMAND};-S;${CONSUMER_SOURCE};-B;${WORK}/build;-DCMAKE_PREFIX_PATH=${WORK}/prefix"
+    "${CMAKE_COMMAND};-S;${CONSUMER_SOURCE};-B;${WORK}/build;-DCMAKE_PREFIX_PATH=${WORK}/prefix;-DWITH_ONNX=${WITH_ONNX}"
     "${CMAKE_COMMAND};--build;${WORK}/build"
     "${WORK}/build/consumer")
   execute_process(COMMAND ${step} RESULT_VARIABLE status)
