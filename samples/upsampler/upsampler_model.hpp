@@ -18,7 +18,7 @@ class Upsampler : public nn::Module {
  public:
   static constexpr int64_t channels = 32;
   // How far (in input pixels) an output pixel sees: the chain head ±1 → body ±1 → down → mid1 ±2·2 →
-  // mid2 ±4·2 → up → fuse ±1 → refine ±1 → tail, checked by tests/upsampler_model_test.cpp.
+  // mid2 ±4·2 → up → fuse ±1 → refine ±1 → tail, checked by tests/upsampler_test.cpp.
   static constexpr int receptive_radius = 20;
 
   Tensor forward(const Tensor& x) const override;
