@@ -99,12 +99,25 @@ std::string absorb_followers(Builder& b, const Node& n, Conv& conv, Epilogue& ep
   return out;
 }
 
-void conv(Builder& b, const Node& n) {
+// What Conv and ConvTranspose read alike: the 4-D input, the constant weight, its kernel and the group.
+struct ConvInputs {
+  const Tensor& x;
+  const Const& w;
+  Hw kernel;
+  int64_t groups;
+};
+
+ConvInputs conv_inputs(const Builder& b, const Node& n) {
   const Tensor& x = input4d(b, n);
   const Const& w = b.constant(n, 1);
   const Hw kernel = kernel_of(n, w);
   const int64_t groups = n.get_int("group", 1);
   check(groups > 0, n.label(), ": group must be positive, but got ", groups);
+  return {x, w, kernel, groups};
+}
+
+void conv(Builder& b, const Node& n) {
+  const auto [x, w, kernel, groups] = conv_inputs(b, n);
   const Window win = window(n, kernel, x.size(2), x.size(3));
   const bool symmetric = win.pad_h.begin == win.pad_h.end && win.pad_w.begin == win.pad_w.end;
   Conv2d op(w.dims[1] * groups, w.dims[0], kernel,
@@ -131,11 +144,7 @@ void conv(Builder& b, const Node& n) {
 }
 
 void conv_transpose(Builder& b, const Node& n) {
-  const Tensor& x = input4d(b, n);
-  const Const& w = b.constant(n, 1);
-  const Hw kernel = kernel_of(n, w);
-  const int64_t groups = n.get_int("group", 1);
-  check(groups > 0, n.label(), ": group must be positive, but got ", groups);
+  const auto [x, w, kernel, groups] = conv_inputs(b, n);
   const Hw stride = pair(n, "strides", 1), dilation = pair(n, "dilations", 1);
   const Hw extra = pair(n, "output_padding", 0);
   const std::string auto_pad = n.get_string("auto_pad", "NOTSET");

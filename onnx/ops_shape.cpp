@@ -288,28 +288,28 @@ Const binary(const Node& n, const Inputs& in, IntOp int_op, FloatOp float_op) {
   return out;
 }
 
-// Shape arithmetic must not overflow int64 (undefined behaviour): a file may hold any numbers.
+// Shape arithmetic must not overflow int64 (undefined behaviour): a file may hold any numbers. `op` is
+// one of GCC's __builtin_*_overflow, which return true on overflow.
 template <class Op>
-int64_t checked(const Node& n, int64_t x, int64_t y, Op op) {
-  int64_t r = 0;
-  check(!op(x, y, &r), n.label(), ": integer overflow computing with ", x, " and ", y);
-  return r;
+auto checked(const Node& n, Op op) {
+  return [&n, op](int64_t x, int64_t y) {
+    int64_t r = 0;
+    check(!op(x, y, &r), n.label(), ": integer overflow computing with ", x, " and ", y);
+    return r;
+  };
 }
 
 Const add(const Node& n, const Inputs& in, int64_t) {
-  return binary(n, in, [&](int64_t x, int64_t y) {
-    return checked(n, x, y, [](int64_t a, int64_t b, int64_t* r) { return __builtin_add_overflow(a, b, r); });
-  }, std::plus<float>());
+  return binary(n, in, checked(n, [](int64_t a, int64_t b, int64_t* r) { return __builtin_add_overflow(a, b, r); }),
+                std::plus<float>());
 }
 Const sub(const Node& n, const Inputs& in, int64_t) {
-  return binary(n, in, [&](int64_t x, int64_t y) {
-    return checked(n, x, y, [](int64_t a, int64_t b, int64_t* r) { return __builtin_sub_overflow(a, b, r); });
-  }, std::minus<float>());
+  return binary(n, in, checked(n, [](int64_t a, int64_t b, int64_t* r) { return __builtin_sub_overflow(a, b, r); }),
+                std::minus<float>());
 }
 Const mul(const Node& n, const Inputs& in, int64_t) {
-  return binary(n, in, [&](int64_t x, int64_t y) {
-    return checked(n, x, y, [](int64_t a, int64_t b, int64_t* r) { return __builtin_mul_overflow(a, b, r); });
-  }, std::multiplies<float>());
+  return binary(n, in, checked(n, [](int64_t a, int64_t b, int64_t* r) { return __builtin_mul_overflow(a, b, r); }),
+                std::multiplies<float>());
 }
 Const div(const Node& n, const Inputs& in, int64_t) {
   return binary(n, in, [&](int64_t x, int64_t y) {
