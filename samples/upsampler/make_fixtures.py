@@ -1,4 +1,4 @@
-"""The parity fixture of tests/upsampler_model_test.cpp: a crop of the bundled photo and PyTorch's output
+"""The parity fixture of tests/upsampler_test.cpp: a crop of the bundled photo and PyTorch's output
 for it with the committed weights (unclamped, float32).
 
     /usr/bin/python3 samples/upsampler/make_fixtures.py

