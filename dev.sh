@@ -49,7 +49,7 @@ case "${1:-}" in
   test)
     install_missing
     if [ "${2:-}" = "--sanitize" ]; then
-      build build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRIDER_SANITIZE=ON -DSTRIDER_BUILD_SAMPLES=OFF
+      build build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRIDER_SANITIZE=ON
       ctest --test-dir build-sanitize -j2 --output-on-failure
     else
       build build
