@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/safetensors.hpp"
+#include "module_spec.hpp"
 #include "nn/nn.hpp"
 #include "ops/join.hpp"
 #include "test_util.hpp"
@@ -45,49 +46,9 @@ const Tensor& tensor(const std::string& name) {
   return it->second;
 }
 
-UpsampleOptions upsample_options(const json& a) {
-  UpsampleOptions o;
-  if (a.contains("size")) {
-    const json& s = a["size"];
-    o.size = s.is_array() ? OptionalSize(s[0].get<int64_t>(), s[1].get<int64_t>()) : OptionalSize(s.get<int64_t>());
-  }
-  if (a.contains("scale_factor")) {
-    const json& s = a["scale_factor"];
-    o.scale_factor = s.is_array() ? OptionalScale(s[0].get<double>(), s[1].get<double>()) : OptionalScale(s.get<double>());
-  }
-  o.mode = a.at("mode");
-  if (a.contains("align_corners")) o.align_corners = a["align_corners"].get<bool>();
-  if (a.contains("recompute_scale_factor")) o.recompute_scale_factor = a["recompute_scale_factor"].get<bool>();
-  return o;
-}
-
 // The module a record describes, with its parameters loaded by name (strict) from "<case>.<name>".
 std::unique_ptr<nn::Module> make_module(const json& record) {
-  const std::string op = record.at("op");
-  const json& a = record.at("args");
-  std::unique_ptr<nn::Module> m;
-  if (op == "relu") m = std::make_unique<nn::ReLU>();
-  else if (op == "leaky_relu") m = std::make_unique<nn::LeakyReLU>(a.at("negative_slope").get<double>());
-  else if (op == "hardtanh") m = std::make_unique<nn::Hardtanh>(a.at("min_val").get<double>(), a.at("max_val").get<double>());
-  else if (op == "relu6") m = std::make_unique<nn::ReLU6>();
-  else if (op == "sigmoid") m = std::make_unique<nn::Sigmoid>();
-  else if (op == "tanh") m = std::make_unique<nn::Tanh>();
-  else if (op == "silu") m = std::make_unique<nn::SiLU>();
-  else if (op == "gelu") m = std::make_unique<nn::GELU>(a.at("approximate").get<std::string>());
-  else if (op == "prelu") m = std::make_unique<nn::PReLU>(a.at("num_parameters").get<int64_t>());
-  else if (op == "PixelShuffle") m = std::make_unique<nn::PixelShuffle>(a.at("upscale_factor").get<int64_t>());
-  else if (op == "PixelUnshuffle") m = std::make_unique<nn::PixelUnshuffle>(a.at("downscale_factor").get<int64_t>());
-  else if (op == "Upsample") m = std::make_unique<nn::Upsample>(upsample_options(a));
-  else if (op == "BatchNorm2d") {
-    const json& momentum = a.at("momentum");
-    m = std::make_unique<nn::BatchNorm2d>(
-        a.at("num_features").get<int64_t>(),
-        nn::BatchNorm2dOptions{.eps = a.at("eps"),
-                               .momentum = momentum.is_null() ? std::nullopt : std::optional<double>(momentum),
-                               .affine = a.at("affine")});
-  } else {
-    throw std::logic_error("unknown op " + op);
-  }
+  std::unique_ptr<nn::Module> m = testing::make_layer(record.at("op"), record.at("args"));
   StateDict state;
   const std::string prefix = record.at("name").get<std::string>() + ".";
   for (const auto& [key, value] : tensors())
