@@ -2,6 +2,7 @@
 // SIMD level with that level's flags and STRIDER_KERNEL_ARCH set to its xsimd arch (or ScalarArch).
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 
 #include "../core/simd_batch.hpp"
 #include "conv_kernel.hpp"
@@ -46,6 +47,14 @@ inline B apply_epilogue(B v, const Epilogue& e) {
   return v;
 }
 
+// Stores the first `valid` lanes of v (all of them when valid >= V) at o, col_stride apart.
+inline void store(B v, float* o, int64_t col_stride, int64_t valid) {
+  if (col_stride == 1 && valid >= V) return v.store_unaligned(o);
+  float lanes[V];
+  v.store_unaligned(lanes);
+  for (int64_t l = 0; l < V && l < valid; ++l) o[l * col_stride] = lanes[l];
+}
+
 // One block x (NR·V) tile of outputs: columns j .. j + NR·V of the task's tile, for `valid_columns`
 // of which the results are stored (the rest read panel slack and are dropped).
 template <int Block, int NR>
@@ -65,20 +74,11 @@ void microkernel(const float* weights, const float* panel, const int64_t* offset
       for (int r = 0; r < NR; ++r) acc[m][r] = fma(wm, x[r], acc[m][r]);
     }
   }
-  const bool contiguous = col_stride == 1 && valid_columns >= NR * V;
   for (int m = 0; m < Block && m < channels; ++m) {
     const B b(bias ? bias[m] : 0.0f);
     float* o = out + m * channel_stride + j * col_stride;
-    for (int r = 0; r < NR; ++r) {
-      const B v = apply_epilogue(acc[m][r] + b, epilogue);
-      if (contiguous) {
-        v.store_unaligned(o + r * V);
-        continue;
-      }
-      float lanes[V];
-      v.store_unaligned(lanes);
-      for (int64_t l = 0; l < V && r * V + l < valid_columns; ++l) o[(r * V + l) * col_stride] = lanes[l];
-    }
+    for (int r = 0; r < NR; ++r)
+      store(apply_epilogue(acc[m][r] + b, epilogue), o + r * V * col_stride, col_stride, valid_columns - r * V);
   }
 }
 
@@ -118,6 +118,74 @@ void run_blocks(const ConvPass& p, int64_t g, float* out, const float* panel, co
   }
 }
 
+// Calls f(std::integral_constant<int, i>{}) for i = 0 .. N-1: indices known at compile time keep the
+// tiles' arrays in registers.
+template <int N, class F>
+inline void unroll(F&& f) {
+  [&]<int... I>(std::integer_sequence<int, I...>) {
+    (f(std::integral_constant<int, I>{}), ...);
+  }(std::make_integer_sequence<int, N>{});
+}
+
+// Depthwise 3x3 with stride_h = dilation_h = 1, the common depthwise layer (MobileNet's, shapes.json's
+// c8). There the generic microkernel, with one channel, issues a load per FMA and is load-bound. Here a
+// panel row feeds three consecutive output rows: a tile of R rows x NR vectors loads each input vector
+// once for up to three FMAs, and the nine weights stay in registers. The terms of an output are summed
+// in the generic order (kernel row, then column), so the results are the same bits.
+constexpr int depthwise_vectors = 2;
+constexpr int depthwise_rows = Simd<Arch>::registers == 32 ? 4 : 2;  // R·NR accumulators, NR inputs, 9 weights
+
+struct DepthwiseRows {
+  B weights[9];
+  B bias;
+  const int64_t* taps;  // the panel offsets of kernel row 0's three columns
+  int64_t step;         // between the panel rows of consecutive output rows
+  int64_t row_stride, col_stride, cols;
+  const Epilogue* epilogue;
+};
+
+// Output rows [0, R) and columns [j, j + NR·V) ∩ [0, cols) of a task.
+template <int R, int NR>
+void depthwise3x3_tile(const DepthwiseRows& d, const float* panel, float* out, int64_t j) {
+  B acc[R][NR];
+  unroll<R>([&](auto t) { unroll<NR>([&](auto r) { acc[t][r] = B(0.0f); }); });
+  unroll<R + 2>([&](auto u) {
+    unroll<3>([&](auto b) {
+      B x[NR];
+      unroll<NR>([&](auto r) { x[r] = B::load_unaligned(panel + u * d.step + d.taps[b] + j + r * V); });
+      unroll<R>([&](auto t) {
+        constexpr int a = decltype(u)::value - decltype(t)::value;  // the kernel row joining input u to output t
+        if constexpr (a >= 0 && a < 3)
+          unroll<NR>([&](auto r) { acc[t][r] = fma(d.weights[3 * a + b], x[r], acc[t][r]); });
+      });
+    });
+  });
+  unroll<R>([&](auto t) {
+    unroll<NR>([&](auto r) {
+      store(apply_epilogue(acc[t][r] + d.bias, *d.epilogue), out + t * d.row_stride + (j + r * V) * d.col_stride,
+            d.col_stride, d.cols - j - r * V);
+    });
+  });
+}
+
+// `rows` (at most R) output rows of a task, every column.
+template <int R>
+void depthwise3x3_rows(const DepthwiseRows& d, const float* panel, float* out, int64_t rows) {
+  if constexpr (R > 1) {
+    if (rows < R) return depthwise3x3_rows<R - 1>(d, panel, out, rows);
+  }
+  constexpr int NR = depthwise_vectors;
+  int64_t j = 0;
+  for (; j + NR * V <= d.cols; j += NR * V) depthwise3x3_tile<R, NR>(d, panel, out, j);
+  for (; j < d.cols; j += V) depthwise3x3_tile<R, 1>(d, panel, out, j);
+}
+
+bool is_depthwise3x3(const ConvPass& p) {
+  const PackedConvWeights& w = *p.weights;
+  return w.in_per_group == 1 && w.out_per_group == 1 && w.kernel_h == 3 && w.kernel_w == 3 && p.stride_h == 1 &&
+         p.dilation_h == 1;
+}
+
 }  // namespace
 
 template <class A>
@@ -131,6 +199,7 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
       for (int64_t b = 0; b < w.kernel_w; ++b) offsets[k++] = panel_offset(source, width, c, a, b);
   const int64_t tiles = (p.out_w + tile_columns - 1) / tile_columns, row_blocks = ceil_div(p.out_h, source.rows);
   const int64_t step = row_step(source, width);
+  const bool depthwise = is_depthwise3x3(p);
   for (int64_t task = begin; task < end; ++task) {
     const int64_t tile = task % tiles, block = task / tiles % row_blocks;
     const int64_t g = task / (tiles * row_blocks) % w.groups, n = task / (tiles * row_blocks * w.groups);
@@ -140,6 +209,15 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
     if (w.k() > 0) build_panel(source, i0, j0, cols, panel, width);  // k = 0: a phase with no taps, bias only
     float* out = p.output + n * p.out_batch_stride + g * w.out_per_group * p.out_channel_stride +
                  i0 * p.out_row_stride + j0 * p.out_col_stride;
+    if (depthwise) {
+      DepthwiseRows d{{}, B(p.bias ? p.bias[g] : 0.0f), offsets, step, p.out_row_stride, p.out_col_stride, cols,
+                      &p.epilogue};
+      for (int m = 0; m < 9; ++m) d.weights[m] = B(w.data[static_cast<std::size_t>(g * 9 + m)]);
+      for (int64_t t = 0; t < rows; t += depthwise_rows)
+        depthwise3x3_rows<depthwise_rows>(d, panel + t * step, out + t * p.out_row_stride,
+                                          std::min<int64_t>(depthwise_rows, rows - t));
+      continue;
+    }
     for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride) {
       const float* rows_panel = panel + t * step;
       switch (w.block) {

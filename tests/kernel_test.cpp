@@ -107,6 +107,40 @@ TEST_P(EveryLevel, Conv2dMatchesReference) {
   EXPECT_GE(tested, 600);
 }
 
+// The depthwise 3x3 row tiles (stride_h = dilation_h = 1): heights across the 16-row panels and the
+// 2- or 4-row tiles' remainders, every padding mode, horizontal strides and dilations.
+TEST_P(EveryLevel, Depthwise3x3MatchesReference) {
+  Rng rng(2);
+  int tested = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const int64_t channels = rng(1, 5);
+    const Hw s{1, rng(1, 3)}, d{1, rng.pick<int64_t>({1, 1, 2, 3})}, p{rng(0, 2), rng(0, 2)};
+    const char* mode = rng.pick({"zeros", "zeros", "reflect", "replicate", "circular"});
+    const int64_t out_w = edge_widths[trial % std::size(edge_widths)], out_h = rng(1, 40);
+    const Shape x_shape{rng(1, 2), channels, input_for_output(rng, out_h, 3, 1, 2 * p.h, 1),
+                        input_for_output(rng, out_w, 3, s.w, 2 * p.w, d.w)};
+    Conv2d conv(channels, channels, 3,
+                {.stride = s, .padding = Conv2dPadding(p.h, p.w), .dilation = d, .groups = channels,
+                 .bias = rng.coin(), .padding_mode = mode});
+    try {
+      conv.output_shape(x_shape);
+    } catch (const std::invalid_argument&) {
+      continue;  // reflect padding wider than this input
+    }
+    conv.reset_parameters(trial);
+    SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << conv << " on " << x_shape);
+    const Tensor x = random_tensor(x_shape, trial);
+    const Epilogue epilogue = rng.pick({Epilogue{}, Epilogue::relu(), Epilogue::leaky_relu(0.2f)});
+    Tensor expected = ref::conv2d(x, conv.weight(), conv.bias(), conv.params());
+    for (float& v : expected.values()) v = apply(epilogue, v);
+    const Tensor bound = ref::conv2d(abs(x), abs(conv.weight()), conv.bias().defined() ? abs(conv.bias()) : Tensor(),
+                                     conv.params());
+    ASSERT_TRUE(near(conv.forward(x, epilogue), expected, summation_tolerance(bound, expected, 10)));
+    ++tested;
+  }
+  EXPECT_GE(tested, 250);
+}
+
 TEST_P(EveryLevel, ConvTranspose2dMatchesReference) {
   Rng rng(2);
   int tested = 0;
