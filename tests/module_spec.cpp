@@ -28,6 +28,7 @@ UpsampleOptions upsample_options(const json& a) {
   return o;
 }
 
+// momentum only shows in the repr; parity.py's records leave it out, null is PyTorch's None.
 nn::BatchNorm2dOptions batch_norm_options(const json& a) {
   nn::BatchNorm2dOptions o{.eps = a.at("eps"), .affine = a.at("affine")};
   if (a.contains("momentum")) {
