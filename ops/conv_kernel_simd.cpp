@@ -212,7 +212,8 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
     if (depthwise) {
       DepthwiseRows d{{}, B(p.bias ? p.bias[g] : 0.0f), offsets, step, p.out_row_stride, p.out_col_stride, cols,
                       &p.epilogue};
-      for (int m = 0; m < 9; ++m) d.weights[m] = B(w.data[static_cast<std::size_t>(g * 9 + m)]);
+      const float* weights = w.data.data() + g * w.k();  // one block of one channel: the 9 taps in order
+      for (int m = 0; m < 9; ++m) d.weights[m] = B(weights[m]);
       for (int64_t t = 0; t < rows; t += depthwise_rows)
         depthwise3x3_rows<depthwise_rows>(d, panel + t * step, out + t * p.out_row_stride,
                                           std::min<int64_t>(depthwise_rows, rows - t));
