@@ -12,7 +12,10 @@ packages=(cmake g++ make libtbb-dev libxsimd-dev libgtest-dev libbenchmark-dev n
           libcli11-dev libopencv-dev libgif-dev
           libonnx-dev libprotobuf-dev      # strider_onnx: the ONNX loader
           python3-torch python3-numpy      # the ONNX parity test (tests/pytorch/parity.py)
-          clang libclang-rt-14-dev)        # the fuzz targets (libFuzzer)
+          clang libclang-rt-14-dev         # the fuzz targets (libFuzzer)
+          libonnx-testdata                 # the ONNX backend test suite
+          pybind11-dev python3-pybind11 python3-pytest python3-distributed python3-opencv  # python/
+          libcpp-httplib-dev chromium)     # conv-arith serve and its browser test
 
 install_missing() {
   local missing=() p
