@@ -1,4 +1,4 @@
-// strider.Upsampler: the trained ×2 / ×4 upsampler of samples/upsampler on images as cv2.imread returns
+// strider.upsampler(): the trained ×2 / ×4 upsampler of samples/upsampler on images as cv2.imread returns
 // them (H×W or H×W×C, uint8 / uint16, BGR, alpha kept), exactly as the `upsample` program computes them.
 #include <climits>
 #include <memory>
@@ -7,9 +7,11 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
+#include <pybind11/stl.h>
 
 #include "bindings.hpp"
 #include "core/check.hpp"
+#include "files.hpp"
 #include "numpy_tensor.hpp"
 #include "tiling.hpp"
 #include "upsampler_model.hpp"
@@ -26,8 +28,7 @@ class Upsampler {
   Upsampler& operator=(const Upsampler&) = delete;
 
   py::array upsample(py::handle image, int scale, int tile) const {
-    check(scale == 2 || scale == 4, "upsample: scale must be 2 or 4, but got ", scale);
-    check(tile >= 16 && tile <= 65536, "upsample: tile must be between 16 and 65536, but got ", tile);
+    check_arguments(scale, tile);
     if (image.is_none()) throw py::type_error("upsample: image must be a numpy array, but got None");
     py::array array = py::module_::import("numpy").attr("asarray")(image);
     const bool u8 = array.dtype().equal(py::dtype::of<uint8_t>()), u16 = array.dtype().equal(py::dtype::of<uint16_t>());
@@ -59,7 +60,23 @@ class Upsampler {
     return py::array(array.dtype(), shape, strides, data, base);
   }
 
+  // What the `upsample` program does for one file: read, upsample, write atomically (a temporary file
+  // beside `output`, renamed over it). Returns the input's (width, height).
+  std::pair<int, int> upsample_file(const std::string& input, const std::string& output, int scale, int tile) const {
+    check_arguments(scale, tile);
+    py::gil_scoped_release nogil;
+    upsampler::check_output_path(output, input);
+    const cv::Mat image = upsampler::read_image(input);
+    upsampler::write_image_atomically(output, upsampler::upsample_image(image, scale, x2_, {.tile = tile}), input);
+    return {image.cols, image.rows};
+  }
+
  private:
+  static void check_arguments(int scale, int tile) {
+    check(scale == 2 || scale == 4, "upsample: scale must be 2 or 4, but got ", scale);
+    check(tile >= 16 && tile <= 65536, "upsample: tile must be between 16 and 65536, but got ", tile);
+  }
+
   upsampler::Upsampler model_;
   upsampler::ModelX2 x2_;
 };
@@ -69,7 +86,15 @@ class Upsampler {
 void bind_upsample(py::module_& m) {
   py::class_<Upsampler>(m, "Upsampler")
       .def(py::init<const std::string&>(), py::arg("weights"))
-      .def("upsample", &Upsampler::upsample, py::arg("image"), py::arg("scale") = 2, py::arg("tile") = 256);
+      .def("upsample", &Upsampler::upsample, py::arg("image"), py::arg("scale") = 2, py::arg("tile") = 256)
+      .def("upsample_file", &Upsampler::upsample_file, py::arg("input"), py::arg("output"), py::arg("scale") = 2,
+           py::arg("tile") = 256);
+  // The files of `folder` the `upsample` program takes, sorted by name.
+  m.def("list_images", [](const std::string& folder) {
+    std::vector<std::string> names;
+    for (const auto& path : upsampler::list_images(folder)) names.push_back(path.string());
+    return names;
+  });
 }
 
 }  // namespace strider::python
