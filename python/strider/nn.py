@@ -264,11 +264,17 @@ class ConvTranspose2d(_Leaf):
 class MaxPool2d(_Leaf):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         n = "MaxPool2d: "
-        self_return_indices = bool(return_indices)
         super().__init__(_impl.max_pool2d(_pair(kernel_size, n + "kernel_size"), _optional_pair(stride, n + "stride"),
                                           _pair(padding, n + "padding"), _pair(dilation, n + "dilation"),
-                                          self_return_indices, bool(ceil_mode)))
-        object.__setattr__(self, "return_indices", self_return_indices)
+                                          bool(return_indices), bool(ceil_mode)))
+        object.__setattr__(self, "return_indices", bool(return_indices))
+        # torch prints the pools' arguments as they were given (an int stays an int, a list a list).
+        stride = kernel_size if stride is None else stride
+        object.__setattr__(self, "_repr", f"MaxPool2d(kernel_size={kernel_size}, stride={stride}, padding={padding}, "
+                                          f"dilation={dilation}, ceil_mode={bool(ceil_mode)})")
+
+    def __repr__(self):
+        return self._repr
 
     def forward(self, x):
         """The output, or (output, indices) with return_indices: int64 h·W + w in each input plane."""
@@ -283,6 +289,11 @@ class AvgPool2d(_Leaf):
             _pair(kernel_size, n + "kernel_size"), _optional_pair(stride, n + "stride"), _pair(padding, n + "padding"),
             bool(ceil_mode), bool(count_include_pad),
             None if divisor_override is None else _int(divisor_override, n + "divisor_override")))
+        object.__setattr__(self, "_repr", f"AvgPool2d(kernel_size={kernel_size}, "
+                                          f"stride={kernel_size if stride is None else stride}, padding={padding})")
+
+    def __repr__(self):
+        return self._repr
 
 
 class BatchNorm2d(_Leaf):
