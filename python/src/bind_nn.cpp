@@ -65,11 +65,15 @@ class Leaf {
   std::string type_name() const { return module_->type_name(); }
   std::string repr() const { return module_->repr(); }
 
-  // name -> a float32 copy (a view could outlive the tensor that a later load replaces).
+  // name -> a float32 copy (a view could outlive the tensor that a later load replaces), in PyTorch's
+  // order: the parameters as registered, then the buffers.
   py::dict state_dict() const {
     std::shared_lock lock(mutex_);
+    StateDict state = module_->state_dict();
     py::dict out;
-    for (const auto& [name, view] : module_->state_dict()) out[py::str(name)] = to_numpy(view.clone());
+    for (const auto& [name, parameter] : module_->named_parameters()) out[py::str(name)] = to_numpy(parameter->clone());
+    for (const auto& [name, view] : state)
+      if (!out.contains(name)) out[py::str(name)] = to_numpy(view.clone());
     return out;
   }
 
