@@ -28,4 +28,9 @@ int get_num_threads() {
   return static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
 }
 
+ThreadPool::ThreadPool(int threads) : threads_(threads) {
+  check(threads >= 1, "ThreadPool: the number of threads must be at least 1, but got ", threads);
+  arena_.initialize(threads);  // now, not lazily on the first run(): run() may come from several threads
+}
+
 }  // namespace strider

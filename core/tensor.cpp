@@ -10,6 +10,7 @@
 #include <sstream>
 #include <utility>
 
+#include "arena.hpp"
 #include "check.hpp"
 
 namespace strider {
@@ -62,6 +63,7 @@ void Tensor::AlignedFree::operator()(float* p) const { std::free(p); }
 
 Tensor::Tensor(Shape shape) : shape_(shape) {
   check(shape.rank() > 0, "Tensor: shape must have rank 1 to 4");
+  if ((data_ = OutputSlot::take(shape.numel())) != nullptr) return;  // a view of a plan's arena (arena.hpp)
   const std::size_t bytes = static_cast<std::size_t>(shape.numel()) * sizeof(float) + slack_bytes;
   const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;  // aligned_alloc's rule
   void* memory = std::aligned_alloc(alignment, rounded);

@@ -63,6 +63,7 @@ struct Node {
 struct ValueInfo {
   std::string name;
   std::vector<int64_t> dims;  // -1 for a symbolic or unknown dimension; empty when the rank is unknown
+  std::string type;           // ONNX's element type: "float32", "int64"...; "" when the file gives none
 };
 
 struct Model {
@@ -70,7 +71,7 @@ struct Model {
   std::vector<Node> nodes;  // topologically sorted, as ONNX requires (checked)
   std::map<std::string, Const> initializers;
   std::vector<ValueInfo> inputs;   // graph inputs that are not initializers
-  std::vector<std::string> outputs;
+  std::vector<ValueInfo> outputs;
 };
 
 // Parses a ModelProto; `name` labels errors. Checks what the rest of the loader relies on: supported

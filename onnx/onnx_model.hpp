@@ -4,12 +4,18 @@
 //   OnnxModel model = load_onnx("unet.onnx");
 //   Tensor y = model.run(x);   // x: the input the model was exported with, [N, C, H, W]
 //
-// Loading parses the protobuf, converts initializers to float32 / int64 and rejects any node whose
-// operator is not supported, naming it. The first run() for an input shape builds a plan: the nodes
-// that only compute shapes (Shape, Gather, Slice, Cast, Unsqueeze, Concat, ConstantOfShape, Reshape
-// targets...) are folded into constants, BatchNormalization and Relu / LeakyRelu after a convolution are
-// fused into it, and the remaining nodes become Strider operators with their weights packed. Later runs
-// with the same shape replay the plan; another shape builds a new one.
+// Loading parses the protobuf, converts initializers to float32 / int64, checks the attributes of every
+// node as far as they can be checked without an input shape, and rejects a model with unsupported
+// operators, listing all of them. The first run() for an input shape builds a plan: the nodes that only
+// compute shapes (Shape, Gather, Slice, Cast, Unsqueeze, Concat, ConstantOfShape, Reshape targets...) are
+// folded into constants, BatchNormalization and Relu / LeakyRelu after a convolution are fused into it,
+// the remaining nodes become Strider operators with their weights packed, and every activation gets a
+// block of an arena laid out by liveness. Later runs with that shape replay the plan, writing their
+// activations into an arena kept from call to call; the model keeps the plans of several shapes.
+//
+// Thread safety: a model may be shared between threads. run(), profile() and every other const member
+// may be called from any number of threads at once (a plan is built once, under a lock, and each call
+// has its own activation memory). set_thread_pool() must not overlap them.
 //
 // Operators: Conv, ConvTranspose (group, dilations, pads, auto_pad, output_padding, output_shape),
 // MaxPool, AveragePool (ceil_mode, count_include_pad, dilations), GlobalAveragePool, Pad (constant,
@@ -20,8 +26,10 @@
 // have rank 1-4. Errors are std::invalid_argument naming the file or the node and its operator.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,10 +37,39 @@
 
 namespace strider {
 
+class ThreadPool;
+
 namespace onnx {
 struct Model;
 struct Plan;
 }  // namespace onnx
+
+// A graph input or output as the file declares it.
+struct TensorInfo {
+  std::string name;
+  std::vector<int64_t> dims;  // -1 marks a dimension the file leaves open; empty when the rank is unknown
+  std::string type;           // element type: "float32", "int64", ...; "" when the file does not say
+};
+
+// One line of OnnxModel::profile: a step of the plan (a node and the nodes fused into it).
+struct NodeProfile {
+  std::string node;                // "Conv node 'conv1'"
+  std::vector<std::string> fused;  // the nodes it absorbed: "Relu node 'relu1'"
+  double median_ms = 0;            // over the profiled runs
+  double share = 0;                // of the sum of all steps' medians, 0-1
+  double flops = 0;                // per run: 2 x multiply-adds of a convolution, else 0
+  double bytes = 0;                // per run: read and written
+  double gflops() const { return median_ms > 0 ? flops / median_ms * 1e-6 : 0; }
+  double gbytes_per_second() const { return median_ms > 0 ? bytes / median_ms * 1e-6 : 0; }
+};
+
+struct RunProfile {
+  std::vector<NodeProfile> nodes;  // slowest first
+  double median_ms = 0;            // of whole runs
+  int runs = 0;
+  int64_t arena_bytes = 0;         // the activations' arena: the peak of the activations alive together
+  int64_t activation_bytes = 0;    // every activation of a run (graph outputs aside), as if none were reused
+};
 
 class OnnxModel {
  public:
@@ -42,22 +79,43 @@ class OnnxModel {
   ~OnnxModel();
 
   // A model with one input and one output.
-  Tensor run(const Tensor& input);
+  Tensor run(const Tensor& input) const;
   // One tensor per graph input, in the file's order; one result per graph output.
-  std::vector<Tensor> run(std::span<const Tensor* const> inputs);
+  std::vector<Tensor> run(std::span<const Tensor* const> inputs) const;
+  // The same, writing into `outputs` (one per graph output): an owning tensor of the output's shape is
+  // written in place, without allocating; any other tensor is replaced by a new one. A loop that passes
+  // the same outputs every time allocates nothing after its first call.
+  void run(std::span<const Tensor* const> inputs, std::span<Tensor> outputs) const;
+  // By name: every graph input once; returns every graph output.
+  std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs) const;
 
-  std::size_t input_count() const;
-  std::size_t output_count() const;
+  // Runs `runs` times (>= 1, after one warm-up run) and times every step of the plan.
+  RunProfile profile(std::span<const Tensor* const> inputs, int runs) const;
+
+  // Runs every later call on these threads instead of oneTBB's default ones (null: the default).
+  void set_thread_pool(std::shared_ptr<ThreadPool> pool);
+
+  const std::vector<TensorInfo>& inputs() const { return inputs_; }
+  const std::vector<TensorInfo>& outputs() const { return outputs_; }
+  std::size_t input_count() const { return inputs_.size(); }
+  std::size_t output_count() const { return outputs_.size(); }
   // The shape the file declares for input i; -1 marks a dimension it leaves open.
-  std::vector<int64_t> input_dims(std::size_t i = 0) const;
+  std::vector<int64_t> input_dims(std::size_t i = 0) const { return inputs_.at(i).dims; }
   int64_t opset() const;
-  // The nodes the current plan runs, one line each (a fused BatchNormalization or activation is part
-  // of its convolution's line); empty before the first run.
+  // The nodes the most recently used plan runs, one line each (a fused BatchNormalization or activation
+  // is part of its convolution's line); empty before the first run.
   std::vector<std::string> plan() const;
 
  private:
-  std::unique_ptr<onnx::Model> model_;
-  std::unique_ptr<onnx::Plan> plan_;
+  class PlanCache;
+  // The plan for these inputs; builds it (running it on them, into `outputs`) when the cache has none.
+  std::shared_ptr<const onnx::Plan> plan_for(std::span<const Tensor* const> inputs, std::span<Tensor> outputs,
+                                             bool& ran) const;
+
+  std::unique_ptr<const onnx::Model> model_;
+  std::vector<TensorInfo> inputs_, outputs_;
+  std::unique_ptr<PlanCache> plans_;
+  std::shared_ptr<ThreadPool> pool_;
 };
 
 OnnxModel load_onnx(const std::filesystem::path& path);

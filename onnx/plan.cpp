@@ -1,6 +1,10 @@
 #include "plan.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
+
+#include <tbb/task_arena.h>
 
 #include "../core/check.hpp"
 
@@ -51,26 +55,53 @@ void Builder::bind_input(const std::string& name, const Tensor& value) {
   plan_.input_shapes.push_back(value.shape());
 }
 
+namespace {
+
+// The arithmetic of a convolution (2 x multiply-adds, bias and epilogue aside), for the profiler's
+// GFLOP/s; 0 for every other step, which the profiler rates in GB/s.
+double conv_flops(const Builder& b, const Node& node, const Tensor& in, const Tensor& out) {
+  if ((node.op != "Conv" && node.op != "ConvTranspose") || !node.input(1) || !b.is_const(*node.input(1))) return 0;
+  const Const& w = b.constant(node, 1);
+  double taps = 1;
+  for (std::size_t k = 1; k < w.dims.size(); ++k) taps *= static_cast<double>(w.dims[k]);
+  // Conv: every output reads Cin/groups x kernel inputs; ConvTranspose: every input feeds Cout/groups x kernel.
+  return 2 * taps * static_cast<double>(node.op == "Conv" ? out.numel() : in.numel());
+}
+
+}  // namespace
+
 void Builder::emit(const Node& node, const std::vector<std::string>& inputs, const std::string& output, Fn fn) {
-  Step step{node.label(), {}, plan_.slot_count++, std::move(fn), {}};
+  Step step{node.label(), std::move(fused_), {}, plan_.slot_count++, std::move(fn), {}, {}, -1, 0, 0};
+  fused_.clear();
   std::vector<const Tensor*> args;
   for (const std::string& name : inputs) {
     step.inputs.push_back(slot_of(node, name));
     args.push_back(values_[static_cast<std::size_t>(step.inputs.back())]);
   }
-  owned_.push_back(step.run(args));
+  Tensor result = step.run(args);
+  // A view of another slot's memory would outlive that slot's block (run_plan does the same).
+  if (!result.owns_data()) result = result.clone();
+  step.shape = result.shape();
+  step.bytes = 4.0 * static_cast<double>(result.numel());
+  for (const Tensor* arg : args) step.bytes += 4.0 * static_cast<double>(arg->numel());
+  step.flops = args.empty() ? 0 : conv_flops(*this, node, *args.front(), result);
+  owned_.push_back(std::move(result));
   values_.push_back(&owned_.back());
   slots_[output] = step.output;
   plan_.steps.push_back(std::move(step));
 }
 
 const Node* Builder::sole_consumer(const std::string& name) const {
-  if (std::find(model_.outputs.begin(), model_.outputs.end(), name) != model_.outputs.end()) return nullptr;
+  for (const ValueInfo& out : model_.outputs)
+    if (out.name == name) return nullptr;
   const auto it = consumers_.find(name);
   return it != consumers_.end() && it->second.size() == 1 ? it->second.front() : nullptr;
 }
 
-void Builder::absorb(const Node& node) { absorbed_.push_back(&node); }
+void Builder::absorb(const Node& node) {
+  absorbed_.push_back(&node);
+  fused_.push_back(node.label());
+}
 
 bool Builder::absorbed(const Node& node) const {
   return std::find(absorbed_.begin(), absorbed_.end(), &node) != absorbed_.end();
@@ -78,9 +109,10 @@ bool Builder::absorbed(const Node& node) const {
 
 std::vector<Tensor> Builder::take_outputs() {
   std::vector<Tensor> out;
-  for (const std::string& name : model_.outputs) {
-    const auto it = slots_.find(name);
-    check(it != slots_.end(), "output '", name, "' does not depend on the input (a constant output is not supported)");
+  for (const ValueInfo& info : model_.outputs) {
+    const auto it = slots_.find(info.name);
+    check(it != slots_.end(), "output '", info.name,
+          "' does not depend on the input (a constant output is not supported)");
     const auto s = static_cast<std::size_t>(it->second);
     plan_.output_slots.push_back(it->second);
     out.push_back(owned_[s].defined() ? owned_[s].clone() : values_[s]->clone());
@@ -101,15 +133,51 @@ const HandlerTable& handlers() {
 
 namespace {
 
-// Frees each slot after the last step that reads it (never an input or an output).
-void plan_releases(Plan& plan) {
-  std::vector<int> last(static_cast<std::size_t>(plan.slot_count), -1);
+// Frees each slot after the last step that reads it (never an input or an output), and gives every step
+// output that is not a graph output a block in the arena. Blocks are placed largest first, each at the
+// lowest offset where it overlaps no placed block whose tensor is alive at the same time (the greedy
+// "by size" layout of TFLite's arena planner): the arena is about the largest set of live activations.
+void plan_memory(Plan& plan) {
+  const auto slots = static_cast<std::size_t>(plan.slot_count);
+  std::vector<int> last(slots, -1);
   for (std::size_t i = 0; i < plan.steps.size(); ++i)
     for (int s : plan.steps[i].inputs) last[static_cast<std::size_t>(s)] = static_cast<int>(i);
+  std::vector<bool> output(slots, false);
   for (int s : plan.input_slots) last[static_cast<std::size_t>(s)] = -1;
-  for (int s : plan.output_slots) last[static_cast<std::size_t>(s)] = -1;
+  for (int s : plan.output_slots) last[static_cast<std::size_t>(s)] = -1, output[static_cast<std::size_t>(s)] = true;
   for (std::size_t s = 0; s < last.size(); ++s)
     if (last[s] >= 0) plan.steps[static_cast<std::size_t>(last[s])].release.push_back(static_cast<int>(s));
+
+  struct Block {
+    int first, last;  // steps between which the tensor is alive
+    int64_t floats, offset;
+    Step* step;
+  };
+  std::vector<Block> blocks;
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    Step& step = plan.steps[i];
+    const auto s = static_cast<std::size_t>(step.output);
+    if (output[s]) continue;
+    const int first = static_cast<int>(i);
+    blocks.push_back({first, std::max(first, last[s]), arena_floats(step.shape.numel()), 0, &step});
+    plan.activation_floats += blocks.back().floats;
+  }
+  std::stable_sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) { return a.floats > b.floats; });
+  int64_t size = 0;
+  for (std::size_t k = 0; k < blocks.size(); ++k) {
+    Block& b = blocks[k];
+    std::vector<const Block*> alive;  // placed blocks alive with b, by offset
+    for (std::size_t j = 0; j < k; ++j)
+      if (blocks[j].first <= b.last && b.first <= blocks[j].last) alive.push_back(&blocks[j]);
+    std::sort(alive.begin(), alive.end(), [](const Block* x, const Block* y) { return x->offset < y->offset; });
+    for (const Block* a : alive) {
+      if (a->offset >= b.offset + b.floats) break;  // b fits in the gap before a
+      b.offset = std::max(b.offset, a->offset + a->floats);
+    }
+    b.step->offset = b.offset;
+    size = std::max(size, b.offset + b.floats);
+  }
+  plan.arena_floats = size;
 }
 
 }  // namespace
@@ -133,32 +201,60 @@ std::vector<Tensor> build_plan(const Model& model, std::span<const Tensor* const
     }
   }
   std::vector<Tensor> outputs = builder.take_outputs();
-  plan_releases(plan);
+  plan_memory(plan);
   return outputs;
 }
 
-std::vector<Tensor> run_plan(const Plan& plan, std::span<const Tensor* const> inputs) {
+void run_plan(const Plan& plan, std::span<const Tensor* const> inputs, std::span<Tensor> outputs,
+              std::vector<double>* step_ms) {
+  check(outputs.size() == plan.output_slots.size(), "the model has ", plan.output_slots.size(),
+        " outputs, but got ", outputs.size(), " output tensors");
+  Pool<Tensor>::Lease arena = plan.arenas->take();
+  if (!arena->defined()) *arena = make_arena(plan.arena_floats);
   std::vector<Tensor> owned(static_cast<std::size_t>(plan.slot_count));
   std::vector<const Tensor*> values(static_cast<std::size_t>(plan.slot_count), nullptr);
   for (std::size_t i = 0; i < inputs.size(); ++i) values[static_cast<std::size_t>(plan.input_slots[i])] = inputs[i];
+  // A graph output goes straight into the caller's tensor when it owns memory of the right shape (a view
+  // lacks the slack that later steps reading it may over-read).
+  std::vector<float*> destination(static_cast<std::size_t>(plan.slot_count), nullptr);
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    const Step* step = nullptr;
+    for (const Step& s : plan.steps) step = s.output == plan.output_slots[k] ? &s : step;
+    if (step != nullptr && outputs[k].owns_data() && outputs[k].shape() == step->shape)
+      destination[static_cast<std::size_t>(step->output)] = outputs[k].data();
+  }
+  if (step_ms) step_ms->assign(plan.steps.size(), 0.0);
   std::vector<const Tensor*> args;
-  for (const Step& step : plan.steps) {
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const Step& step = plan.steps[i];
     args.clear();
     for (int s : step.inputs) args.push_back(values[static_cast<std::size_t>(s)]);
     const auto out = static_cast<std::size_t>(step.output);
-    owned[out] = step.run(args);
+    float* block = step.offset >= 0 ? arena->data() + step.offset : destination[out];
+    const auto start = std::chrono::steady_clock::now();
+    // Isolated: while this thread waits for the step's tasks it runs no other caller's task, which would
+    // see this step's OutputSlot (arena.hpp).
+    tbb::this_task_arena::isolate([&] {
+      std::optional<OutputSlot> slot;
+      if (block != nullptr) slot.emplace(block, step.shape.numel());
+      owned[out] = step.run(args);
+      if (!owned[out].owns_data() && owned[out].data() != block) owned[out] = owned[out].clone();
+    });
+    if (step_ms) (*step_ms)[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     values[out] = &owned[out];
     for (int s : step.release) owned[static_cast<std::size_t>(s)] = Tensor();
   }
-  std::vector<Tensor> outputs;
-  for (int s : plan.output_slots) {
-    const auto k = static_cast<std::size_t>(s);
-    // Two outputs may share a slot, and an output may be an input: only the first owner moves.
-    outputs.push_back(owned[k].defined() && std::count(plan.output_slots.begin(), plan.output_slots.end(), s) == 1
-                          ? std::move(owned[k])
-                          : values[k]->clone());
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    const auto s = static_cast<std::size_t>(plan.output_slots[k]);
+    const Tensor& value = *values[s];
+    if (outputs[k].owns_data() && outputs[k].shape() == value.shape()) {
+      if (outputs[k].data() != value.data()) std::copy(value.values().begin(), value.values().end(), outputs[k].data());
+    } else if (owned[s].owns_data() && std::count(plan.output_slots.begin(), plan.output_slots.end(), s) == 1) {
+      outputs[k] = std::move(owned[s]);  // two outputs may share a slot: only the first owner moves
+    } else {
+      outputs[k] = value.clone();
+    }
   }
-  return outputs;
 }
 
 }  // namespace strider::onnx

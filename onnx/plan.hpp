@@ -2,8 +2,12 @@
 // How a model runs: the float operations of the graph, in order, over numbered tensor slots, for one
 // input shape. Everything that depends only on that shape (the nodes torch emits to compute shapes,
 // Resize sizes, Reshape targets) is folded into constants while the plan is built, and BatchNormalization
-// and activations are fused into the convolution before them. Internal to strider_onnx.
+// and activations are fused into the convolution before them. Each step's output has a block in an arena
+// laid out by liveness (blocks of tensors alive at the same time never overlap), so a run allocates only
+// the graph outputs. A built plan is immutable and may run on any number of threads at once (each run
+// leases an arena of its own). Internal to strider_onnx.
 #include <deque>
+#include <memory>
 #include <functional>
 #include <map>
 #include <span>
@@ -11,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "../core/arena.hpp"
 #include "../core/arithmetic.hpp"
 #include "../core/tensor.hpp"
 #include "model.hpp"
@@ -18,11 +23,16 @@
 namespace strider::onnx {
 
 struct Step {
-  std::string label;           // the node, for errors and for printing the plan
-  std::vector<int> inputs;     // slots read
-  int output = -1;             // slot written
+  std::string label;               // the node, for errors and for printing the plan
+  std::vector<std::string> fused;  // the nodes it absorbed (a BatchNormalization, an activation...)
+  std::vector<int> inputs;         // slots read
+  int output = -1;                 // slot written
   std::function<Tensor(std::span<const Tensor* const>)> run;
-  std::vector<int> release;    // slots no later step reads: freed after this step
+  std::vector<int> release;        // slots no later step reads: freed after this step
+  Shape shape;                     // of the output
+  int64_t offset = -1;             // of the output's block in the arena, in floats; -1: a graph output
+  double flops = 0;                // multiply-adds x 2 of a convolution; 0 for memory-bound steps
+  double bytes = 0;                // read and written
 };
 
 struct Plan {
@@ -31,13 +41,19 @@ struct Plan {
   std::vector<Step> steps;
   std::vector<int> output_slots;
   int slot_count = 0;
+  int64_t arena_floats = 0;           // what the layout needs
+  std::unique_ptr<Pool<Tensor>> arenas = std::make_unique<Pool<Tensor>>();
+  int64_t activation_floats = 0;      // all step outputs but the graph outputs, laid end to end
 };
 
 // Builds the plan for these inputs and runs it on them at the same time (what a node produces decides
 // the shapes later nodes see). Returns the outputs, one per graph output.
 std::vector<Tensor> build_plan(const Model& model, std::span<const Tensor* const> inputs, Plan& plan);
-// Runs a plan built for inputs of the same shapes.
-std::vector<Tensor> run_plan(const Plan& plan, std::span<const Tensor* const> inputs);
+// Runs a plan built for inputs of the same shapes. outputs: one per graph output; an owning tensor of the
+// output's shape is written in place (no allocation), any other is replaced by a new tensor. With
+// step_ms, each step's time in milliseconds (one per step).
+void run_plan(const Plan& plan, std::span<const Tensor* const> inputs, std::span<Tensor> outputs,
+              std::vector<double>* step_ms = nullptr);
 
 // What node handlers see while the plan is built: each value is a constant or a slot holding the tensor
 // that the current inputs give.
@@ -77,6 +93,7 @@ class Builder {
   std::vector<const Tensor*> values_;       // per slot: owned_ or a caller's input
   std::map<std::string, std::vector<const Node*>> consumers_;
   std::vector<const Node*> absorbed_;
+  std::vector<std::string> fused_;  // absorbed since the last emit: the next step's
 };
 
 // One handler per op_type. Each registers its ops into the table (ops_*.cpp).
@@ -86,6 +103,9 @@ void register_shape_ops(HandlerTable& table);
 void register_layer_ops(HandlerTable& table);
 void register_tensor_ops(HandlerTable& table);
 const HandlerTable& handlers();
+// Rejects, at load, unsupported operators (all of them in one message) and the attributes that are
+// wrong whatever the input shape (validate.cpp).
+void validate(const Model& model);
 
 // The constant path (ops_shape.cpp): whether every present input of `node` is a constant, and the
 // node's outputs computed from them (for the ops that torch uses to compute shapes).

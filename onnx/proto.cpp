@@ -2,6 +2,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <bit>
+#include <cctype>
 #include <cstring>
 #include <set>
 
@@ -90,12 +91,20 @@ Attribute to_attribute(const ::onnx::AttributeProto& a, const std::string& what)
   return out;
 }
 
-std::vector<int64_t> dims_of(const ::onnx::ValueInfoProto& v) {
-  std::vector<int64_t> dims;
-  if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return dims;
-  for (const auto& d : v.type().tensor_type().shape().dim())
-    dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
-  return dims;
+ValueInfo value_info(const ::onnx::ValueInfoProto& v) {
+  ValueInfo info{v.name(), {}, {}};
+  if (!v.type().has_tensor_type()) return info;
+  const auto& t = v.type().tensor_type();
+  if (t.has_elem_type() && t.elem_type() != Proto::UNDEFINED) {
+    info.type = Proto::DataType_Name(static_cast<Proto::DataType>(t.elem_type()));
+    for (char& c : info.type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (info.type.empty()) info.type = "type " + std::to_string(t.elem_type());  // not in this ONNX's enum
+    if (info.type == "float") info.type = "float32";  // numpy's names, as torch prints them
+    if (info.type == "double") info.type = "float64";
+  }
+  if (t.has_shape())
+    for (const auto& d : t.shape().dim()) info.dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+  return info;
 }
 
 }  // namespace
@@ -124,7 +133,7 @@ Model parse_model(std::string_view bytes, std::string_view name) {
   for (const auto& v : g.input()) {
     if (model.initializers.count(v.name())) continue;  // old exporters list initializers as inputs too
     check(defined.insert(v.name()).second, name, ": input '", v.name(), "' is defined twice");
-    model.inputs.push_back({v.name(), dims_of(v)});
+    model.inputs.push_back(value_info(v));
   }
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& n = g.node(i);
@@ -149,7 +158,7 @@ Model parse_model(std::string_view bytes, std::string_view name) {
   }
   for (const auto& v : g.output()) {
     check(defined.count(v.name()), name, ": output '", v.name(), "' is never computed");
-    model.outputs.push_back(v.name());
+    model.outputs.push_back(value_info(v));
   }
   check(!model.inputs.empty() && !model.outputs.empty(), name, ": the graph needs at least one input and one output");
   return model;

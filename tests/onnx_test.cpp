@@ -1,12 +1,10 @@
 // The ONNX loader on hand-built models (ModelProto from Debian's onnx_proto): what torch.onnx.export
 // does not emit but ONNX allows (asymmetric pads, DCR DepthToSpace, ConvTranspose output_shape), the
 // fusions, and the rejection of broken or unsupported files. tests/pytorch/parity.py covers torch's files.
-#include <onnx/onnx_pb.h>
-
 #include <string>
 #include <vector>
 
-#include "onnx/onnx_model.hpp"
+#include "onnx_builder.hpp"
 #include "ops/conv2d.hpp"
 #include "ops/pixel_shuffle.hpp"
 #include "test_util.hpp"
@@ -14,67 +12,12 @@
 namespace strider {
 namespace {
 
+using testing::ModelBuilder;
 using testing::near;
 using testing::random_tensor;
 using testing::rejects;
-
-// A one-input, one-output graph "x" -> ... -> "y", built node by node.
-class ModelBuilder {
- public:
-  explicit ModelBuilder(std::vector<int64_t> input_dims, int64_t opset = 13) {
-    model_.set_ir_version(8);
-    model_.add_opset_import()->set_version(opset);
-    auto* in = graph()->add_input();
-    in->set_name("x");
-    auto* shape = in->mutable_type()->mutable_tensor_type();
-    shape->set_elem_type(::onnx::TensorProto::FLOAT);
-    for (int64_t d : input_dims) shape->mutable_shape()->add_dim()->set_dim_value(d);
-    graph()->add_output()->set_name("y");
-  }
-  ::onnx::NodeProto* node(const std::string& op, std::vector<std::string> inputs, const std::string& output) {
-    auto* n = graph()->add_node();
-    n->set_op_type(op);
-    n->set_name("n");
-    n->mutable_name()->append(std::to_string(graph()->node_size() - 1));  // not "n" + ...: GCC 12's -Wrestrict
-    for (const auto& i : inputs) n->add_input(i);
-    n->add_output(output);
-    return n;
-  }
-  void weight(const std::string& name, const Tensor& t) {
-    auto* init = graph()->add_initializer();
-    init->set_name(name);
-    init->set_data_type(::onnx::TensorProto::FLOAT);
-    for (int64_t d : t.shape()) init->add_dims(d);
-    init->set_raw_data(std::string(reinterpret_cast<const char*>(t.data()), t.numel() * sizeof(float)));
-  }
-  void ints(const std::string& name, std::vector<int64_t> values) {
-    auto* init = graph()->add_initializer();
-    init->set_name(name);
-    init->set_data_type(::onnx::TensorProto::INT64);
-    init->add_dims(static_cast<int64_t>(values.size()));
-    for (int64_t v : values) init->add_int64_data(v);
-  }
-  std::string bytes() const { return model_.SerializeAsString(); }
-  OnnxModel load() const { return parse_onnx(bytes()); }
-
- private:
-  ::onnx::GraphProto* graph() { return model_.mutable_graph(); }
-  ::onnx::ModelProto model_;
-};
-
-void set_ints(::onnx::NodeProto* n, const std::string& name, std::vector<int64_t> values) {
-  auto* a = n->add_attribute();
-  a->set_name(name);
-  a->set_type(::onnx::AttributeProto::INTS);
-  for (int64_t v : values) a->add_ints(v);
-}
-
-void set_string(::onnx::NodeProto* n, const std::string& name, const std::string& value) {
-  auto* a = n->add_attribute();
-  a->set_name(name);
-  a->set_type(::onnx::AttributeProto::STRING);
-  a->set_s(value);
-}
+using testing::set_ints;
+using testing::set_string;
 
 TEST(Onnx, AsymmetricConvPadsMatchTheReference) {
   ModelBuilder m({1, 3, 7, 6});

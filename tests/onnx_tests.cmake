@@ -27,6 +27,6 @@ endif()
 # Hand-built models (onnx_proto's ModelProto): what torch does not emit, and broken files.
 find_package(Protobuf REQUIRED)
 find_package(ONNX REQUIRED)
-add_executable(onnx_tests onnx_test.cpp test_util.cpp)
+add_executable(onnx_tests onnx_test.cpp onnx_runtime_test.cpp test_util.cpp)
 target_link_libraries(onnx_tests PRIVATE strider_onnx onnx_proto protobuf::libprotobuf GTest::gtest_main)
 gtest_discover_tests(onnx_tests DISCOVERY_TIMEOUT 60)
