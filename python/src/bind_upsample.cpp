@@ -1,5 +1,6 @@
-// strider.upsampler(): the trained ×2 / ×4 upsampler of samples/upsampler on images as cv2.imread returns
-// them (H×W or H×W×C, uint8 / uint16, BGR, alpha kept), exactly as the `upsample` program computes them.
+// strider.upsampler(): ImageUpsampler (upsampler/) on images as cv2.imread returns them (H×W or H×W×C,
+// uint8 / uint16, BGR, alpha kept), and the `upsample` program's file handling (samples/upsampler/files.hpp)
+// for strider.batch: the same pixels and the same files as the program.
 #include <climits>
 #include <memory>
 #include <string>
@@ -13,8 +14,7 @@
 #include "core/check.hpp"
 #include "files.hpp"
 #include "numpy_tensor.hpp"
-#include "tiling.hpp"
-#include "upsampler_model.hpp"
+#include "upsampler/image_upsampler.hpp"
 
 namespace strider::python {
 
@@ -22,13 +22,10 @@ namespace {
 
 class Upsampler {
  public:
-  explicit Upsampler(const std::string& weights)
-      : model_(upsampler::load_upsampler(weights)), x2_(upsampler::as_model_x2(model_)) {}
-  Upsampler(const Upsampler&) = delete;  // x2_ points into model_
-  Upsampler& operator=(const Upsampler&) = delete;
+  explicit Upsampler(const std::string& weights) : upsampler_(weights) {}
 
   py::array upsample(py::handle image, int scale, int tile) const {
-    check_arguments(scale, tile);
+    check_scale(scale);
     if (image.is_none()) throw py::type_error("upsample: image must be a numpy array, but got None");
     py::array array = py::module_::import("numpy").attr("asarray")(image);
     const bool u8 = array.dtype().equal(py::dtype::of<uint8_t>()), u16 = array.dtype().equal(py::dtype::of<uint16_t>());
@@ -47,7 +44,7 @@ class Upsampler {
     auto result = std::make_unique<cv::Mat>();
     {
       py::gil_scoped_release nogil;
-      *result = upsampler::upsample_image(input, scale, x2_, {.tile = tile});
+      *result = upsampler_.upsample(input, {.scale = scale, .tile = tile});
     }
     std::vector<py::ssize_t> shape{result->rows, result->cols}, strides{static_cast<py::ssize_t>(result->step[0]),
                                                                        static_cast<py::ssize_t>(result->step[1])};
@@ -63,22 +60,19 @@ class Upsampler {
   // What the `upsample` program does for one file: read, upsample, write atomically (a temporary file
   // beside `output`, renamed over it). Returns the input's (width, height).
   std::pair<int, int> upsample_file(const std::string& input, const std::string& output, int scale, int tile) const {
-    check_arguments(scale, tile);
+    check_scale(scale);
     py::gil_scoped_release nogil;
     upsampler::check_output_path(output, input);
     const cv::Mat image = upsampler::read_image(input);
-    upsampler::write_image_atomically(output, upsampler::upsample_image(image, scale, x2_, {.tile = tile}), input);
+    upsampler::write_image_atomically(output, upsampler_.upsample(image, {.scale = scale, .tile = tile}), input);
     return {image.cols, image.rows};
   }
 
  private:
-  static void check_arguments(int scale, int tile) {
-    check(scale == 2 || scale == 4, "upsample: scale must be 2 or 4, but got ", scale);
-    check(tile >= 16 && tile <= 65536, "upsample: tile must be between 16 and 65536, but got ", tile);
-  }
+  // Before any work: the output size check needs the scale (ImageUpsampler checks the rest).
+  static void check_scale(int scale) { check(scale == 2 || scale == 4, "upsample: scale must be 2 or 4, but got ", scale); }
 
-  upsampler::Upsampler model_;
-  upsampler::ModelX2 x2_;
+  ImageUpsampler upsampler_;
 };
 
 }  // namespace

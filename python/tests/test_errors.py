@@ -82,7 +82,7 @@ def test_upsample_errors():
     image = np.zeros((8, 8, 3), np.uint8)
     with pytest.raises(ValueError, match="scale must be 2 or 4"):
         strider.upsample(image, scale=3)
-    with pytest.raises(ValueError, match="tile must be between"):
+    with pytest.raises(ValueError, match="tile must be in"):
         strider.upsample(image, tile=1)
     with pytest.raises(TypeError, match="uint8 or uint16"):
         strider.upsample(image.astype(np.float32))
