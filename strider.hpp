@@ -6,6 +6,7 @@
 #include "core/safetensors.hpp"
 #include "core/simd.hpp"
 #include "core/tensor.hpp"
+#include "core/version.hpp"
 #include "nn/nn.hpp"
 #include "ops/activation.hpp"
 #include "ops/batch_norm2d.hpp"

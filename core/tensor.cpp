@@ -133,6 +133,55 @@ Tensor Tensor::wrap(float* data, Shape shape) {
   return t;
 }
 
+namespace {
+
+std::string bracketed(std::span<const int64_t> values) {
+  std::ostringstream os;
+  os << '[';
+  for (std::size_t i = 0; i < values.size(); ++i) os << (i ? ", " : "") << values[i];
+  return os.str() + ']';
+}
+
+// True when `strides` address `shape` in row-major order (axes of size 1 are never stepped over).
+bool row_major(const Shape& shape, std::span<const int64_t> strides) {
+  check(static_cast<int>(strides.size()) == shape.rank(), "Tensor::wrap: expected ", shape.rank(),
+        " strides for shape ", shape, ", but got ", strides.size());
+  int64_t expected = 1;
+  for (int axis = shape.rank() - 1; axis >= 0; --axis) {
+    check(strides[axis] >= 0, "Tensor::wrap: stride ", strides[axis], " of axis ", axis, " must be non-negative");
+    if (shape[axis] != 1 && strides[axis] != expected) return false;
+    expected *= shape[axis];
+  }
+  return true;
+}
+
+}  // namespace
+
+Tensor Tensor::wrap(float* data, Shape shape, std::span<const int64_t> strides) {
+  check(row_major(shape, strides), "Tensor::wrap: strides ", bracketed(strides), " are not row-major for shape ",
+        shape, ": a writable view must be contiguous (wrap a const pointer for a packed copy)");
+  return wrap(data, shape);
+}
+
+ConstTensor Tensor::wrap(const float* data, Shape shape) {
+  // The only const_cast of the view: ConstTensor never gives the pointer back as mutable.
+  return ConstTensor(wrap(const_cast<float*>(data), shape));
+}
+
+ConstTensor Tensor::wrap(const float* data, Shape shape, std::span<const int64_t> strides) {
+  if (row_major(shape, strides)) return wrap(data, shape);
+  check(data != nullptr || shape.numel() == 0, "Tensor::wrap: data is null for shape ", shape);
+  Tensor packed(shape);
+  std::array<int64_t, Shape::max_rank> index{};  // odometer over the shape, last axis fastest
+  for (int64_t i = 0; i < packed.numel(); ++i) {
+    int64_t at = 0;
+    for (int axis = 0; axis < shape.rank(); ++axis) at += index[axis] * strides[axis];
+    packed.data_[i] = data[at];
+    for (int axis = shape.rank() - 1; axis >= 0 && ++index[axis] == shape[axis]; --axis) index[axis] = 0;
+  }
+  return ConstTensor(std::move(packed));
+}
+
 Tensor Tensor::clone() const {
   if (!defined()) return Tensor();
   Tensor t(shape_);

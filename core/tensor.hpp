@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 
 namespace strider {
 
@@ -38,6 +39,8 @@ class Shape {
 };
 std::ostream& operator<<(std::ostream& os, const Shape& shape);
 
+class ConstTensor;
+
 class Tensor {
  public:
   static constexpr std::size_t alignment = 64;
@@ -63,6 +66,14 @@ class Tensor {
   static Tensor from_values(Shape shape, std::initializer_list<float> values);
   // A non-owning view of caller memory holding shape.numel() floats; the memory must outlive it.
   static Tensor wrap(float* data, Shape shape);
+  // The same over a strided buffer (strides in elements, one per axis, as numpy's divided by 4): a view
+  // when the strides are row-major ones (axes of size 1 may have any stride); otherwise it throws, since
+  // Strider's operators read contiguous memory and a copy would silently stop writes reaching `data`.
+  static Tensor wrap(float* data, Shape shape, std::span<const int64_t> strides);
+  // Read-only memory: a view that cannot be written through (ConstTensor below). Strided memory that is
+  // not row-major is packed into an owned copy (owns_data()), which is harmless since no one writes it.
+  static ConstTensor wrap(const float* data, Shape shape);
+  static ConstTensor wrap(const float* data, Shape shape, std::span<const int64_t> strides);
 
   Tensor clone() const;
   // The same data under another shape with as many elements; shares (does not own) this tensor's data.
@@ -105,6 +116,25 @@ class Tensor {
   Shape shape_;
 };
 std::ostream& operator<<(std::ostream& os, const Tensor& tensor);
+
+// A tensor that may only be read: what Tensor::wrap gives for a const buffer (a const cv::Mat, a
+// read-only mapping). It converts to `const Tensor&`, so it passes to every operator and module without
+// a copy, and it never hands out a mutable Tensor or float*. A type of its own, because returning a
+// `const Tensor` by value would not protect the memory: `Tensor t = f();` makes a mutable Tensor.
+class ConstTensor {
+ public:
+  ConstTensor() = default;
+  explicit ConstTensor(Tensor tensor) : tensor_(std::move(tensor)) {}
+
+  operator const Tensor&() const { return tensor_; }
+  const Tensor& tensor() const { return tensor_; }
+  const Shape& shape() const { return tensor_.shape(); }
+  const float* data() const { return tensor_.data(); }
+  bool owns_data() const { return tensor_.owns_data(); }
+
+ private:
+  Tensor tensor_;
+};
 
 // Largest |a - b| over all elements; NaN where exactly one side is NaN, 0 where both are NaN or the
 // same infinity. Shapes must match.

@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <sstream>
+#include <type_traits>
 #include <vector>
 
 #include "core/tensor.hpp"
@@ -87,6 +89,36 @@ TEST(Tensor, MovesAreCheapAndCopiesExplicit) {
   EXPECT_TRUE(c.owns_data());
 }
 
+TEST(Tensor, WrapsConstAndStridedMemory) {
+  // A 3x4 buffer, of which the 3x2 block at column 1 is a strided view (a cv::Mat ROI, say).
+  std::vector<float> buffer(12);
+  for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = static_cast<float>(i);
+  const std::vector<float>& read_only = buffer;
+  const ConstTensor whole = Tensor::wrap(read_only.data(), {3, 4});
+  EXPECT_FALSE(whole.owns_data());
+  EXPECT_EQ(whole.data(), buffer.data());
+  static_assert(!std::is_convertible_v<ConstTensor, Tensor&> && !std::is_constructible_v<Tensor, ConstTensor>,
+                "a const view must never become a writable Tensor");
+  static_assert(std::is_same_v<decltype(whole.tensor().data()), const float*>);
+
+  const std::array<int64_t, 2> roi_strides = {4, 1};
+  const ConstTensor block = Tensor::wrap(read_only.data() + 1, {3, 2}, roi_strides);
+  EXPECT_TRUE(block.owns_data());  // not row-major: packed
+  const Tensor expected = Tensor::from_values({3, 2}, {1, 2, 5, 6, 9, 10});
+  EXPECT_EQ(max_abs_diff(block, expected), 0.0);  // ConstTensor passes as const Tensor&
+  // Row-major strides (any stride on a size-1 axis) give a view, writable when the memory is.
+  const std::array<int64_t, 3> contiguous = {99, 4, 1};
+  Tensor view = Tensor::wrap(buffer.data(), {1, 3, 4}, contiguous);
+  EXPECT_FALSE(view.owns_data());
+  view.at(0, 2, 3) = -1;
+  EXPECT_EQ(buffer[11], -1.0f);
+  EXPECT_TRUE(rejects([&] { Tensor::wrap(buffer.data() + 1, {3, 2}, roi_strides); }, {"[4, 1]", "not row-major"}));
+  const std::array<int64_t, 2> negative = {-4, 1};
+  EXPECT_TRUE(rejects([&] { Tensor::wrap(read_only.data(), {3, 2}, negative); }, {"-4", "non-negative"}));
+  const std::array<int64_t, 1> too_few = {1};
+  EXPECT_TRUE(rejects([&] { Tensor::wrap(read_only.data(), {3, 2}, too_few); }, {"2 strides"}));
+}
+
 TEST(Tensor, ViewsShareCallerMemory) {
   std::vector<float> buffer(6, 1.0f);
   Tensor w = Tensor::wrap(buffer.data(), {2, 3});
@@ -96,7 +128,7 @@ TEST(Tensor, ViewsShareCallerMemory) {
   const Tensor v = w.view({3, 2});
   EXPECT_EQ(v.at(2, 0), 9.0f);
   EXPECT_TRUE(rejects([&] { (void)w.view({4, 2}); }, {"[4, 2]", "6 elements"}));
-  EXPECT_TRUE(rejects([] { Tensor::wrap(nullptr, {2}); }, {"null"}));
+  EXPECT_TRUE(rejects([] { Tensor::wrap(static_cast<float*>(nullptr), {2}); }, {"null"}));
 
   Tensor owned = Tensor::arange({2, 6});
   const float* storage = owned.data();

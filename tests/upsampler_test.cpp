@@ -4,17 +4,22 @@
 
 #include <cmath>
 #include <limits>
+#include <cstdlib>
+#include <filesystem>
 #include <sstream>
+#include <stop_token>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "core/npy.hpp"
 #include "metrics.hpp"
-#include "pixels.hpp"
+#include "upsampler/pixels.hpp"
 #include "test_util.hpp"
-#include "tiling.hpp"
-#include "upsampler_model.hpp"
+#include "upsampler/image_upsampler.hpp"
+#include "upsampler/tiling.hpp"
+#include "upsampler/upsampler_model.hpp"
 
 namespace strider::upsampler {
 namespace {
@@ -115,6 +120,52 @@ TEST(UpsamplerTiling, ReceptiveRadiusHolds) {
           ASSERT_EQ(before.at(0, 0, i, j), after.at(0, 0, i, j)) << "pixel " << at << ": output " << i << ", " << j;
         }
   }
+}
+
+TEST(ImageUpsampler, MatchesTheTilerReportsProgressAndCancels) {
+  const ImageUpsampler upsampler(STRIDER_UPSAMPLER_WEIGHTS);
+  const Upsampler net = load_upsampler(STRIDER_UPSAMPLER_WEIGHTS);
+  const cv::Mat image = random_image(37, 50, CV_8UC3, 7);
+  std::vector<int64_t> reports;
+  const cv::Mat result = upsampler.upsample(
+      image, {.scale = 4, .tile = 16, .progress = [&](int64_t done, int64_t) { reports.push_back(done); }});
+  EXPECT_EQ(cv::norm(result, upsample_image(image, 4, as_model_x2(net), {.tile = 16}), cv::NORM_INF), 0.0);
+  const int64_t total = tile_count(37, 50, {.tile = 16}) + tile_count(74, 100, {.tile = 16});
+  ASSERT_EQ(static_cast<int64_t>(reports.size()), total);
+  EXPECT_EQ(reports.back(), total);
+
+  std::stop_source stop;
+  int64_t tiles = 0;
+  const auto cancel_after_two = [&](int64_t done, int64_t) {
+    tiles = done;
+    if (done == 2) stop.request_stop();
+  };
+  EXPECT_THROW(upsampler.upsample(image, {.tile = 16, .progress = cancel_after_two, .stop = stop.get_token()}),
+               UpsampleCancelled);
+  EXPECT_EQ(tiles, 2);
+  EXPECT_THROW(upsampler.upsample(image, {.stop = stop.get_token()}), UpsampleCancelled);  // before any tile
+}
+
+TEST(ImageUpsampler, KeepsEveryKindOfImage) {
+  const ImageUpsampler upsampler(STRIDER_UPSAMPLER_WEIGHTS);
+  for (const int type : {CV_8UC1, CV_8UC2, CV_8UC3, CV_8UC4, CV_16UC1, CV_16UC2, CV_16UC3, CV_16UC4}) {
+    SCOPED_TRACE(type);
+    const cv::Mat result = upsampler.upsample(random_image(9, 12, type, 8));
+    EXPECT_EQ(result.type(), type);
+    EXPECT_EQ(result.size(), cv::Size(24, 18));
+  }
+  EXPECT_TRUE(testing::rejects([&] { upsampler.upsample(random_image(9, 12, CV_32FC3, 8)); }, {"depth"}));
+  EXPECT_TRUE(testing::rejects([&] { upsampler.upsample(cv::Mat()); }, {"empty"}));
+  EXPECT_TRUE(testing::rejects([&] { upsampler.upsample(random_image(9, 12, CV_8UC3, 8), {.tile = 8}); }, {"tile", "8"}));
+}
+
+TEST(ImageUpsampler, FindsItsDataThroughStriderDataDir) {
+  const std::filesystem::path weights = STRIDER_UPSAMPLER_WEIGHTS;
+  ::setenv("STRIDER_DATA_DIR", weights.parent_path().c_str(), 1);
+  EXPECT_EQ(ImageUpsampler::bundled_weights(), weights);
+  ::setenv("STRIDER_DATA_DIR", "/nonexistent", 1);
+  EXPECT_TRUE(testing::rejects([] { ImageUpsampler(); }, {"upsampler_x2.safetensors", "/nonexistent"}));
+  ::unsetenv("STRIDER_DATA_DIR");
 }
 
 TEST(UpsamplerMetrics, KnownValues) {

@@ -7,7 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/check.hpp"
-#include "pixels.hpp"
+#include "vision/image_tensor.hpp"
 
 namespace strider::upsampler {
 namespace {
@@ -19,7 +19,7 @@ cv::Mat to_bgr8(const cv::Mat& image) {
   cv::Mat bgr = image, out;
   if (image.channels() == 1) cv::cvtColor(image, bgr, cv::COLOR_GRAY2BGR);
   if (image.channels() == 4) cv::cvtColor(image, bgr, cv::COLOR_BGRA2BGR);
-  bgr.convertTo(out, CV_8U, 255.0 / depth_scale(image.depth()));
+  bgr.convertTo(out, CV_8U, 255.0 / vision::depth_scale(image.depth()));
   return out;
 }
 

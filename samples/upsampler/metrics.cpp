@@ -6,7 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/check.hpp"
-#include "pixels.hpp"
+#include "vision/image_tensor.hpp"
 
 namespace strider::upsampler {
 namespace {
@@ -29,7 +29,7 @@ cv::Mat luma(const cv::Mat& image) {
   check(image.channels() == 1 || image.channels() == 3 || image.channels() == 4,
         "luma: expected 1, 3 or 4 channels, but got ", image.channels());
   cv::Mat unit;
-  image.convertTo(unit, CV_64F, 1.0 / depth_scale(image.depth()));
+  image.convertTo(unit, CV_64F, 1.0 / vision::depth_scale(image.depth()));
   if (unit.channels() == 1) return 16.0 + 219.0 * unit;
   // Weights for B, G, R (and alpha: 0); the extra last column is the constant 16.
   const cv::Mat weights = unit.channels() == 3 ? cv::Mat(cv::Matx<double, 1, 4>(24.966, 128.553, 65.481, 16.0))

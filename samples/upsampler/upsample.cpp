@@ -19,8 +19,7 @@
 #include "core/parallel.hpp"
 #include "files.hpp"
 #include "metrics.hpp"
-#include "tiling.hpp"
-#include "upsampler_model.hpp"
+#include "upsampler/image_upsampler.hpp"
 
 namespace fs = std::filesystem;
 using namespace strider;
@@ -36,7 +35,7 @@ struct Options {
   int threads = 0;  // 0: all hardware threads
   bool compare = false;
   fs::path reference;
-  fs::path weights = STRIDER_UPSAMPLER_WEIGHTS;
+  fs::path weights;  // empty: the bundled weights (ImageUpsampler::bundled_weights)
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -61,14 +60,16 @@ cv::Mat matching_reference(const fs::path& path, const cv::Mat& output, int scal
   return reference(cv::Rect(0, 0, output.cols, output.rows));
 }
 
-void process(const fs::path& input, const fs::path& output, const Options& options, const ModelX2& model,
+void process(const fs::path& input, const fs::path& output, const Options& options, const ImageUpsampler& upsampler,
              const std::string& label) {
   const auto start = std::chrono::steady_clock::now();
   check_output_path(output, input);
   const cv::Mat image = read_image(input);
   ProgressBar bar(label);
-  const cv::Mat result = upsample_image(image, options.scale, model, {.tile = options.tile},
-                                        [&bar](int64_t done, int64_t total) { bar.update(done, total); });
+  const cv::Mat result =
+      upsampler.upsample(image, {.scale = options.scale,
+                                 .tile = options.tile,
+                                 .progress = [&bar](int64_t done, int64_t total) { bar.update(done, total); }});
   write_image_atomically(output, result, input);
   std::cout << "wrote " << output.string() << " (" << result.cols << "x" << result.rows << ") from "
             << input.string() << " (" << image.cols << "x" << image.rows << ") in " << std::fixed
@@ -96,14 +97,13 @@ void process(const fs::path& input, const fs::path& output, const Options& optio
 
 int run(const Options& options, bool demo) {
   if (options.threads > 0) set_num_threads(options.threads);
-  const Upsampler upsampler = load_upsampler(options.weights);
-  const ModelX2 model = as_model_x2(upsampler);
+  const ImageUpsampler upsampler = options.weights.empty() ? ImageUpsampler() : ImageUpsampler(options.weights);
   if (!fs::is_directory(options.input)) {
     const fs::path output =
         options.output.empty() ? default_output(options.input, demo ? fs::path(".") : options.input.parent_path(),
                                                 options.scale)
                                : options.output;
-    process(options.input, output, options, model, options.input.filename().string());
+    process(options.input, output, options, upsampler, options.input.filename().string());
     return 0;
   }
   check(options.reference.empty(), "--reference needs a single INPUT image, but '", options.input.string(),
@@ -121,7 +121,7 @@ int run(const Options& options, bool demo) {
     const std::string label = "[" + std::to_string(i + 1) + "/" + std::to_string(images.size()) + "] " +
                               images[i].filename().string();
     try {
-      process(images[i], default_output(images[i], folder, options.scale), options, model, label);
+      process(images[i], default_output(images[i], folder, options.scale), options, upsampler, label);
     } catch (const std::invalid_argument& e) {
       std::cerr << "upsample: " << e.what() << '\n';
       ++failed;
@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
   app.add_flag("--compare", options.compare, "also write OUTPUT_compare.png: nearest | bicubic | Strider");
   app.add_option("--reference", options.reference, "high-resolution original: print Y-PSNR / SSIM")
       ->check(CLI::ExistingFile);
-  app.add_option("--weights", options.weights, "safetensors weights")->check(CLI::ExistingFile);
+  app.add_option("--weights", options.weights, "safetensors weights (default: upsampler_x2.safetensors of the data directory)")->check(CLI::ExistingFile);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

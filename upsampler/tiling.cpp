@@ -52,12 +52,17 @@ cv::Mat upsample_image(const cv::Mat& image, int scale, const ModelX2& model, co
   check(scale == 2 || scale == 4, "upsample: --scale must be 2 or 4, but got ", scale);
   check(image.depth() == CV_8U || image.depth() == CV_16U,
         "upsample: expected an 8-bit or 16-bit image, but got OpenCV depth ", image.depth());
-  check(image.channels() == 1 || image.channels() == 3 || image.channels() == 4,
-        "upsample: expected 1, 3 or 4 channels, but got ", image.channels());
+  check(image.channels() >= 1 && image.channels() <= 4,
+        "upsample: expected grey, grey + alpha, BGR or BGRA (1 to 4 channels), but got ", image.channels());
+  check(!image.empty(), "upsample: the image is empty");
+  // Grey + alpha and BGRA: the colour goes through the model, the alpha (last channel) apart.
   cv::Mat colour = image, alpha;
-  if (image.channels() == 4) {
-    cv::cvtColor(image, colour, cv::COLOR_BGRA2BGR);
-    cv::extractChannel(image, alpha, 3);
+  if (image.channels() == 2 || image.channels() == 4) {
+    if (image.channels() == 2)
+      cv::extractChannel(image, colour, 0);
+    else
+      cv::cvtColor(image, colour, cv::COLOR_BGRA2BGR);
+    cv::extractChannel(image, alpha, image.channels() - 1);
   }
   // Progress counts the tiles of every stage.
   const int64_t first = tile_count(colour.rows, colour.cols, options);
@@ -76,10 +81,10 @@ cv::Mat upsample_image(const cv::Mat& image, int scale, const ModelX2& model, co
   }
   if (alpha.empty()) return result;
   cv::resize(alpha, alpha, result.size(), 0, 0, cv::INTER_CUBIC);
-  cv::Mat channels[4];
+  std::vector<cv::Mat> channels;
   cv::split(result, channels);
-  channels[3] = alpha;
-  cv::merge(channels, 4, result);
+  channels.push_back(alpha);
+  cv::merge(channels, result);
   return result;
 }
 

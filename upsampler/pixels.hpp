@@ -17,7 +17,4 @@ Tensor region_to_tensor(const cv::Mat& image, const cv::Rect& rect);
 // channel rules), clamping to [0, 1] and rounding to the image's depth. Grey takes the mean of R, G, B.
 void tensor_to_region(const Tensor& tensor, int from_y, int from_x, cv::Mat& image, const cv::Rect& rect);
 
-// Full scale of an image depth: 255, 65535 or 1 (float).
-double depth_scale(int depth);
-
 }  // namespace strider::upsampler

@@ -5,9 +5,12 @@
 #include <cstdint>
 
 #include "core/check.hpp"
+#include "vision/image_tensor.hpp"
 
 namespace strider::upsampler {
 namespace {
+
+using vision::depth_scale;
 
 template <class T>
 void read_region(const cv::Mat& image, const cv::Rect& rect, Tensor& out) {
@@ -62,14 +65,6 @@ void check_image(const cv::Mat& image, const char* what) {
 }
 
 }  // namespace
-
-double depth_scale(int depth) {
-  switch (depth) {
-    case CV_8U: return 255.0;
-    case CV_16U: return 65535.0;
-    default: return 1.0;
-  }
-}
 
 Tensor region_to_tensor(const cv::Mat& image, const cv::Rect& rect) {
   check_image(image, "region_to_tensor");

@@ -1,0 +1,46 @@
+"""Strider from Python: PyTorch's operators and modules over numpy arrays, ONNX models and the
+trained upsampler, computed by Strider's C++ kernels with the GIL released.
+
+    import strider
+    conv = strider.nn.Conv2d(3, 32, 3, stride=2, padding=1)
+    y = conv(x)                         # x: float32 [N, C, H, W] or [C, H, W] numpy array
+    big = strider.upsample(cv2.imread("photo.png", cv2.IMREAD_UNCHANGED), scale=2)
+
+Invalid arguments raise ValueError with the C++ library's message.
+"""
+import os
+import threading
+
+from . import _strider
+from ._strider import arithmetic, get_num_threads, set_num_threads, simd_level
+from . import nn
+
+__all__ = ["nn", "arithmetic", "load_onnx", "upsample", "set_num_threads", "get_num_threads", "simd_level"]
+
+UPSAMPLER_WEIGHTS = os.path.join(os.path.dirname(__file__), "upsampler_x2.safetensors")
+
+
+def load_onnx(path):
+    """An ONNX model written by torch.onnx.export: model(x) for one input, model.run({name: array}) ->
+    {name: array}, model.inputs / model.outputs (name and shape; -1 marks an open dimension)."""
+    return _strider.load_onnx(os.fspath(path))
+
+
+_upsampler = None
+_upsampler_lock = threading.Lock()
+
+
+def upsampler():
+    """The trained ×2 model, loaded once per process (Dask workers keep it between tasks)."""
+    global _upsampler
+    with _upsampler_lock:
+        if _upsampler is None:
+            _upsampler = _strider.Upsampler(UPSAMPLER_WEIGHTS)
+        return _upsampler
+
+
+def upsample(image, scale=2, tile=256):
+    """×2 or ×4 of an H×W or H×W×C uint8 / uint16 image as cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    returns it (BGR, alpha kept): the same kind of array, equal to what the `upsample` program writes.
+    Large images go through overlapping tiles of `tile` input pixels; the result does not depend on it."""
+    return upsampler().upsample(image, scale, tile)

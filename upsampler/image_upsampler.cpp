@@ -1,0 +1,58 @@
+#include "image_upsampler.hpp"
+
+#include <cstdlib>
+#include <sstream>
+#include <system_error>
+#include <vector>
+
+#include "core/check.hpp"
+#include "tiling.hpp"
+#include "upsampler_model.hpp"
+
+namespace strider {
+namespace fs = std::filesystem;
+
+ImageUpsampler::ImageUpsampler() : ImageUpsampler(bundled_weights()) {}
+
+ImageUpsampler::ImageUpsampler(const fs::path& weights)
+    : model_(std::make_shared<const upsampler::Upsampler>(upsampler::load_upsampler(weights))) {}
+
+cv::Mat ImageUpsampler::upsample(const cv::Mat& image, const ImageUpsampleOptions& options) const {
+  check(options.tile >= 16 && options.tile <= (1 << 16), "upsample: tile must be in [16, 65536], but got ",
+        options.tile);
+  // The stop token is polled where progress is reported: before the first tile and after each one.
+  const auto poll = [&options] {
+    if (options.stop.stop_requested()) throw UpsampleCancelled("upsample: cancelled");
+  };
+  poll();
+  return upsampler::upsample_image(image, options.scale, upsampler::as_model_x2(*model_), {.tile = options.tile},
+                                   [&](int64_t done, int64_t total) {
+                                     if (options.progress) options.progress(done, total);
+                                     if (done < total) poll();
+                                   });
+}
+
+fs::path ImageUpsampler::bundled_weights() { return data_file("upsampler_x2.safetensors"); }
+
+fs::path ImageUpsampler::data_file(const std::string& name) {
+  if (const char* dir = std::getenv("STRIDER_DATA_DIR"); dir != nullptr && *dir != '\0') {
+    const fs::path path = fs::path(dir) / name;
+    check(fs::is_regular_file(path), "cannot find '", name, "' in STRIDER_DATA_DIR='", dir,
+          "': no such file (unset the variable to use the installed data)");
+    return path;
+  }
+  std::vector<fs::path> places;
+  std::error_code error;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  if (!error) places = {exe.parent_path() / ".." / "share" / "strider", exe.parent_path()};
+  places.emplace_back(STRIDER_INSTALL_DATADIR);
+  std::ostringstream tried;
+  for (const fs::path& place : places) {
+    if (fs::is_regular_file(place / name, error)) return (place / name).lexically_normal();
+    tried << (tried.tellp() > 0 ? ", " : "") << place.lexically_normal().string();
+  }
+  fail("cannot find Strider's data file '", name, "' (looked in ", tried.str(),
+       "): give its path (upsample --weights FILE) or set STRIDER_DATA_DIR to the folder holding it");
+}
+
+}  // namespace strider

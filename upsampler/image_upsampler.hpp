@@ -1,0 +1,68 @@
+#pragma once
+// The upsampler as a library (find_package(Strider COMPONENTS upsampler), target Strider::upsampler):
+// Strider's trained ×2 photo model with its bundled weights, enlarging a cv::Mat ×2 or ×4 in overlapping
+// tiles, so that memory holds the input and output images plus one tile's activations. It is what the
+// `upsample` program runs, pixel for pixel.
+//
+//   #include <strider/upsampler/image_upsampler.hpp>
+//   const strider::ImageUpsampler upsampler;                     // the bundled ×2 weights
+//   cv::Mat big = upsampler.upsample(cv::imread("photo.png", cv::IMREAD_UNCHANGED), {.scale = 4});
+//
+// Thread safety: an ImageUpsampler is immutable once built; upsample() is const and may run on one
+// instance from any number of threads at once. Copies share the weights.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <stop_token>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+namespace strider {
+namespace upsampler {
+class Upsampler;  // the network (upsampler_model.hpp), not part of the installed API
+}
+
+// Thrown by ImageUpsampler::upsample when its stop token was triggered.
+class UpsampleCancelled : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ImageUpsampleOptions {
+  int scale = 2;   // 2, or 4 (two ×2 stages, the intermediate image kept in 16 bits)
+  int tile = 256;  // side of a tile in input pixels (rounded up to even): memory grows with tile²
+  // Called after each tile with (tiles done, tiles in total), on the calling thread.
+  std::function<void(int64_t done, int64_t total)> progress{};
+  // Checked before each tile: once stop is requested, upsample() throws UpsampleCancelled.
+  std::stop_token stop{};
+};
+
+class ImageUpsampler {
+ public:
+  // The bundled ×2 weights, from bundled_weights().
+  ImageUpsampler();
+  // The model with the weights of a safetensors file written by samples/upsampler/train.py.
+  explicit ImageUpsampler(const std::filesystem::path& weights);
+
+  // `image`: H×W, as cv::imread(..., IMREAD_UNCHANGED) gives it: grey, grey + alpha, BGR or BGRA, 8 or
+  // 16 bits per channel. Returns the same type, `options.scale` times wider and taller. Colour goes
+  // through the model (tiled output == untiled output); alpha is resized with cv::INTER_CUBIC.
+  // Throws std::invalid_argument for another type, an empty image or a bad option.
+  cv::Mat upsample(const cv::Mat& image, const ImageUpsampleOptions& options = {}) const;
+
+  // The bundled weights file, `upsampler_x2.safetensors`, found by data_file().
+  static std::filesystem::path bundled_weights();
+  // A file of Strider's data directory: $STRIDER_DATA_DIR/NAME when that variable is set; otherwise
+  // the first of EXE_DIR/../share/strider/NAME (installed programs), EXE_DIR/NAME (programs in the
+  // build tree) and the installed share/strider/NAME. Throws std::invalid_argument listing the places
+  // it looked.
+  static std::filesystem::path data_file(const std::string& name);
+
+ private:
+  std::shared_ptr<const upsampler::Upsampler> model_;
+};
+
+}  // namespace strider
