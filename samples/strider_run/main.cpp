@@ -18,6 +18,7 @@
 #include "core/check.hpp"
 #include "core/npy.hpp"
 #include "core/parallel.hpp"
+#include "core/version.hpp"
 #include "onnx/onnx_model.hpp"
 #include "samples/image_io.hpp"
 
@@ -96,6 +97,7 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   CLI::App app("strider-run: run an ONNX model on an .npy tensor or an image", "strider-run");
+  app.set_version_flag("--version", "strider-run " STRIDER_VERSION);
   Options o;
   app.add_option("model", o.model, "MODEL.onnx, from torch.onnx.export")->required();
   app.add_option("input", o.input, "INPUT.npy ([N, C, H, W] float32) or an image (png, jpg)")->required();
@@ -107,7 +109,7 @@ int main(int argc, char** argv) {
   app.add_option("--repeat", o.repeat, "runs, for timing")->check(CLI::PositiveNumber)->capture_default_str();
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "strider-run: " << e.what() << " (--help for usage)\n";
