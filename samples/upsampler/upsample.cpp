@@ -151,9 +151,11 @@ int run_folder(const Options& options) {
       failed.push_back(job.input.filename().string());
     }
   }
-  std::cout << "upsample: " << jobs.size() - failed.size() << " done, " << failed.size() << " failed";
-  for (std::size_t i = 0; i < failed.size(); ++i) std::cout << (i ? ", " : " (") << failed[i];
-  std::cout << (failed.empty() ? "" : ")") << " -> " << folder.string() << '\n';
+  if (!options.quiet) {
+    std::cout << "upsample: " << jobs.size() - failed.size() << " done, " << failed.size() << " failed";
+    for (std::size_t i = 0; i < failed.size(); ++i) std::cout << (i ? ", " : " (") << failed[i];
+    std::cout << (failed.empty() ? "" : ")") << " -> " << folder.string() << '\n';
+  }
   return failed.empty() ? 0 : 1;
 }
 
