@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 #include <stop_token>
+#include <thread>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -144,6 +145,18 @@ TEST(ImageUpsampler, MatchesTheTilerReportsProgressAndCancels) {
                UpsampleCancelled);
   EXPECT_EQ(tiles, 2);
   EXPECT_THROW(upsampler.upsample(image, {.stop = stop.get_token()}), UpsampleCancelled);  // before any tile
+}
+
+TEST(ImageUpsampler, OneInstanceServesSeveralThreads) {
+  const ImageUpsampler upsampler(STRIDER_UPSAMPLER_WEIGHTS);
+  const cv::Mat image = random_image(30, 44, CV_8UC3, 9);
+  const cv::Mat serial = upsampler.upsample(image, {.tile = 16});
+  std::vector<cv::Mat> results(4);
+  std::vector<std::thread> threads;
+  for (cv::Mat& result : results)
+    threads.emplace_back([&] { result = upsampler.upsample(image, {.tile = 16}); });
+  for (std::thread& thread : threads) thread.join();
+  for (const cv::Mat& result : results) EXPECT_EQ(cv::norm(result, serial, cv::NORM_INF), 0.0);
 }
 
 TEST(ImageUpsampler, KeepsEveryKindOfImage) {
