@@ -1,6 +1,7 @@
 #include "plan.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "../core/check.hpp"
 
@@ -130,6 +131,10 @@ std::vector<Tensor> build_plan(const Model& model, std::span<const Tensor* const
       const std::string what = e.what();
       if (what.rfind(node.label(), 0) == 0) throw;
       fail(node.label(), ": ", what);  // an operator's own message: say which node raised it
+    } catch (const std::out_of_range&) {
+      // A handler read an input, output or attribute index the node does not have (an Add with one input).
+      fail(node.label(), ": has ", node.inputs.size(), " inputs and ", node.outputs.size(),
+           " outputs, fewer than ", node.op, " requires");
     }
   }
   std::vector<Tensor> outputs = builder.take_outputs();
