@@ -165,14 +165,35 @@ void depth_to_space(Builder& b, const Node& n) {
   b.emit(n, {n.inputs.at(0)}, n.outputs.at(0), [r, mode](std::span<const Tensor* const> in) {
     if (mode == "CRD") return pixel_shuffle(*in[0], r);
     const Tensor& x = *in[0];
-    check(x.size(1) % (r * r) == 0, "DepthToSpace: channels ", x.size(1), " not divisible by blocksize² ", r * r);
-    const int64_t N = x.size(0), C = x.size(1) / (r * r), H = x.size(2), W = x.size(3);
-    Tensor y({N, C, H * r, W * r});
+    const int64_t r2 = checked_mul(r, r, "DepthToSpace: blocksize²");
+    check(x.size(1) % r2 == 0, "DepthToSpace: channels ", x.size(1), " not divisible by blocksize² ", r2);
+    const int64_t N = x.size(0), C = x.size(1) / r2, H = x.size(2), W = x.size(3);
+    Tensor y({N, C, checked_mul(H, r, "DepthToSpace: output height"), checked_mul(W, r, "DepthToSpace: output width")});
     for (int64_t b2 = 0; b2 < N; ++b2)
       for (int64_t c = 0; c < C; ++c)
         for (int64_t h = 0; h < H * r; ++h)
           for (int64_t w = 0; w < W * r; ++w)
             y.at(b2, c, h, w) = x.at(b2, ((h % r) * r + w % r) * C + c, h / r, w / r);
+    return y;
+  });
+}
+
+// SpaceToDepth, DepthToSpace's DCR inverse: output channel (i·r + j)·C + c holds x[c, h·r + i, w·r + j].
+void space_to_depth(Builder& b, const Node& n) {
+  const int64_t r = n.get_int("blocksize", 0);
+  check(r > 0, n.label(), ": blocksize must be positive, but got ", r);
+  check(b.tensor(n, 0).rank() == 4, n.label(), ": expects a 4-D input");
+  b.emit(n, {n.inputs.at(0)}, n.outputs.at(0), [r](std::span<const Tensor* const> in) {
+    const Tensor& x = *in[0];
+    const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+    check(H % r == 0 && W % r == 0, "SpaceToDepth: height and width (", H, ", ", W,
+          ") must be divisible by blocksize ", r);
+    Tensor y({N, checked_mul(C, checked_mul(r, r, "SpaceToDepth: blocksize²"), "SpaceToDepth: output channels"),
+              H / r, W / r});
+    for (int64_t b2 = 0; b2 < N; ++b2)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t h = 0; h < H; ++h)
+          for (int64_t w = 0; w < W; ++w) y.at(b2, ((h % r) * r + w % r) * C + c, h / r, w / r) = x.at(b2, c, h, w);
     return y;
   });
 }
@@ -268,6 +289,7 @@ void register_tensor_ops(HandlerTable& table) {
   };
   table["Pad"] = pad;
   table["DepthToSpace"] = depth_to_space;
+  table["SpaceToDepth"] = space_to_depth;
 }
 
 }  // namespace strider::onnx
