@@ -1,5 +1,6 @@
 #include "onnx_model.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -43,6 +44,10 @@ std::vector<Tensor> OnnxModel::run(std::span<const Tensor* const> inputs) {
       fail("input '", info.name, "' has shape ", shape, ", but the model declares [", declared, "]");
     }
     same = same && i < plan_->input_shapes.size() && plan_->input_shapes[i] == shape;
+  }
+  for (const onnx::FrozenInput& frozen : plan_->frozen_inputs) {
+    const std::span<const float> now = inputs[frozen.index]->values();
+    same = same && std::equal(now.begin(), now.end(), frozen.values.begin(), frozen.values.end());
   }
   if (same) return onnx::run_plan(*plan_, inputs);
   return onnx::build_plan(*model_, inputs, *plan_);

@@ -18,6 +18,13 @@ bool Builder::is_const(const std::string& name) const { return consts_.count(nam
 const Const& Builder::constant(const Node& node, std::size_t input) const {
   const auto name = node.input(input);
   check(name.has_value(), node.label(), ": input ", input, " is required");
+  for (std::size_t i = 0; i < model_.inputs.size() && !consts_.count(*name); ++i) {
+    if (model_.inputs[i].name != *name) continue;
+    const Tensor& value = *values_[static_cast<std::size_t>(slots_.at(*name))];
+    std::vector<float> values(value.values().begin(), value.values().end());
+    consts_[*name] = make_floats(std::vector<int64_t>(value.shape().begin(), value.shape().end()), values);
+    plan_.frozen_inputs.push_back({i, std::move(values)});
+  }
   const auto it = consts_.find(*name);
   check(it != consts_.end(), node.label(), ": input ", input, " ('", *name,
         "') must be a constant or computable from the input shape alone");
