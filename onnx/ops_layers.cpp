@@ -1,4 +1,4 @@
-// Convolutions, pools, BatchNormalization and Resize: nodes that become Strider operators, built once
+// Convolutions, pools and BatchNormalization: nodes that become Strider operators, built once
 // per plan with their weights. A BatchNormalization and then a Relu / LeakyRelu that alone read a
 // convolution's output are fused into it (folded weights, the kernel's epilogue).
 #include <memory>
@@ -8,7 +8,6 @@
 #include "../ops/conv2d.hpp"
 #include "../ops/conv_transpose2d.hpp"
 #include "../ops/pool2d.hpp"
-#include "../ops/upsample.hpp"
 #include "index_ops.hpp"
 #include "plan.hpp"
 
@@ -236,53 +235,6 @@ void batch_norm(Builder& b, const Node& n) {
   });
 }
 
-// Resize (opset 10+) and Upsample (opset 7-9) as PyTorch's Upsample: which ONNX coordinate modes are
-// the sampling of F.interpolate's modes.
-void resize(Builder& b, const Node& n) {
-  const Tensor& x = input4d(b, n);
-  const int64_t opset = b.model().opset;
-  const bool old = n.op == "Upsample" || opset < 11;  // no roi; asymmetric coordinates
-  const std::string mode = n.get_string("mode", "nearest");
-  const std::string coordinates = old ? "asymmetric" : n.get_string("coordinate_transformation_mode", "half_pixel");
-  const std::string nearest = old ? "floor" : n.get_string("nearest_mode", "round_prefer_floor");
-  UpsampleOptions options;
-  if (mode == "nearest" && coordinates == "asymmetric" && nearest == "floor") {
-    options.mode = "nearest";
-  } else if (mode == "nearest" && (coordinates == "half_pixel" || coordinates == "pytorch_half_pixel") &&
-             nearest == "round_prefer_ceil") {
-    options.mode = "nearest-exact";
-  } else if (mode == "linear" && (coordinates == "half_pixel" || coordinates == "pytorch_half_pixel" ||
-                                  coordinates == "align_corners")) {
-    options.mode = "bilinear";
-    options.align_corners = coordinates == "align_corners";
-  } else {
-    fail(n.label(), ": mode '", mode, "' with coordinate_transformation_mode '", coordinates, "' and nearest_mode '",
-         nearest, "' is not supported (PyTorch's nearest, nearest-exact and bilinear)");
-  }
-  const std::size_t scales_input = old ? 1 : 2;
-  std::vector<double> scales;
-  if (n.op == "Upsample" && opset < 9) {
-    for (float f : n.attributes.count("scales") ? n.attributes.at("scales").floats : std::vector<float>{})
-      scales.push_back(f);
-  } else if (n.input(scales_input) && b.constant(n, scales_input).numel() > 0) {
-    const Const& c = b.constant(n, scales_input);
-    for (int64_t i = 0; i < c.numel(); ++i) scales.push_back(c.number(i));
-  }
-  if (!scales.empty()) {
-    check(scales.size() == 4 && scales[0] == 1 && scales[1] == 1 && scales[2] > 0 && scales[3] > 0, n.label(),
-          ": scales must be [1, 1, h, w] with positive h and w");
-    options.scale_factor = OptionalScale(scales[2], scales[3]);
-  } else {
-    check(!old && n.input(3), n.label(), ": needs scales or sizes");
-    const auto sizes = b.constant(n, 3).integers();
-    check(sizes.size() == 4 && sizes[0] == x.size(0) && sizes[1] == x.size(1), n.label(),
-          ": sizes must be [N, C, H, W] with the input's N and C, but got ", b.constant(n, 3).describe());
-    options.size = OptionalSize(sizes[2], sizes[3]);
-  }
-  auto op = std::make_shared<const Upsample>(options);
-  b.emit(n, {n.inputs[0]}, n.outputs.at(0), [op](std::span<const Tensor* const> in) { return op->forward(*in[0]); });
-}
-
 }  // namespace
 
 void register_layer_ops(HandlerTable& table) {
@@ -292,8 +244,6 @@ void register_layer_ops(HandlerTable& table) {
   table["AveragePool"] = average_pool;
   table["GlobalAveragePool"] = global_average_pool;
   table["BatchNormalization"] = batch_norm;
-  table["Resize"] = resize;
-  table["Upsample"] = resize;
 }
 
 }  // namespace strider::onnx

@@ -102,6 +102,7 @@ const HandlerTable& handlers() {
     register_shape_ops(t);
     register_layer_ops(t);
     register_tensor_ops(t);
+    register_resize_ops(t);
     return t;
   }();
   return table;
