@@ -15,8 +15,6 @@ namespace strider::onnx {
 
 namespace {
 
-Dims dims_of(const Tensor& t) { return Dims(t.shape().begin(), t.shape().end()); }
-
 Shape to_shape(const Node& n, const Dims& dims) {
   check(!dims.empty() && dims.size() <= static_cast<std::size_t>(Shape::max_rank), n.label(), ": a result of rank ",
         dims.size(), " is not supported (tensors have rank 1-4)");

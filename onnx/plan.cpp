@@ -103,6 +103,7 @@ const HandlerTable& handlers() {
     register_layer_ops(t);
     register_tensor_ops(t);
     register_resize_ops(t);
+    register_dense_ops(t);
     return t;
   }();
   return table;

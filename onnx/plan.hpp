@@ -95,6 +95,7 @@ void register_shape_ops(HandlerTable& table);
 void register_layer_ops(HandlerTable& table);
 void register_tensor_ops(HandlerTable& table);
 void register_resize_ops(HandlerTable& table);
+void register_dense_ops(HandlerTable& table);
 const HandlerTable& handlers();
 
 // The constant path (ops_shape.cpp): whether every present input of `node` is a constant, and the
