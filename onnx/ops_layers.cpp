@@ -1,6 +1,7 @@
 // Convolutions, pools and BatchNormalization: nodes that become Strider operators, built once
 // per plan with their weights. A BatchNormalization and then a Relu / LeakyRelu that alone read a
 // convolution's output are fused into it (folded weights, the kernel's epilogue).
+#include <limits>
 #include <memory>
 
 #include "../nn/fold.hpp"
@@ -188,33 +189,68 @@ void conv_transpose(Builder& b, const Node& n) {
          [shared, epilogue](std::span<const Tensor* const> in) { return shared->forward(*in[0], epilogue); });
 }
 
-// Pools pad symmetrically, as PyTorch (torch exports asymmetric pooling pads as a Pad node).
 Window pool_window(const Builder& b, const Node& n) {
   const Tensor& x = input4d(b, n);
   check(n.outputs.size() == 1 || n.outputs[1].empty(), n.label(), ": the Indices output is not supported");
   check(n.get_int("storage_order", 0) == 0, n.label(), ": storage_order=1 is not supported");
-  const Window win = window(n, pair(n, "kernel_shape", 0), x.size(2), x.size(3));
-  check(win.pad_h.begin == win.pad_h.end && win.pad_w.begin == win.pad_w.end, n.label(),
-        ": asymmetric pads are not supported for pooling");
-  return win;
+  return window(n, pair(n, "kernel_shape", 0), x.size(2), x.size(3));
+}
+
+// Whether PyTorch's pooling operators take these pads: symmetric, at most half the kernel.
+bool pytorch_pool_pads(const Window& w) {
+  return w.pad_h.begin == w.pad_h.end && w.pad_w.begin == w.pad_w.end && w.pad_h.begin <= w.kernel.h / 2 &&
+         w.pad_w.begin <= w.kernel.w / 2;
+}
+
+// Other ONNX pads (asymmetric, SAME_UPPER / SAME_LOWER, more than half the kernel) are applied first,
+// as an explicit padding step; the pool then runs without padding.
+std::shared_ptr<const std::vector<Dims>> explicit_pool_pads(const Node& n, const Tensor& x, const Window& w) {
+  if (pytorch_pool_pads(w)) return nullptr;
+  return std::make_shared<const std::vector<Dims>>(std::vector<Dims>{
+      pad_sources(n, x.size(0), 0, 0, PaddingMode::zeros), pad_sources(n, x.size(1), 0, 0, PaddingMode::zeros),
+      pad_sources(n, x.size(2), w.pad_h.begin, w.pad_h.end, PaddingMode::zeros),
+      pad_sources(n, x.size(3), w.pad_w.begin, w.pad_w.end, PaddingMode::zeros)});
 }
 
 void max_pool(Builder& b, const Node& n) {
   const Window win = pool_window(b, n);
+  const auto pads = explicit_pool_pads(n, b.tensor(n, 0), win);
+  const Hw padding = pads ? Hw(0) : Hw(win.pad_h.begin, win.pad_w.begin);
   auto op = std::make_shared<const MaxPool2d>(
-      win.kernel, MaxPool2dOptions{.stride = win.stride, .padding = {win.pad_h.begin, win.pad_w.begin},
-                                   .dilation = win.dilation, .ceil_mode = n.get_int("ceil_mode", 0) != 0});
-  b.emit(n, {n.inputs.at(0)}, n.outputs[0], [op](std::span<const Tensor* const> in) { return op->forward(*in[0]); });
+      win.kernel, MaxPool2dOptions{.stride = win.stride, .padding = padding, .dilation = win.dilation,
+                                   .ceil_mode = n.get_int("ceil_mode", 0) != 0});
+  b.emit(n, {n.inputs.at(0)}, n.outputs[0], [op, pads](std::span<const Tensor* const> in) {
+    constexpr float lowest = -std::numeric_limits<float>::infinity();
+    return pads ? op->forward(apply_pad(*in[0], *pads, lowest)) : op->forward(*in[0]);
+  });
 }
 
 void average_pool(Builder& b, const Node& n) {
   const Window win = pool_window(b, n);
+  const Tensor& x = b.tensor(n, 0);
+  const auto pads = explicit_pool_pads(n, x, win);
+  const bool count_include_pad = n.get_int("count_include_pad", 0) != 0;
+  const Hw padding = pads ? Hw(0) : Hw(win.pad_h.begin, win.pad_w.begin);
   auto op = std::make_shared<const AvgPool2d>(
-      win.kernel, AvgPool2dOptions{.stride = win.stride, .padding = {win.pad_h.begin, win.pad_w.begin},
+      win.kernel, AvgPool2dOptions{.stride = win.stride, .padding = padding,
                                    .ceil_mode = n.get_int("ceil_mode", 0) != 0,
-                                   .count_include_pad = n.get_int("count_include_pad", 0) != 0,
-                                   .dilation = win.dilation});
-  b.emit(n, {n.inputs.at(0)}, n.outputs[0], [op](std::span<const Tensor* const> in) { return op->forward(*in[0]); });
+                                   .count_include_pad = count_include_pad || pads, .dilation = win.dilation});
+  // Padded first without count_include_pad: the average over the padded input divided by that of a
+  // mask of the real pixels is the average over the real pixels of each window.
+  std::shared_ptr<const Tensor> mask;
+  if (pads && !count_include_pad) {
+    std::vector<Dims> plane = {Dims{0}, Dims{0}, (*pads)[2], (*pads)[3]};
+    mask = std::make_shared<const Tensor>(op->forward(apply_pad(Tensor::full({1, 1, x.size(2), x.size(3)}, 1.0f), plane, 0.0f)));
+  }
+  b.emit(n, {n.inputs.at(0)}, n.outputs[0], [op, pads, mask](std::span<const Tensor* const> in) {
+    if (!pads) return op->forward(*in[0]);
+    Tensor y = op->forward(apply_pad(*in[0], *pads, 0.0f));
+    if (mask) {
+      const int64_t plane = mask->numel();
+      for (int64_t i = 0; i < y.numel(); ++i) y[i] /= (*mask)[i % plane];
+    }
+    return y;
+  });
 }
 
 void global_average_pool(Builder& b, const Node& n) {
