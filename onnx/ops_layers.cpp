@@ -159,8 +159,9 @@ void conv_transpose(Builder& b, const Node& n) {
     if (!output_shape.empty()) {  // ONNX: the total padding that gives output_shape, split by auto_pad
       check(output_shape.size() == 2, n.label(), ": output_shape must have 2 (or 4) values");
       const int64_t total = s[i] * (in[i] - 1) + a[i] + dilated_kernel_size(k[i], d[i]) - output_shape[i];
-      check(total >= 0, n.label(), ": output_shape ", output_shape[i], " is larger than the full output");
-      pad[i] = auto_pad == "SAME_UPPER" ? Pad(total / 2, total - total / 2) : Pad(total - total / 2, total / 2);
+      // total < 0: output_shape is larger than the full output, which the spec pads with zeros at the end.
+      pad[i] = total < 0 ? Pad(0, total)
+                         : auto_pad == "SAME_UPPER" ? Pad(total / 2, total - total / 2) : Pad(total - total / 2, total / 2);
     } else if (auto_pad == "NOTSET") {
       const auto p = n.get_ints("pads", {0, 0, 0, 0});
       check(p.size() == 4, n.label(), ": attribute 'pads' must have 4 values, got ", p.size());
@@ -169,24 +170,49 @@ void conv_transpose(Builder& b, const Node& n) {
       check(auto_pad == "VALID", n.label(), ": auto_pad '", auto_pad, "' is not supported");
     }
   }
-  // The output is the full scatter canvas cropped by pad.begin in front and pad.end behind; PyTorch's
-  // operator crops `padding` in front and adds output_padding behind: padding = begin and
-  // output_padding = extra + begin - end.
-  const Hw padding{pad[0].begin, pad[1].begin};
-  const Hw output_padding{a[0] + pad[0].begin - pad[0].end, a[1] + pad[1].begin - pad[1].end};
-  check(output_padding.h >= 0 && output_padding.w >= 0, n.label(), ": pads ", pad[0].begin, ", ", pad[1].begin, ", ",
-        pad[0].end, ", ", pad[1].end, " with output_padding ", extra,
-        " crop more at the end than at the start, which is not supported");
+  // The output is the full scatter canvas cropped by pad.begin in front and pad.end behind (a negative
+  // end extends it with zeros); PyTorch's operator crops `padding` in front and adds output_padding
+  // behind: padding = begin and output_padding = extra + begin - end, when PyTorch allows those.
+  Hw padding{pad[0].begin, pad[1].begin};
+  Hw output_padding{a[0] + pad[0].begin - pad[0].end, a[1] + pad[1].begin - pad[1].end};
+  const bool pytorch = output_padding.h >= 0 && output_padding.w >= 0 &&
+                       (output_padding.h < stride.h || output_padding.h < dilation.h) &&
+                       (output_padding.w < stride.w || output_padding.w < dilation.w);
+  if (!pytorch) padding = output_padding = Hw(0);  // the whole canvas, cropped and padded below
   ConvTranspose2d op(w.dims[0], w.dims[1] * groups, kernel,
                      {.stride = stride, .padding = padding, .output_padding = output_padding, .groups = groups,
                       .bias = n.input(2).has_value(), .dilation = dilation});
   op.set_weight(w.to_tensor(n.label()));
   if (n.input(2)) op.set_bias(b.constant(n, 2).to_tensor(n.label()));
   Epilogue epilogue;
-  const std::string out = absorb_followers(b, n, op, epilogue);
+  const std::string out = pytorch ? absorb_followers(b, n, op, epilogue) : n.outputs.at(0);
   auto shared = std::make_shared<const ConvTranspose2d>(std::move(op));
-  b.emit(n, {n.inputs[0]}, out,
-         [shared, epilogue](std::span<const Tensor* const> in) { return shared->forward(*in[0], epilogue); });
+  if (pytorch) {
+    b.emit(n, {n.inputs[0]}, out,
+           [shared, epilogue](std::span<const Tensor* const> in) { return shared->forward(*in[0], epilogue); });
+    return;
+  }
+  const Hw begin{pad[0].begin, pad[1].begin};
+  const Hw size{checked_sub(checked_sub(conv_transpose_output_size(in[0], k[0], s[0], 0, d[0], a[0]), pad[0].begin,
+                                        "ConvTranspose: output height"), pad[0].end, "ConvTranspose: output height"),
+                checked_sub(checked_sub(conv_transpose_output_size(in[1], k[1], s[1], 0, d[1], a[1]), pad[1].begin,
+                                        "ConvTranspose: output width"), pad[1].end, "ConvTranspose: output width")};
+  check(size.h > 0 && size.w > 0, n.label(), ": the output size ", size, " must be positive");
+  b.emit(n, {n.inputs[0]}, out, [shared, begin, size](std::span<const Tensor* const> in) {
+    const Tensor canvas = shared->forward(*in[0]);
+    const int64_t channels = canvas.size(1), ch = canvas.size(2), cw = canvas.size(3);
+    Tensor y({canvas.size(0), channels, size.h, size.w});
+    const Tensor& bias = shared->bias();
+    for (int64_t p = 0; p < canvas.size(0) * channels; ++p)
+      for (int64_t i = 0; i < size.h; ++i)
+        for (int64_t j = 0; j < size.w; ++j) {
+          const int64_t r = i + begin.h, c = j + begin.w;
+          const bool inside = r >= 0 && r < ch && c >= 0 && c < cw;
+          y[(p * size.h + i) * size.w + j] = inside ? canvas[(p * ch + r) * cw + c]
+                                                    : bias.defined() ? bias[p % channels] : 0.0f;
+        }
+    return y;
+  });
 }
 
 Window pool_window(const Builder& b, const Node& n) {
