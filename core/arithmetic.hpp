@@ -38,8 +38,16 @@ enum class PaddingMode { zeros, reflect, replicate, circular };
 int64_t padded_source_index(int64_t pos, int64_t size, PaddingMode mode);
 
 // Integer division rounding towards -inf / +inf (sizes may go negative for inputs that are too small).
+// b = 0 and INT64_MIN / -1 throw std::invalid_argument.
 int64_t floor_div(int64_t a, int64_t b);
 int64_t ceil_div(int64_t a, int64_t b);
+
+// a + b, a - b, a · b, or std::invalid_argument naming `what` (the quantity), both operands and the rule
+// when the result does not fit in int64. Every function below computes with these: a hostile size, stride
+// or padding gets an error, never a wrapped (negative) size.
+int64_t checked_add(int64_t a, int64_t b, const char* what);
+int64_t checked_sub(int64_t a, int64_t b, const char* what);
+int64_t checked_mul(int64_t a, int64_t b, const char* what);
 
 // k̂ = k + (k - 1)(d - 1): the input extent a dilated kernel covers.
 int64_t dilated_kernel_size(int64_t k, int64_t d = 1);
@@ -58,7 +66,7 @@ int64_t conv_transpose_output_size(int64_t i, int64_t k, int64_t s = 1, int64_t 
 
 // How many taps of pooling window o (positions o·s - p + a·d, a < k) lie inside [0, i), or inside the
 // padded [-p, i + p) with include_padding: AvgPool2d's divisor along one axis. An overhang past the
-// padding (ceil_mode's last window) never counts.
+// padding (ceil_mode's last window) never counts. O(1): a kernel of 2^40 taps costs no more than 3.
 int64_t pool_window_taps(int64_t o, int64_t i, int64_t k, int64_t s, int64_t p, int64_t d, bool include_padding);
 
 // PyTorch's padding='same' (s = 1): T = d(k - 1) split as T/2 before and T - T/2 after.

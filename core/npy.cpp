@@ -136,13 +136,14 @@ Tensor parse_npy(std::string_view bytes, std::string_view name) {
   check(!fortran_order, "load_npy: ", name, ": Fortran-order arrays are not supported (save a C-contiguous array)");
   check(dims.size() >= 1 && dims.size() <= 4, "load_npy: ", name, ": rank ", dims.size(),
         " is not supported (Tensor rank is 1 to 4)");
-  Tensor tensor{Shape(std::span<const int64_t>(dims))};
-
+  const Shape shape{std::span<const int64_t>(dims)};
   const std::size_t item = descr == "<f4" ? 4 : 8;
   const std::string_view data = bytes.substr(header_start + header_length);
-  const auto numel = static_cast<std::size_t>(tensor.numel());
-  check(data.size() / item == numel && data.size() % item == 0, "load_npy: ", name, ": shape ", tensor.shape(),
-        " needs ", numel * item, " data bytes, but the file has ", data.size());
+  const auto numel = static_cast<std::size_t>(shape.numel());
+  // Before allocating: a 128-byte file whose header claims a huge shape is an error, not a bad_alloc.
+  check(data.size() / item == numel && data.size() % item == 0, "load_npy: ", name, ": shape ", shape, " needs ",
+        numel * item, " data bytes, but the file has ", data.size());
+  Tensor tensor{shape};
   if (item == 4) {
     std::memcpy(tensor.data(), data.data(), data.size());
   } else {

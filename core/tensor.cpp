@@ -1,6 +1,9 @@
 #include "tensor.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cstring>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -37,7 +40,29 @@ void init_dims(const Dims& dims, std::array<int64_t, Shape::max_rank>& out, int&
   }
 }
 
+constexpr int64_t default_max_tensor_bytes = int64_t{4} << 30;
+
+std::atomic<int64_t>& tensor_byte_limit() {
+  static std::atomic<int64_t> limit = [] {
+    const char* text = std::getenv("STRIDER_MAX_TENSOR_BYTES");
+    if (text == nullptr || *text == '\0') return default_max_tensor_bytes;
+    int64_t bytes = 0;
+    const auto [end, error] = std::from_chars(text, text + std::strlen(text), bytes);
+    check(error == std::errc() && *end == '\0' && bytes > 0,
+          "STRIDER_MAX_TENSOR_BYTES: expected a positive number of bytes, but got '", text, "'");
+    return bytes;
+  }();
+  return limit;
+}
+
 }  // namespace
+
+int64_t max_tensor_bytes() { return tensor_byte_limit().load(); }
+
+void set_max_tensor_bytes(int64_t bytes) {
+  check(bytes > 0, "set_max_tensor_bytes: the limit should be positive, but got ", bytes);
+  tensor_byte_limit().store(bytes);
+}
 
 Shape::Shape(std::initializer_list<int64_t> dims) { init_dims(dims, dims_, rank_, numel_); }
 Shape::Shape(std::span<const int64_t> dims) { init_dims(dims, dims_, rank_, numel_); }
@@ -63,6 +88,10 @@ void Tensor::AlignedFree::operator()(float* p) const { std::free(p); }
 
 Tensor::Tensor(Shape shape) : shape_(shape) {
   check(shape.rank() > 0, "Tensor: shape must have rank 1 to 4");
+  check(shape.numel() <= max_tensor_bytes() / static_cast<int64_t>(sizeof(float)), "Tensor: shape ", shape, " needs ",
+        shape.numel(), " floats (", static_cast<double>(shape.numel()) * sizeof(float) / (1 << 30),
+        " GiB), more than the limit of ", max_tensor_bytes(), " bytes (raise it with the environment variable ",
+        "STRIDER_MAX_TENSOR_BYTES or strider::set_max_tensor_bytes)");
   if ((data_ = OutputSlot::take(shape.numel())) != nullptr) return;  // a view of a plan's arena (arena.hpp)
   const std::size_t bytes = static_cast<std::size_t>(shape.numel()) * sizeof(float) + slack_bytes;
   const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;  // aligned_alloc's rule

@@ -135,6 +135,11 @@ class ConstTensor {
  private:
   Tensor tensor_;
 };
+// The largest tensor Strider allocates, in bytes: a bigger one is a std::invalid_argument naming its shape,
+// so a hostile file, image or argument cannot exhaust memory. The default is 4 GiB; the environment
+// variable STRIDER_MAX_TENSOR_BYTES (read once, at the first allocation) or set_max_tensor_bytes() changes it.
+int64_t max_tensor_bytes();
+void set_max_tensor_bytes(int64_t bytes);
 
 // Largest |a - b| over all elements; NaN where exactly one side is NaN, 0 where both are NaN or the
 // same infinity. Shapes must match.

@@ -8,10 +8,13 @@
 #include <vector>
 
 #include "../core/check.hpp"
+#include "../core/tensor.hpp"
 
 namespace strider::onnx {
 
 using Dims = std::vector<int64_t>;
+
+inline Dims dims_of(const Tensor& t) { return Dims(t.shape().begin(), t.shape().end()); }
 
 inline int64_t product(const Dims& dims) {
   int64_t n = 1;

@@ -77,5 +77,7 @@ struct Model {
 // Parses a ModelProto; `name` labels errors. Checks what the rest of the loader relies on: supported
 // opset and domains, the node order, names defined once, initializer sizes, float32 / int64 data.
 Model parse_model(std::string_view bytes, std::string_view name);
+// Parses a serialized TensorProto (the ONNX test suite's input_*.pb / output_*.pb); `name` labels errors.
+Const parse_tensor(std::string_view bytes, std::string_view name);
 
 }  // namespace strider::onnx

@@ -133,7 +133,12 @@ std::shared_ptr<const onnx::Plan> OnnxModel::plan_for(std::span<const Tensor* co
   }
   const auto entry = plans_->entry(std::move(shapes));
   std::lock_guard build(entry->build);
-  ran = !entry->plan;
+  // A graph input frozen into the plan as a constant (weights given as inputs) must hold the same values.
+  ran = !entry->plan || !std::all_of(entry->plan->frozen_inputs.begin(), entry->plan->frozen_inputs.end(),
+                                     [&](const onnx::FrozenInput& f) {
+                                       const auto now = inputs[f.index]->values();
+                                       return std::equal(now.begin(), now.end(), f.values.begin(), f.values.end());
+                                     });
   if (ran) {
     auto plan = std::make_shared<onnx::Plan>();
     std::vector<Tensor> results = onnx::build_plan(*model_, inputs, *plan);

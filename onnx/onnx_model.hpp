@@ -80,7 +80,9 @@ class OnnxModel {
 
   // A model with one input and one output.
   Tensor run(const Tensor& input) const;
-  // One tensor per graph input, in the file's order; one result per graph output.
+  // One tensor per graph input, in the file's order; one result per graph output. An input that a node
+  // needs as a constant (weights or Resize scales given as inputs) is frozen into the plan, which is
+  // rebuilt when its value changes.
   std::vector<Tensor> run(std::span<const Tensor* const> inputs) const;
   // The same, writing into `outputs` (one per graph output): an owning tensor of the output's shape is
   // written in place, without allocating; any other tensor is replaced by a new one. A loop that passes

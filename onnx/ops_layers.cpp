@@ -1,6 +1,7 @@
-// Convolutions, pools, BatchNormalization and Resize: nodes that become Strider operators, built once
+// Convolutions, pools and BatchNormalization: nodes that become Strider operators, built once
 // per plan with their weights. A BatchNormalization and then a Relu / LeakyRelu that alone read a
 // convolution's output are fused into it (folded weights, the kernel's epilogue).
+#include <limits>
 #include <memory>
 
 #include "../nn/fold.hpp"
@@ -8,7 +9,6 @@
 #include "../ops/conv2d.hpp"
 #include "../ops/conv_transpose2d.hpp"
 #include "../ops/pool2d.hpp"
-#include "../ops/upsample.hpp"
 #include "index_ops.hpp"
 #include "plan.hpp"
 
@@ -159,8 +159,9 @@ void conv_transpose(Builder& b, const Node& n) {
     if (!output_shape.empty()) {  // ONNX: the total padding that gives output_shape, split by auto_pad
       check(output_shape.size() == 2, n.label(), ": output_shape must have 2 (or 4) values");
       const int64_t total = s[i] * (in[i] - 1) + a[i] + dilated_kernel_size(k[i], d[i]) - output_shape[i];
-      check(total >= 0, n.label(), ": output_shape ", output_shape[i], " is larger than the full output");
-      pad[i] = auto_pad == "SAME_UPPER" ? Pad(total / 2, total - total / 2) : Pad(total - total / 2, total / 2);
+      // total < 0: output_shape is larger than the full output, which the spec pads with zeros at the end.
+      pad[i] = total < 0 ? Pad(0, total)
+                         : auto_pad == "SAME_UPPER" ? Pad(total / 2, total - total / 2) : Pad(total - total / 2, total / 2);
     } else if (auto_pad == "NOTSET") {
       const auto p = n.get_ints("pads", {0, 0, 0, 0});
       check(p.size() == 4, n.label(), ": attribute 'pads' must have 4 values, got ", p.size());
@@ -169,53 +170,113 @@ void conv_transpose(Builder& b, const Node& n) {
       check(auto_pad == "VALID", n.label(), ": auto_pad '", auto_pad, "' is not supported");
     }
   }
-  // The output is the full scatter canvas cropped by pad.begin in front and pad.end behind; PyTorch's
-  // operator crops `padding` in front and adds output_padding behind: padding = begin and
-  // output_padding = extra + begin - end.
-  const Hw padding{pad[0].begin, pad[1].begin};
-  const Hw output_padding{a[0] + pad[0].begin - pad[0].end, a[1] + pad[1].begin - pad[1].end};
-  check(output_padding.h >= 0 && output_padding.w >= 0, n.label(), ": pads ", pad[0].begin, ", ", pad[1].begin, ", ",
-        pad[0].end, ", ", pad[1].end, " with output_padding ", extra,
-        " crop more at the end than at the start, which is not supported");
+  // The output is the full scatter canvas cropped by pad.begin in front and pad.end behind (a negative
+  // end extends it with zeros); PyTorch's operator crops `padding` in front and adds output_padding
+  // behind: padding = begin and output_padding = extra + begin - end, when PyTorch allows those.
+  Hw padding{pad[0].begin, pad[1].begin};
+  Hw output_padding{a[0] + pad[0].begin - pad[0].end, a[1] + pad[1].begin - pad[1].end};
+  const bool pytorch = output_padding.h >= 0 && output_padding.w >= 0 &&
+                       (output_padding.h < stride.h || output_padding.h < dilation.h) &&
+                       (output_padding.w < stride.w || output_padding.w < dilation.w);
+  if (!pytorch) padding = output_padding = Hw(0);  // the whole canvas, cropped and padded below
   ConvTranspose2d op(w.dims[0], w.dims[1] * groups, kernel,
                      {.stride = stride, .padding = padding, .output_padding = output_padding, .groups = groups,
                       .bias = n.input(2).has_value(), .dilation = dilation});
   op.set_weight(w.to_tensor(n.label()));
   if (n.input(2)) op.set_bias(b.constant(n, 2).to_tensor(n.label()));
   Epilogue epilogue;
-  const std::string out = absorb_followers(b, n, op, epilogue);
+  const std::string out = pytorch ? absorb_followers(b, n, op, epilogue) : n.outputs.at(0);
   auto shared = std::make_shared<const ConvTranspose2d>(std::move(op));
-  b.emit(n, {n.inputs[0]}, out,
-         [shared, epilogue](std::span<const Tensor* const> in) { return shared->forward(*in[0], epilogue); });
+  if (pytorch) {
+    b.emit(n, {n.inputs[0]}, out,
+           [shared, epilogue](std::span<const Tensor* const> in) { return shared->forward(*in[0], epilogue); });
+    return;
+  }
+  const Hw begin{pad[0].begin, pad[1].begin};
+  const Hw size{checked_sub(checked_sub(conv_transpose_output_size(in[0], k[0], s[0], 0, d[0], a[0]), pad[0].begin,
+                                        "ConvTranspose: output height"), pad[0].end, "ConvTranspose: output height"),
+                checked_sub(checked_sub(conv_transpose_output_size(in[1], k[1], s[1], 0, d[1], a[1]), pad[1].begin,
+                                        "ConvTranspose: output width"), pad[1].end, "ConvTranspose: output width")};
+  check(size.h > 0 && size.w > 0, n.label(), ": the output size ", size, " must be positive");
+  b.emit(n, {n.inputs[0]}, out, [shared, begin, size](std::span<const Tensor* const> in) {
+    const Tensor canvas = shared->forward(*in[0]);
+    const int64_t channels = canvas.size(1), ch = canvas.size(2), cw = canvas.size(3);
+    Tensor y({canvas.size(0), channels, size.h, size.w});
+    const Tensor& bias = shared->bias();
+    for (int64_t p = 0; p < canvas.size(0) * channels; ++p)
+      for (int64_t i = 0; i < size.h; ++i)
+        for (int64_t j = 0; j < size.w; ++j) {
+          const int64_t r = i + begin.h, c = j + begin.w;
+          const bool inside = r >= 0 && r < ch && c >= 0 && c < cw;
+          y[(p * size.h + i) * size.w + j] = inside ? canvas[(p * ch + r) * cw + c]
+                                                    : bias.defined() ? bias[p % channels] : 0.0f;
+        }
+    return y;
+  });
 }
 
-// Pools pad symmetrically, as PyTorch (torch exports asymmetric pooling pads as a Pad node).
 Window pool_window(const Builder& b, const Node& n) {
   const Tensor& x = input4d(b, n);
   check(n.outputs.size() == 1 || n.outputs[1].empty(), n.label(), ": the Indices output is not supported");
   check(n.get_int("storage_order", 0) == 0, n.label(), ": storage_order=1 is not supported");
-  const Window win = window(n, pair(n, "kernel_shape", 0), x.size(2), x.size(3));
-  check(win.pad_h.begin == win.pad_h.end && win.pad_w.begin == win.pad_w.end, n.label(),
-        ": asymmetric pads are not supported for pooling");
-  return win;
+  return window(n, pair(n, "kernel_shape", 0), x.size(2), x.size(3));
+}
+
+// Whether PyTorch's pooling operators take these pads: symmetric, at most half the kernel.
+bool pytorch_pool_pads(const Window& w) {
+  return w.pad_h.begin == w.pad_h.end && w.pad_w.begin == w.pad_w.end && w.pad_h.begin <= w.kernel.h / 2 &&
+         w.pad_w.begin <= w.kernel.w / 2;
+}
+
+// Other ONNX pads (asymmetric, SAME_UPPER / SAME_LOWER, more than half the kernel) are applied first,
+// as an explicit padding step; the pool then runs without padding.
+std::shared_ptr<const std::vector<Dims>> explicit_pool_pads(const Node& n, const Tensor& x, const Window& w) {
+  if (pytorch_pool_pads(w)) return nullptr;
+  return std::make_shared<const std::vector<Dims>>(std::vector<Dims>{
+      pad_sources(n, x.size(0), 0, 0, PaddingMode::zeros), pad_sources(n, x.size(1), 0, 0, PaddingMode::zeros),
+      pad_sources(n, x.size(2), w.pad_h.begin, w.pad_h.end, PaddingMode::zeros),
+      pad_sources(n, x.size(3), w.pad_w.begin, w.pad_w.end, PaddingMode::zeros)});
 }
 
 void max_pool(Builder& b, const Node& n) {
   const Window win = pool_window(b, n);
+  const auto pads = explicit_pool_pads(n, b.tensor(n, 0), win);
+  const Hw padding = pads ? Hw(0) : Hw(win.pad_h.begin, win.pad_w.begin);
   auto op = std::make_shared<const MaxPool2d>(
-      win.kernel, MaxPool2dOptions{.stride = win.stride, .padding = {win.pad_h.begin, win.pad_w.begin},
-                                   .dilation = win.dilation, .ceil_mode = n.get_int("ceil_mode", 0) != 0});
-  b.emit(n, {n.inputs.at(0)}, n.outputs[0], [op](std::span<const Tensor* const> in) { return op->forward(*in[0]); });
+      win.kernel, MaxPool2dOptions{.stride = win.stride, .padding = padding, .dilation = win.dilation,
+                                   .ceil_mode = n.get_int("ceil_mode", 0) != 0});
+  b.emit(n, {n.inputs.at(0)}, n.outputs[0], [op, pads](std::span<const Tensor* const> in) {
+    constexpr float lowest = -std::numeric_limits<float>::infinity();
+    return pads ? op->forward(apply_pad(*in[0], *pads, lowest)) : op->forward(*in[0]);
+  });
 }
 
 void average_pool(Builder& b, const Node& n) {
   const Window win = pool_window(b, n);
+  const Tensor& x = b.tensor(n, 0);
+  const auto pads = explicit_pool_pads(n, x, win);
+  const bool count_include_pad = n.get_int("count_include_pad", 0) != 0;
+  const Hw padding = pads ? Hw(0) : Hw(win.pad_h.begin, win.pad_w.begin);
   auto op = std::make_shared<const AvgPool2d>(
-      win.kernel, AvgPool2dOptions{.stride = win.stride, .padding = {win.pad_h.begin, win.pad_w.begin},
+      win.kernel, AvgPool2dOptions{.stride = win.stride, .padding = padding,
                                    .ceil_mode = n.get_int("ceil_mode", 0) != 0,
-                                   .count_include_pad = n.get_int("count_include_pad", 0) != 0,
-                                   .dilation = win.dilation});
-  b.emit(n, {n.inputs.at(0)}, n.outputs[0], [op](std::span<const Tensor* const> in) { return op->forward(*in[0]); });
+                                   .count_include_pad = count_include_pad || pads, .dilation = win.dilation});
+  // Padded first without count_include_pad: the average over the padded input divided by that of a
+  // mask of the real pixels is the average over the real pixels of each window.
+  std::shared_ptr<const Tensor> mask;
+  if (pads && !count_include_pad) {
+    std::vector<Dims> plane = {Dims{0}, Dims{0}, (*pads)[2], (*pads)[3]};
+    mask = std::make_shared<const Tensor>(op->forward(apply_pad(Tensor::full({1, 1, x.size(2), x.size(3)}, 1.0f), plane, 0.0f)));
+  }
+  b.emit(n, {n.inputs.at(0)}, n.outputs[0], [op, pads, mask](std::span<const Tensor* const> in) {
+    if (!pads) return op->forward(*in[0]);
+    Tensor y = op->forward(apply_pad(*in[0], *pads, 0.0f));
+    if (mask) {
+      const int64_t plane = mask->numel();
+      for (int64_t i = 0; i < y.numel(); ++i) y[i] /= (*mask)[i % plane];
+    }
+    return y;
+  });
 }
 
 void global_average_pool(Builder& b, const Node& n) {
@@ -236,53 +297,6 @@ void batch_norm(Builder& b, const Node& n) {
   });
 }
 
-// Resize (opset 10+) and Upsample (opset 7-9) as PyTorch's Upsample: which ONNX coordinate modes are
-// the sampling of F.interpolate's modes.
-void resize(Builder& b, const Node& n) {
-  const Tensor& x = input4d(b, n);
-  const int64_t opset = b.model().opset;
-  const bool old = n.op == "Upsample" || opset < 11;  // no roi; asymmetric coordinates
-  const std::string mode = n.get_string("mode", "nearest");
-  const std::string coordinates = old ? "asymmetric" : n.get_string("coordinate_transformation_mode", "half_pixel");
-  const std::string nearest = old ? "floor" : n.get_string("nearest_mode", "round_prefer_floor");
-  UpsampleOptions options;
-  if (mode == "nearest" && coordinates == "asymmetric" && nearest == "floor") {
-    options.mode = "nearest";
-  } else if (mode == "nearest" && (coordinates == "half_pixel" || coordinates == "pytorch_half_pixel") &&
-             nearest == "round_prefer_ceil") {
-    options.mode = "nearest-exact";
-  } else if (mode == "linear" && (coordinates == "half_pixel" || coordinates == "pytorch_half_pixel" ||
-                                  coordinates == "align_corners")) {
-    options.mode = "bilinear";
-    options.align_corners = coordinates == "align_corners";
-  } else {
-    fail(n.label(), ": mode '", mode, "' with coordinate_transformation_mode '", coordinates, "' and nearest_mode '",
-         nearest, "' is not supported (PyTorch's nearest, nearest-exact and bilinear)");
-  }
-  const std::size_t scales_input = old ? 1 : 2;
-  std::vector<double> scales;
-  if (n.op == "Upsample" && opset < 9) {
-    for (float f : n.attributes.count("scales") ? n.attributes.at("scales").floats : std::vector<float>{})
-      scales.push_back(f);
-  } else if (n.input(scales_input) && b.constant(n, scales_input).numel() > 0) {
-    const Const& c = b.constant(n, scales_input);
-    for (int64_t i = 0; i < c.numel(); ++i) scales.push_back(c.number(i));
-  }
-  if (!scales.empty()) {
-    check(scales.size() == 4 && scales[0] == 1 && scales[1] == 1 && scales[2] > 0 && scales[3] > 0, n.label(),
-          ": scales must be [1, 1, h, w] with positive h and w");
-    options.scale_factor = OptionalScale(scales[2], scales[3]);
-  } else {
-    check(!old && n.input(3), n.label(), ": needs scales or sizes");
-    const auto sizes = b.constant(n, 3).integers();
-    check(sizes.size() == 4 && sizes[0] == x.size(0) && sizes[1] == x.size(1), n.label(),
-          ": sizes must be [N, C, H, W] with the input's N and C, but got ", b.constant(n, 3).describe());
-    options.size = OptionalSize(sizes[2], sizes[3]);
-  }
-  auto op = std::make_shared<const Upsample>(options);
-  b.emit(n, {n.inputs[0]}, n.outputs.at(0), [op](std::span<const Tensor* const> in) { return op->forward(*in[0]); });
-}
-
 }  // namespace
 
 void register_layer_ops(HandlerTable& table) {
@@ -292,8 +306,6 @@ void register_layer_ops(HandlerTable& table) {
   table["AveragePool"] = average_pool;
   table["GlobalAveragePool"] = global_average_pool;
   table["BatchNormalization"] = batch_norm;
-  table["Resize"] = resize;
-  table["Upsample"] = resize;
 }
 
 }  // namespace strider::onnx

@@ -15,8 +15,6 @@ namespace strider::onnx {
 
 namespace {
 
-Dims dims_of(const Tensor& t) { return Dims(t.shape().begin(), t.shape().end()); }
-
 Shape to_shape(const Node& n, const Dims& dims) {
   check(!dims.empty() && dims.size() <= static_cast<std::size_t>(Shape::max_rank), n.label(), ": a result of rank ",
         dims.size(), " is not supported (tensors have rank 1-4)");
@@ -31,11 +29,12 @@ void unary(HandlerTable& table, const char* op, F f) {
   };
 }
 
-// The constant inputs of a node (null where absent or not constant), for the shape rules.
+// The constant inputs of a node (null where absent or not constant), for the shape rules. The inputs
+// after the first are parameters (axes, starts...): they must be constants (a graph input is frozen).
 std::vector<const Const*> const_inputs(const Builder& b, const Node& n) {
   std::vector<const Const*> in;
   for (std::size_t k = 0; k < n.inputs.size(); ++k)
-    in.push_back(!n.inputs[k].empty() && b.is_const(n.inputs[k]) ? &b.constant(n, k) : nullptr);
+    in.push_back(!n.inputs[k].empty() && (k > 0 || b.is_const(n.inputs[k])) ? &b.constant(n, k) : nullptr);
   return in;
 }
 
@@ -165,14 +164,35 @@ void depth_to_space(Builder& b, const Node& n) {
   b.emit(n, {n.inputs.at(0)}, n.outputs.at(0), [r, mode](std::span<const Tensor* const> in) {
     if (mode == "CRD") return pixel_shuffle(*in[0], r);
     const Tensor& x = *in[0];
-    check(x.size(1) % (r * r) == 0, "DepthToSpace: channels ", x.size(1), " not divisible by blocksize² ", r * r);
-    const int64_t N = x.size(0), C = x.size(1) / (r * r), H = x.size(2), W = x.size(3);
-    Tensor y({N, C, H * r, W * r});
+    const int64_t r2 = checked_mul(r, r, "DepthToSpace: blocksize²");
+    check(x.size(1) % r2 == 0, "DepthToSpace: channels ", x.size(1), " not divisible by blocksize² ", r2);
+    const int64_t N = x.size(0), C = x.size(1) / r2, H = x.size(2), W = x.size(3);
+    Tensor y({N, C, checked_mul(H, r, "DepthToSpace: output height"), checked_mul(W, r, "DepthToSpace: output width")});
     for (int64_t b2 = 0; b2 < N; ++b2)
       for (int64_t c = 0; c < C; ++c)
         for (int64_t h = 0; h < H * r; ++h)
           for (int64_t w = 0; w < W * r; ++w)
             y.at(b2, c, h, w) = x.at(b2, ((h % r) * r + w % r) * C + c, h / r, w / r);
+    return y;
+  });
+}
+
+// SpaceToDepth, DepthToSpace's DCR inverse: output channel (i·r + j)·C + c holds x[c, h·r + i, w·r + j].
+void space_to_depth(Builder& b, const Node& n) {
+  const int64_t r = n.get_int("blocksize", 0);
+  check(r > 0, n.label(), ": blocksize must be positive, but got ", r);
+  check(b.tensor(n, 0).rank() == 4, n.label(), ": expects a 4-D input");
+  b.emit(n, {n.inputs.at(0)}, n.outputs.at(0), [r](std::span<const Tensor* const> in) {
+    const Tensor& x = *in[0];
+    const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+    check(H % r == 0 && W % r == 0, "SpaceToDepth: height and width (", H, ", ", W,
+          ") must be divisible by blocksize ", r);
+    Tensor y({N, checked_mul(C, checked_mul(r, r, "SpaceToDepth: blocksize²"), "SpaceToDepth: output channels"),
+              H / r, W / r});
+    for (int64_t b2 = 0; b2 < N; ++b2)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t h = 0; h < H; ++h)
+          for (int64_t w = 0; w < W; ++w) y.at(b2, ((h % r) * r + w % r) * C + c, h / r, w / r) = x.at(b2, c, h, w);
     return y;
   });
 }
@@ -204,8 +224,15 @@ void register_tensor_ops(HandlerTable& table) {
   binary(table, "Sub", [](float a, float c) { return a - c; });
   binary(table, "Mul", [](float a, float c) { return a * c; });
   binary(table, "Div", [](float a, float c) { return a / c; });
-  for (const char* op : {"Identity", "Dropout"})
-    table[op] = [](Builder& b, const Node& n) { b.alias(n.outputs.at(0), n.inputs.at(0)); };
+  table["Identity"] = [](Builder& b, const Node& n) { b.alias(n.outputs.at(0), n.inputs.at(0)); };
+  table["Dropout"] = [](Builder& b, const Node& n) {
+    // Inference: the identity. Training mode drops at random, and the mask output is not computed.
+    check(!n.input(2) || b.constant(n, 2).integer(0) == 0, n.label(), ": training_mode=",
+          n.input(2) ? b.constant(n, 2).integer(0) : 0, " is not supported (inference only)");
+    check(n.outputs.size() < 2 || n.outputs[1].empty(), n.label(), ": the mask output '", n.outputs.back(),
+          "' is not supported");
+    b.alias(n.outputs.at(0), n.inputs.at(0));
+  };
   table["Cast"] = [](Builder& b, const Node& n) {
     if (all_const(b, n)) return fold(b, n);
     check(n.get_int("to", 0) == 1, n.label(), ": only casts of constants, or of float tensors to float, are supported");
@@ -213,9 +240,19 @@ void register_tensor_ops(HandlerTable& table) {
   };
   table["Concat"] = [](Builder& b, const Node& n) {
     if (all_const(b, n)) return fold(b, n);
-    for (std::size_t k = 0; k < n.inputs.size(); ++k) b.tensor(n, k);  // rejects a constant operand
+    // Constant operands (a learned token, a fixed channel) are captured as tensors, in their places.
+    std::vector<std::shared_ptr<const Tensor>> constant(n.inputs.size());
+    std::vector<std::string> inputs;
+    for (std::size_t k = 0; k < n.inputs.size(); ++k) {
+      if (b.is_const(n.inputs[k])) constant[k] = std::make_shared<const Tensor>(b.constant(n, k).to_tensor(n.label()));
+      else inputs.push_back(n.inputs[k]);
+    }
     const auto axis = static_cast<int>(n.get_int("axis", 0));
-    b.emit(n, n.inputs, n.outputs.at(0), [axis](std::span<const Tensor* const> x) { return cat(x, axis); });
+    b.emit(n, inputs, n.outputs.at(0), [axis, constant](std::span<const Tensor* const> x) {
+      std::vector<const Tensor*> parts;
+      for (std::size_t k = 0, slot = 0; k < constant.size(); ++k) parts.push_back(constant[k] ? constant[k].get() : x[slot++]);
+      return cat(parts, axis);
+    });
   };
   table["Reshape"] = [](Builder& b, const Node& n) {
     if (all_const(b, n)) return fold(b, n);
@@ -224,7 +261,9 @@ void register_tensor_ops(HandlerTable& table) {
   };
   table["Flatten"] = [](Builder& b, const Node& n) {
     emit_reshape(b, n, [&](const Dims& d) {
-      const std::size_t axis = d.size() == 0 ? 0 : normalize_axis(n.get_int("axis", 1), d.size() + 1, n.label());
+      // axis is in [-r, r]: a negative one counts from r, not r + 1.
+      const int64_t a = n.get_int("axis", 1), r = static_cast<int64_t>(d.size());
+      const std::size_t axis = d.size() == 0 ? 0 : normalize_axis(a < 0 ? a + r : a, d.size() + 1, n.label());
       return Dims{product(Dims(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(axis))),
                   product(Dims(d.begin() + static_cast<std::ptrdiff_t>(axis), d.end()))};
     });
@@ -268,6 +307,7 @@ void register_tensor_ops(HandlerTable& table) {
   };
   table["Pad"] = pad;
   table["DepthToSpace"] = depth_to_space;
+  table["SpaceToDepth"] = space_to_depth;
 }
 
 }  // namespace strider::onnx

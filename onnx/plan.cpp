@@ -5,6 +5,7 @@
 #include <optional>
 
 #include <tbb/task_arena.h>
+#include <stdexcept>
 
 #include "../core/check.hpp"
 
@@ -21,6 +22,13 @@ bool Builder::is_const(const std::string& name) const { return consts_.count(nam
 const Const& Builder::constant(const Node& node, std::size_t input) const {
   const auto name = node.input(input);
   check(name.has_value(), node.label(), ": input ", input, " is required");
+  for (std::size_t i = 0; i < model_.inputs.size() && !consts_.count(*name); ++i) {
+    if (model_.inputs[i].name != *name) continue;
+    const Tensor& value = *values_[static_cast<std::size_t>(slots_.at(*name))];
+    std::vector<float> values(value.values().begin(), value.values().end());
+    consts_[*name] = make_floats(std::vector<int64_t>(value.shape().begin(), value.shape().end()), values);
+    plan_.frozen_inputs.push_back({i, std::move(values)});
+  }
   const auto it = consts_.find(*name);
   check(it != consts_.end(), node.label(), ": input ", input, " ('", *name,
         "') must be a constant or computable from the input shape alone");
@@ -143,6 +151,8 @@ const HandlerTable& handlers() {
     register_shape_ops(t);
     register_layer_ops(t);
     register_tensor_ops(t);
+    register_resize_ops(t);
+    register_dense_ops(t);
     return t;
   }();
   return table;
@@ -215,6 +225,10 @@ std::vector<Tensor> build_plan(const Model& model, std::span<const Tensor* const
       const std::string what = e.what();
       if (what.rfind(node.label(), 0) == 0) throw;
       fail(node.label(), ": ", what);  // an operator's own message: say which node raised it
+    } catch (const std::out_of_range&) {
+      // A handler read an input, output or attribute index the node does not have (an Add with one input).
+      fail(node.label(), ": has ", node.inputs.size(), " inputs and ", node.outputs.size(),
+           " outputs, fewer than ", node.op, " requires");
     }
   }
   std::vector<Tensor> outputs = builder.take_outputs();

@@ -35,8 +35,16 @@ struct Step {
   double bytes = 0;                // read and written
 };
 
+// A graph input that a node needs as a constant (weights, Resize scales, a Reshape target fed as
+// inputs, as in ONNX's own test suite): the plan is built for its value, and rebuilt when it changes.
+struct FrozenInput {
+  std::size_t index = 0;  // in the graph's inputs
+  std::vector<float> values;
+};
+
 struct Plan {
   std::vector<Shape> input_shapes;  // the shapes it was built for
+  std::vector<FrozenInput> frozen_inputs;
   std::vector<int> input_slots;
   std::vector<Step> steps;
   std::vector<int> output_slots;
@@ -64,7 +72,8 @@ class Builder {
   Builder(const Model& model, Plan& plan);
 
   bool is_const(const std::string& name) const;
-  const Const& constant(const Node& node, std::size_t input) const;  // rejects a non-constant input
+  // A constant input; a graph input is frozen (see FrozenInput). Rejects any other computed input.
+  const Const& constant(const Node& node, std::size_t input) const;
   const Tensor& tensor(const Node& node, std::size_t input) const;   // rejects a constant input
   void set_const(const std::string& name, Const value);
   void alias(const std::string& name, const std::string& existing);
@@ -88,7 +97,7 @@ class Builder {
 
   const Model& model_;
   Plan& plan_;
-  std::map<std::string, Const> consts_;
+  mutable std::map<std::string, Const> consts_;  // constant() adds the graph inputs it freezes
   std::map<std::string, int> slots_;
   std::deque<Tensor> owned_;                // step results, per slot (a deque: pointers to them stay valid)
   std::vector<const Tensor*> values_;       // per slot: owned_ or a caller's input
@@ -103,6 +112,8 @@ using HandlerTable = std::map<std::string, Handler>;
 void register_shape_ops(HandlerTable& table);
 void register_layer_ops(HandlerTable& table);
 void register_tensor_ops(HandlerTable& table);
+void register_resize_ops(HandlerTable& table);
+void register_dense_ops(HandlerTable& table);
 const HandlerTable& handlers();
 // Rejects, at load, unsupported operators (all of them in one message) and the attributes that are
 // wrong whatever the input shape (validate.cpp).

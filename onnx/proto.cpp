@@ -109,6 +109,15 @@ ValueInfo value_info(const ::onnx::ValueInfoProto& v) {
 
 }  // namespace
 
+Const parse_tensor(std::string_view bytes, std::string_view name) {
+  check(bytes.size() < static_cast<std::size_t>(std::numeric_limits<int>::max()), name,
+        ": larger than protobuf's 2 GB limit");
+  Proto proto;
+  check(proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())), name,
+        ": not a TensorProto (the protobuf does not parse)");
+  return to_const(proto, std::string(name));
+}
+
 Model parse_model(std::string_view bytes, std::string_view name) {
   ::onnx::ModelProto proto;
   check(bytes.size() < static_cast<std::size_t>(std::numeric_limits<int>::max()), name,

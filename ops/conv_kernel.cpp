@@ -6,6 +6,7 @@
 #include "../core/parallel.hpp"
 #include "../core/simd_batch.hpp"
 #include "panel.hpp"
+#include "window_gather.hpp"
 
 namespace strider::kernels {
 
@@ -41,7 +42,23 @@ Workspace& thread_workspace(std::size_t panel_floats, std::size_t offsets) {
   return w;
 }
 
-void run_conv_pass(const ConvPass& pass) {
+void run_conv_pass(const ConvPass& original) {
+  if (original.out_h <= 0 || original.out_w <= 0 || original.batch == 0) return;
+  // Bound the panel by what the pass computes (window_gather.hpp).
+  ConvPass pass = original;
+  const PackedConvWeights& weights = *pass.weights;
+  WindowAxis h = with_unit_stride_if_single(
+      {pass.in_h, pass.out_h, weights.kernel_h, pass.stride_h, pass.pad_top, pass.dilation_h});
+  WindowAxis w = with_unit_stride_if_single(
+      {pass.in_w, pass.out_w, weights.kernel_w, pass.stride_w, pass.pad_left, pass.dilation_w});
+  const Tensor gathered = weights.k() == 0 ? Tensor()
+                                           : gather_sparse_windows(pass.input, pass.batch * weights.groups *
+                                                                                   weights.in_per_group,
+                                                                   h, w, pass.padding_mode, 0.0f);
+  if (gathered.defined()) pass.input = gathered.data();
+  pass.in_h = h.in, pass.stride_h = h.stride, pass.pad_top = h.pad, pass.dilation_h = h.dilation;
+  pass.in_w = w.in, pass.stride_w = w.stride, pass.pad_left = w.pad, pass.dilation_w = w.dilation;
+
   const int64_t tasks = task_count(pass);
   if (tasks == 0) return;
   const auto panel_size = static_cast<std::size_t>(panel_floats(pass));

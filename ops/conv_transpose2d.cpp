@@ -1,5 +1,6 @@
 #include "conv_transpose2d.hpp"
 
+#include <algorithm>
 #include <numeric>
 #include <ostream>
 
@@ -58,11 +59,25 @@ namespace {
 template <class AxisPhase>
 AxisPhase axis_phase(int64_t phase, int64_t k, int64_t s, int64_t p, int64_t d) {
   AxisPhase a;
+  const int64_t shifted = checked_add(phase, p, "ConvTranspose2d: output phase + padding");
   for (int64_t tap = k - 1; tap >= 0; --tap)
-    if ((phase + p - tap * d) % s == 0) a.taps.push_back(tap);
+    if ((shifted - tap * d) % s == 0) a.taps.push_back(tap);
   a.dilation = d / std::gcd(s, d);
-  if (!a.taps.empty()) a.pad = -floor_div(phase + p - a.taps.front() * d, s);
+  if (!a.taps.empty()) a.pad = -floor_div(shifted - a.taps.front() * d, s);
   return a;
+}
+
+// The phases of an axis that receive a tap: tap t feeds phase (t·d - p) mod s. At most k of them, in
+// increasing order, so a stride of 10^6 costs no more than a stride of k.
+std::vector<int64_t> tapped_phases(int64_t k, int64_t s, int64_t p, int64_t d) {
+  std::vector<int64_t> phases;
+  for (int64_t tap = 0; tap < k; ++tap) {
+    const int64_t r = (tap * d - p) % s;
+    phases.push_back(r < 0 ? r + s : r);
+  }
+  std::sort(phases.begin(), phases.end());
+  phases.erase(std::unique(phases.begin(), phases.end()), phases.end());
+  return phases;
 }
 
 }  // namespace
@@ -70,9 +85,15 @@ AxisPhase axis_phase(int64_t phase, int64_t k, int64_t s, int64_t p, int64_t d) 
 void ConvTranspose2d::repack() {
   const ConvTranspose2dParams& p = params_;
   const int64_t in_g = in_channels_ / p.groups, out_g = out_channels_ / p.groups;
+  // d(k - 1) fits int64 (checked), so tap·d does.
+  dilated_kernel_size(p.kernel.h, p.dilation.h);
+  dilated_kernel_size(p.kernel.w, p.dilation.w);
+  const std::vector<int64_t> rows = tapped_phases(p.kernel.h, p.stride.h, p.padding.h, p.dilation.h);
+  const std::vector<int64_t> cols = tapped_phases(p.kernel.w, p.stride.w, p.padding.w, p.dilation.w);
+  bias_only_phases_ = static_cast<int64_t>(rows.size()) < p.stride.h || static_cast<int64_t>(cols.size()) < p.stride.w;
   phases_.clear();
-  for (int64_t row = 0; row < p.stride.h; ++row) {
-    for (int64_t col = 0; col < p.stride.w; ++col) {
+  for (int64_t row : rows) {
+    for (int64_t col : cols) {
       Phase ph{row, col, axis_phase<AxisPhase>(row, p.kernel.h, p.stride.h, p.padding.h, p.dilation.h),
                axis_phase<AxisPhase>(col, p.kernel.w, p.stride.w, p.padding.w, p.dilation.w), {}};
       // The direct convolution's weight (o, c, a, b) is the transposed weight (c, o) at the phase's taps.
@@ -153,6 +174,14 @@ Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& pa
   const Tensor y = batched_view(output);
   const int64_t out_h = y.size(2), out_w = y.size(3);
   const int64_t plane = out_h * out_w;
+  if (bias_only_phases_) {
+    // The outputs no tap reaches; the phases below overwrite the others.
+    for (int64_t n = 0; n < y.size(0); ++n)
+      for (int64_t o = 0; o < out_channels_; ++o) {
+        float* channel = output.data() + (n * out_channels_ + o) * plane;
+        std::fill(channel, channel + plane, apply(epilogue, bias_.defined() ? bias_[o] : 0.0f));
+      }
+  }
   for (const Phase& ph : phases_) {
     // The phase writes output rows ph.row, ph.row + s_h, ... and columns ph.col, ph.col + s_w, ...
     kernels::ConvPass pass;

@@ -91,7 +91,10 @@ class ConvTranspose2d {
   ConvTranspose2dParams params_;
   Tensor weight_;
   Tensor bias_;
-  std::vector<Phase> phases_;  // s_h · s_w sub-convolutions with packed weights, rebuilt with the weight
+  // The sub-convolutions of the phases that some tap reaches, with packed weights, rebuilt with the
+  // weight: at most k_h · k_w of them however large the stride. The other phases' outputs are the bias.
+  std::vector<Phase> phases_;
+  bool bias_only_phases_ = false;
 };
 std::ostream& operator<<(std::ostream& os, const ConvTranspose2d& conv);
 

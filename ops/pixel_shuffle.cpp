@@ -1,5 +1,6 @@
 #include "pixel_shuffle.hpp"
 
+#include "../core/arithmetic.hpp"
 #include "../core/check.hpp"
 #include "common.hpp"
 
@@ -32,10 +33,12 @@ Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor) {
   check_input("pixel_shuffle", input, "upscale_factor", upscale_factor);
   const Tensor x = batched_view(input);
   const int64_t r = upscale_factor, c = x.size(1);
-  check(c % (r * r) == 0, "pixel_shuffle: expects its input's 'channel' dimension to be divisible by the square of "
-        "upscale_factor, but input.size(-3)=", c, " is not divisible by ", r * r);
-  Tensor out({x.size(0), c / (r * r), x.size(2) * r, x.size(3) * r});
-  permute(x.data(), out.data(), x.size(0) * c / (r * r), x.size(2), x.size(3), r, true);
+  const int64_t r2 = checked_mul(r, r, "pixel_shuffle: upscale_factor²");
+  check(c % r2 == 0, "pixel_shuffle: expects its input's 'channel' dimension to be divisible by the square of "
+        "upscale_factor, but input.size(-3)=", c, " is not divisible by ", r2);
+  Tensor out({x.size(0), c / r2, checked_mul(x.size(2), r, "pixel_shuffle: output height"),
+              checked_mul(x.size(3), r, "pixel_shuffle: output width")});
+  permute(x.data(), out.data(), x.size(0) * c / r2, x.size(2), x.size(3), r, true);
   return match_input_rank(std::move(out), input);
 }
 
@@ -47,7 +50,9 @@ Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor) {
         " is not divisible by ", r);
   check(w % r == 0, "pixel_unshuffle: expects width to be divisible by downscale_factor, but input.size(-1)=", w,
         " is not divisible by ", r);
-  Tensor out({x.size(0), x.size(1) * r * r, h / r, w / r});
+  Tensor out({x.size(0), checked_mul(x.size(1), checked_mul(r, r, "pixel_unshuffle: downscale_factor²"),
+                                    "pixel_unshuffle: output channels"),
+              h / r, w / r});
   permute(x.data(), out.data(), x.size(0) * x.size(1), h / r, w / r, r, false);
   return match_input_rank(std::move(out), input);
 }

@@ -168,5 +168,42 @@ TEST(Arithmetic, RejectsInvalidParameters) {
   EXPECT_TRUE(rejects([] { conv_input_size_range(0, 3); }, {"output size", "o=0"}));
 }
 
+// Sizes that do not fit in int64 are errors naming the quantity and its operands, never wrapped values.
+TEST(Arithmetic, RejectsOverflow) {
+  constexpr int64_t max = INT64_MAX, big = int64_t{1} << 40, huge = int64_t{1} << 62;
+  EXPECT_EQ(conv_output_size(max, 3), max - 2);
+  EXPECT_TRUE(rejects([] { conv_output_size(max, 3, 1, 1); }, {"conv_output_size", "overflows int64", "9223372036854775807"}));
+  EXPECT_TRUE(rejects([] { dilated_kernel_size(big, big); }, {"dilated_kernel_size", "(k - 1)·d", "1099511627776"}));
+  EXPECT_TRUE(rejects([] { conv_output_size(5, 3, 1, huge); }, {"conv_output_size", "4611686018427387904"}));
+  EXPECT_TRUE(rejects([] { pool_output_size(5, 3, 1, huge); }, {"pool_output_size", "2p"}));
+  EXPECT_TRUE(rejects([] { conv_transpose_output_size(big, 3, big); }, {"conv_transpose_output_size", "overflows"}));
+  EXPECT_TRUE(rejects([] { transposed_conv_equivalent(4, 3, huge, 0); }, {"overflows int64"}));
+  EXPECT_TRUE(rejects([] { conv_input_size_range(big, 3, big); }, {"conv_input_size_range", "overflows"}));
+  EXPECT_TRUE(rejects([] { same_padding(huge, 4); }, {"same_padding", "overflows"}));
+  EXPECT_TRUE(rejects([] { floor_div(INT64_MIN, -1); }, {"overflows int64"}));
+  EXPECT_TRUE(rejects([] { ceil_div(5, 0); }, {"ceil_div", "non-zero"}));
+  EXPECT_EQ(pool_output_size(16, 2, huge), 1);  // a huge stride on its own is fine: one window
+}
+
+// pool_window_taps counts in O(1) what a loop over the k taps would.
+TEST(Arithmetic, PoolWindowTapsMatchesCounting) {
+  for (int64_t i : {1, 4, 7})
+    for (int64_t k : {1, 2, 3, 5})
+      for (int64_t s : {1, 2, 3})
+        for (int64_t p : {0, 1, 2})
+          for (int64_t d : {1, 2})
+            for (bool include : {false, true})
+              for (int64_t o = 0; o < 6; ++o) {
+                int64_t taps = 0;
+                for (int64_t a = 0; a < k; ++a) {
+                  const int64_t pos = o * s - p + a * d;
+                  taps += pos >= (include ? -p : 0) && pos < (include ? i + p : i);
+                }
+                ASSERT_EQ(pool_window_taps(o, i, k, s, p, d, include), taps)
+                    << "o=" << o << " i=" << i << " k=" << k << " s=" << s << " p=" << p << " d=" << d;
+              }
+  EXPECT_EQ(pool_window_taps(0, 5, int64_t{1} << 40, int64_t{1} << 40, int64_t{1} << 39, 1, false), 5);
+}
+
 }  // namespace
 }  // namespace strider

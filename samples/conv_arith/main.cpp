@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "arguments.hpp"
 #include "core/check.hpp"
 #include "core/version.hpp"
 #include "draw.hpp"
@@ -139,6 +140,7 @@ int main(int argc, char** argv) {
       check(p.kind == Kind::transposed || p.output_padding == Hw(0),
             "--output-padding applies to --kind transposed only");
       check(pool || !p.ceil_mode, "--ceil-mode applies to --kind maxpool and avgpool only");
+      check_argument_bounds(p);
       if (!prefix.empty()) out.prefix = prefix;
       run(p, "", out);
       return 0;

@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
   app.add_option("--compare", o.compare, "[NAME=]EXPECTED.npy: print the errors, exit 1 beyond the tolerance");
   app.add_option("--atol", o.atol, "absolute tolerance of --compare")->capture_default_str();
   app.add_option("--rtol", o.rtol, "relative tolerance of --compare")->capture_default_str();
-  app.add_option("--threads", o.threads, "threads (default: all)")->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", o.threads, "threads (default 0: all)")->check(CLI::Range(0, 1024));
   app.add_option("--repeat", o.repeat, "runs, for timing")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_flag("--profile", o.profile,
                "time every node of the plan (median over max(--repeat, 5) runs), slowest first, with its share, "
