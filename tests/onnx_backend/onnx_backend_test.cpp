@@ -72,7 +72,7 @@ std::string compare(const Tensor& got, const onnx::Const& want, std::size_t k) {
   }
   for (int64_t i = 0; i < got.numel(); ++i) {
     const double g = got[i], w = want.number(i);
-    if (std::isnan(g) && std::isnan(w)) continue;
+    if (g == w || (std::isnan(g) && std::isnan(w))) continue;  // infinities compare equal
     if (!(std::fabs(g - w) <= 1e-5 + 1e-3 * std::fabs(w))) {
       why << "output " << k << " element " << i << " is " << g << ", expected " << w;
       return why.str();
