@@ -28,7 +28,7 @@ using namespace strider;
 
 namespace {
 
-constexpr int min_passing = 0;
+constexpr int min_passing = 225;  // measured: 225 pass, 0 wrong, 847 rejected
 
 std::string read_file(const fs::path& path) {
   std::ifstream file(path, std::ios::binary);
