@@ -154,6 +154,13 @@ std::vector<ApiCase> api_cases() {
       {"onnx_conv_transpose_stride_60000",
        [] { return run_model("conv_transpose_stride_60000", {1, 1, 4, 4}).shape().str(); },
        {"error: ", "ConvTranspose node 'up'", "STRIDER_MAX_TENSOR_BYTES"}},
+      {"onnx_resize_scales_1e9", [] { return run_model("resize_scales_1e9", {1, 1, 4, 4}).shape().str(); },
+       {"error: ", "Resize node 'resize'", "tensor limit", "STRIDER_MAX_TENSOR_BYTES"}},
+      {"onnx_conv_transpose_same_stride_2_62",
+       [] { return run_model("conv_transpose_same_stride_2_62", {1, 1, 4, 4}).shape().str(); },
+       {"error: ", "ConvTranspose node 'up'", "overflows int64"}},
+      {"onnx_conv_dilation_2_62", [] { return run_model("conv_dilation_2_62", {1, 1, 16, 16}).shape().str(); },
+       {"error: ", "Conv node 'conv'", "overflows int64"}},
       {"onnx_add_with_one_input", [] { return run_model("add_one_input", {1, 1, 4, 4}).shape().str(); },
        {"error: ", "Add node 'add'", "has 1 inputs", "fewer than Add requires"}},
   };
