@@ -70,7 +70,7 @@ int64_t ceil_div(int64_t a, int64_t b) {
 
 int64_t dilated_kernel_size(int64_t k, int64_t d) {
   check_kernel(k, 1, d);
-  return checked_mul(k - 1, d, "dilated_kernel_size: (k - 1)·d") + 1;
+  return checked_add(checked_mul(k - 1, d, "dilated_kernel_size: (k - 1)·d"), 1, "dilated_kernel_size: (k - 1)·d + 1");
 }
 
 int64_t conv_output_size(int64_t i, int64_t k, int64_t s, Pad p, int64_t d) {

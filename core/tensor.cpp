@@ -89,9 +89,8 @@ void Tensor::AlignedFree::operator()(float* p) const { std::free(p); }
 Tensor::Tensor(Shape shape) : shape_(shape) {
   check(shape.rank() > 0, "Tensor: shape must have rank 1 to 4");
   check(shape.numel() <= max_tensor_bytes() / static_cast<int64_t>(sizeof(float)), "Tensor: shape ", shape, " needs ",
-        shape.numel(), " floats (", static_cast<double>(shape.numel()) * sizeof(float) / (1 << 30),
-        " GiB), more than the limit of ", max_tensor_bytes(), " bytes (raise it with the environment variable ",
-        "STRIDER_MAX_TENSOR_BYTES or strider::set_max_tensor_bytes)");
+        shape.numel() * static_cast<int64_t>(sizeof(float)), " bytes, more than the limit of ", max_tensor_bytes(),
+        " bytes (raise it with the environment variable STRIDER_MAX_TENSOR_BYTES or strider::set_max_tensor_bytes)");
   if ((data_ = OutputSlot::take(shape.numel())) != nullptr) return;  // a view of a plan's arena (arena.hpp)
   const std::size_t bytes = static_cast<std::size_t>(shape.numel()) * sizeof(float) + slack_bytes;
   const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;  // aligned_alloc's rule

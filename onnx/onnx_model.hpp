@@ -1,5 +1,6 @@
 #pragma once
-// ONNX models as written by torch.onnx.export (opsets 11-17; 7-18 accepted), run with Strider's operators.
+// ONNX models as written by torch.onnx.export (opsets 11-17; 7-18 accepted, older files upgraded by ONNX's
+// version converter), run with Strider's operators.
 //
 //   OnnxModel model = load_onnx("unet.onnx");
 //   Tensor y = model.run(x);   // x: the input the model was exported with, [N, C, H, W]
@@ -18,11 +19,13 @@
 // has its own activation memory). set_thread_pool() must not overlap them.
 //
 // Operators: Conv, ConvTranspose (group, dilations, pads, auto_pad, output_padding, output_shape),
-// MaxPool, AveragePool (ceil_mode, count_include_pad, dilations), GlobalAveragePool, Pad (constant,
-// reflect, edge), Relu, LeakyRelu, PRelu, Sigmoid, Tanh, Clip, Add, Sub, Mul, Div (broadcasting),
-// Concat, Resize / Upsample (PyTorch's nearest, nearest-exact, bilinear), BatchNormalization,
-// DepthToSpace, Identity, Dropout, Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Slice, Cast, and on
-// constants Shape, Gather, ConstantOfShape, Constant, Floor, Ceil. Tensors computed from the input
+// MaxPool, AveragePool (ceil_mode, count_include_pad, dilations, any pads and auto_pad), GlobalAveragePool,
+// GlobalMaxPool, Pad (constant, reflect, edge), Relu, LeakyRelu, PRelu, Sigmoid, Tanh, Clip, Add, Sub,
+// Mul, Div (broadcasting), Gemm, MatMul, Concat, Resize / Upsample (nearest, linear, cubic; every
+// coordinate mode but tf_crop_and_resize), BatchNormalization, InstanceNormalization, DepthToSpace,
+// SpaceToDepth (and older torch's Reshape + Transpose PixelShuffle), Identity, Dropout, Flatten, Reshape,
+// Squeeze, Unsqueeze, Transpose, Slice, Cast, and on constants Shape, Gather, ConstantOfShape,
+// Constant, Floor, Ceil. Tensors computed from the input
 // have rank 1-4. Errors are std::invalid_argument naming the file or the node and its operator.
 #include <cstdint>
 #include <filesystem>

@@ -42,7 +42,11 @@ Window window(const Node& n, Hw kernel, int64_t h, int64_t w) {
     win.pad_w = {p[1], p[3]};
   } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
     auto same = [&](int64_t size, int64_t k, int64_t s, int64_t d) {
-      const int64_t total = std::max<int64_t>((ceil_div(size, s) - 1) * s + dilated_kernel_size(k, d) - size, 0);
+      const char* what = "auto_pad: the total padding (ceil(i / s) - 1)·s + k̂ - i";
+      const int64_t total = std::max<int64_t>(
+          checked_sub(checked_add(checked_mul(ceil_div(size, s) - 1, s, what), dilated_kernel_size(k, d), what), size,
+                      what),
+          0);
       const int64_t small = total / 2;
       return auto_pad == "SAME_UPPER" ? Pad(small, total - small) : Pad(total - small, small);
     };
@@ -150,7 +154,8 @@ void conv_transpose(Builder& b, const Node& n) {
   const std::string auto_pad = n.get_string("auto_pad", "NOTSET");
   std::vector<int64_t> output_shape = n.get_ints("output_shape", {});
   if (output_shape.empty() && (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER"))
-    output_shape = {x.size(2) * stride.h, x.size(3) * stride.w};
+    output_shape = {checked_mul(x.size(2), stride.h, "ConvTranspose: SAME output height i·s"),
+                    checked_mul(x.size(3), stride.w, "ConvTranspose: SAME output width i·s")};
   if (output_shape.size() == 4) output_shape.erase(output_shape.begin(), output_shape.begin() + 2);
   Pad pad[2];
   const int64_t in[2] = {x.size(2), x.size(3)}, k[2] = {kernel.h, kernel.w}, s[2] = {stride.h, stride.w},
@@ -158,7 +163,8 @@ void conv_transpose(Builder& b, const Node& n) {
   for (int i = 0; i < 2; ++i) {
     if (!output_shape.empty()) {  // ONNX: the total padding that gives output_shape, split by auto_pad
       check(output_shape.size() == 2, n.label(), ": output_shape must have 2 (or 4) values");
-      const int64_t total = s[i] * (in[i] - 1) + a[i] + dilated_kernel_size(k[i], d[i]) - output_shape[i];
+      const int64_t total = checked_sub(conv_transpose_output_size(in[i], k[i], s[i], 0, d[i], a[i]), output_shape[i],
+                                        "ConvTranspose: the total padding s(i - 1) + a + k̂ - output_shape");
       // total < 0: output_shape is larger than the full output, which the spec pads with zeros at the end.
       pad[i] = total < 0 ? Pad(0, total)
                          : auto_pad == "SAME_UPPER" ? Pad(total / 2, total - total / 2) : Pad(total - total / 2, total / 2);

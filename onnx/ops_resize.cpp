@@ -168,7 +168,11 @@ void resize(Builder& b, const Node& n) {
     check(scales.size() == 4 && scales[0] == 1 && scales[1] == 1 && scales[2] > 0 && scales[3] > 0, n.label(),
           ": scales must be [1, 1, h, w] with positive h and w");
     sh = scales[2], sw = scales[3];
-    out = {static_cast<int64_t>(std::floor(sh * x.size(2))), static_cast<int64_t>(std::floor(sw * x.size(3)))};
+    const double oh = std::floor(sh * x.size(2)), ow = std::floor(sw * x.size(3));
+    check(oh * ow * x.size(0) * x.size(1) * sizeof(float) <= static_cast<double>(max_tensor_bytes()), n.label(),
+          ": scales ", sh, " x ", sw, " give an output of ", oh, " x ", ow, " per channel, more than the tensor limit of ",
+          max_tensor_bytes(), " bytes (STRIDER_MAX_TENSOR_BYTES)");
+    out = {static_cast<int64_t>(oh), static_cast<int64_t>(ow)};
   } else {
     check(!old && n.input(3), n.label(), ": needs scales or sizes");
     const auto sizes = b.constant(n, 3).integers();
@@ -178,6 +182,9 @@ void resize(Builder& b, const Node& n) {
     sh = static_cast<double>(out.h) / x.size(2), sw = static_cast<double>(out.w) / x.size(3);
   }
   check(out.h > 0 && out.w > 0, n.label(), ": the output size ", out, " must be positive");
+  const Shape out_shape{x.size(0), x.size(1), out.h, out.w};  // overflow-checked, then the limit:
+  check(out_shape.numel() <= max_tensor_bytes() / static_cast<int64_t>(sizeof(float)), n.label(), ": an output of ",
+        out_shape, " is more than the tensor limit of ", max_tensor_bytes(), " bytes (STRIDER_MAX_TENSOR_BYTES)");
 
   if (const auto options = pytorch_mode(a, out, !scales.empty(), sh, sw, {x.size(2), x.size(3)})) {
     auto op = std::make_shared<const Upsample>(*options);

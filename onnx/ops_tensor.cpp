@@ -177,6 +177,26 @@ void depth_to_space(Builder& b, const Node& n) {
   });
 }
 
+// PixelShuffle as older torch exports it: Reshape [N, C·r², H, W] -> [N, C, r, r, H, W], then Transpose
+// (0, 1, 4, 2, 5, 3), whose rank-6 result [N, C, H, r, W, r] has the layout of pixel_shuffle's
+// [N, C, H·r, W·r] (the Reshape that follows is then a no-op). Emits pixel_shuffle for both nodes.
+bool pixel_shuffle_pattern(Builder& b, const Node& n, const Dims& target) {
+  const Tensor& x = b.tensor(n, 0);
+  if (x.rank() != 4 || target.size() != 6) return false;
+  const Dims d = reshape_target(n, dims_of(x), target);
+  const int64_t r = d[2];
+  const bool shape = d[0] == x.size(0) && d[2] == d[3] && d[4] == x.size(2) && d[5] == x.size(3) && r > 0 &&
+                     d[1] * r * r == x.size(1);
+  const Node* transpose = b.sole_consumer(n.outputs.at(0));
+  if (!shape || transpose == nullptr || transpose->op != "Transpose" ||
+      transpose->get_ints("perm", {}) != Dims{0, 1, 4, 2, 5, 3})
+    return false;
+  b.absorb(*transpose);
+  b.emit(n, {n.inputs[0]}, transpose->outputs.at(0),
+         [r](std::span<const Tensor* const> in) { return pixel_shuffle(*in[0], r); });
+  return true;
+}
+
 // SpaceToDepth, DepthToSpace's DCR inverse: output channel (i·r + j)·C + c holds x[c, h·r + i, w·r + j].
 void space_to_depth(Builder& b, const Node& n) {
   const int64_t r = n.get_int("blocksize", 0);
@@ -257,6 +277,7 @@ void register_tensor_ops(HandlerTable& table) {
   table["Reshape"] = [](Builder& b, const Node& n) {
     if (all_const(b, n)) return fold(b, n);
     const auto target = b.constant(n, 1).integers();
+    if (pixel_shuffle_pattern(b, n, target)) return;
     emit_reshape(b, n, [&](const Dims& d) { return reshape_target(n, d, target); });
   };
   table["Flatten"] = [](Builder& b, const Node& n) {

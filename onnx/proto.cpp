@@ -1,5 +1,6 @@
 // The only translation unit that sees protobuf: ModelProto -> onnx::Model.
 #include <onnx/onnx_pb.h>
+#include <onnx/version_converter/convert.h>
 
 #include <bit>
 #include <cctype>
@@ -129,8 +130,18 @@ Model parse_model(std::string_view bytes, std::string_view name) {
   Model model;
   for (const auto& o : proto.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx") model.opset = o.version();
-  check(model.opset >= 7 && model.opset <= 18, name, ": opset ", model.opset,
-        " is not supported (7-18; torch.onnx.export writes 9-17)");
+  check(model.opset >= 1 && model.opset <= 18, name, ": opset ", model.opset,
+        " is not supported (1-18; torch.onnx.export writes 9-17)");
+  if (model.opset < 7) {
+    // Older files go through ONNX's own version converter, which rewrites the operators whose
+    // semantics changed (BatchNormalization's spatial, Dropout's is_test, ...).
+    try {
+      proto = ::onnx::version_conversion::ConvertVersion(proto, 7);
+    } catch (const std::exception& e) {
+      fail(name, ": opset ", model.opset, " could not be upgraded to opset 7 by ONNX's version converter: ", e.what());
+    }
+    model.opset = 7;
+  }
 
   const auto& g = proto.graph();
   std::set<std::string> defined;

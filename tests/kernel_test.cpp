@@ -117,6 +117,62 @@ TEST_P(EveryLevel, Conv2dMatchesReference) {
   EXPECT_GE(tested, 600);
 }
 
+// Sparse windows (ops/window_gather.hpp): strides and dilations far beyond the kernel, single outputs
+// under huge strides, pooling kernels far larger than the input. The passes then gather taps, drop
+// stride phases and clip kernels, which must not change a bit of the result's definition.
+TEST_P(EveryLevel, SparseWindowsMatchReference) {
+  Rng rng(4);
+  int tested = 0;
+  for (int trial = 0; trial < 80; ++trial) {
+    const Hw k{rng(1, 3), rng(1, 3)}, p{rng(0, 2), rng(0, 2)};
+    const Hw s{rng.pick<int64_t>({1, 2, 30, 90, int64_t{1} << 40}), rng.pick<int64_t>({1, 3, 70, 200, int64_t{1} << 40})};
+    const Hw d{rng.pick<int64_t>({1, 1, 20, 40}), rng.pick<int64_t>({1, 45, 100})};
+    const int64_t out_h = s.h > 1000 ? 1 : rng(1, 3), out_w = s.w > 1000 ? 1 : rng(1, 4);
+    const auto in_size = [&](int64_t out, int64_t kk, int64_t ss, int64_t pp, int64_t dd) {
+      return input_for_output(rng, out, kk, std::min<int64_t>(ss, 200), 2 * pp, dd);
+    };
+    const Shape x_shape{rng(1, 2), 2, in_size(out_h, k.h, s.h, p.h, d.h), in_size(out_w, k.w, s.w, p.w, d.w)};
+    Conv2d conv(2, rng(1, 5), k,
+                {.stride = s, .padding = Conv2dPadding(p.h, p.w), .dilation = d,
+                 .padding_mode = rng.pick({"zeros", "zeros", "reflect", "replicate", "circular"})});
+    if (!matches_reference(conv, x_shape, trial, rng)) continue;
+    if (HasFailure()) return;
+    // A pooling window with the same geometry and a kernel up to 2^40 (padding half of it): max is exact.
+    const Hw pool_k{rng.pick<int64_t>({k.h, k.h, int64_t{1} << 40}), rng.pick<int64_t>({k.w, int64_t{1} << 40})};
+    const Hw pool_d{pool_k.h > 3 ? 1 : d.h, pool_k.w > 3 ? 1 : d.w};
+    const Hw pool_p{pool_k.h > 3 ? pool_k.h / 2 : std::min(p.h, k.h / 2), pool_k.w > 3 ? pool_k.w / 2 : std::min(p.w, k.w / 2)};
+    const Tensor x = random_tensor(x_shape, trial);
+    try {
+      const MaxPool2d pool(pool_k, {.stride = s, .padding = pool_p, .dilation = pool_d});
+      pool.output_shape(x_shape);
+      if (pool_k.h <= 3 && pool_k.w <= 3) ASSERT_TRUE(near(pool(x), ref::max_pool2d(x, pool.params()), 0.0));
+      else ASSERT_EQ(pool(x).shape(), pool.output_shape(x_shape));  // the reference would loop over 2^40 taps
+    } catch (const std::invalid_argument&) {
+    }
+    ++tested;
+  }
+  EXPECT_GE(tested, 60);
+  // A transposed convolution whose stride leaves most phases without a tap: they hold the bias.
+  for (int trial = 0; trial < 20; ++trial) {
+    ConvTranspose2d up(2, 3, {rng(1, 3), rng(1, 3)},
+                       {.stride = {rng.pick<int64_t>({5, 40}), rng.pick<int64_t>({3, 60})}, .padding = rng(0, 1),
+                        .dilation = rng(1, 2)});
+    up.reset_parameters(trial);
+    const Tensor x = random_tensor({1, 2, rng(1, 3), rng(1, 3)}, trial);
+    try {
+      up.output_shape(x.shape());
+    } catch (const std::invalid_argument&) {
+      continue;  // output size <= 0
+    }
+    SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << up << " on " << x.shape());
+    const Epilogue epilogue = rng.pick({Epilogue{}, Epilogue::relu()});
+    Tensor expected = ref::conv_transpose2d(x, up.weight(), up.bias(), up.params());
+    for (float& v : expected.values()) v = apply(epilogue, v);
+    const Tensor bound = ref::conv_transpose2d(abs(x), abs(up.weight()), abs(up.bias()), up.params());
+    ASSERT_TRUE(near(up.forward(x, epilogue), expected, summation_tolerance(bound, expected, 2 * 9 + 1)));
+  }
+}
+
 // The depthwise 3x3 row tiles (stride_h = dilation_h = 1): heights across the 16-row panels and the
 // 2- or 4-row tiles' remainders, every padding mode, horizontal strides and dilations.
 TEST_P(EveryLevel, Depthwise3x3MatchesReference) {

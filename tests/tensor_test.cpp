@@ -149,6 +149,20 @@ TEST(Tensor, ComparisonTreatsNanAndInfinityExactly) {
   EXPECT_TRUE(rejects([&] { max_abs_diff(a, Tensor::zeros({2, 2})); }, {"shapes must match"}));
 }
 
+// The size limit: a bigger tensor is an error naming its shape and how to raise the limit.
+TEST(Tensor, SizeLimitIsAnErrorAndCanBeRaised) {
+  const int64_t limit = max_tensor_bytes();
+  EXPECT_EQ(limit, int64_t{4} << 30);  // ctest sets no STRIDER_MAX_TENSOR_BYTES
+  EXPECT_TRUE(rejects([] { Tensor({1, 3, 100000, 100000}); },
+                      {"Tensor: shape [1, 3, 100000, 100000]", "more than the limit of 4294967296 bytes",
+                       "STRIDER_MAX_TENSOR_BYTES", "set_max_tensor_bytes"}));
+  set_max_tensor_bytes(1024);
+  EXPECT_EQ(Tensor({256}).numel(), 256);
+  EXPECT_TRUE(rejects([] { Tensor({257}); }, {"[257]", "1024 bytes"}));
+  EXPECT_TRUE(rejects([] { set_max_tensor_bytes(0); }, {"set_max_tensor_bytes", "positive", "0"}));
+  set_max_tensor_bytes(limit);
+}
+
 TEST(Tensor, PrintsShapeAndLeadingValues) {
   std::ostringstream os;
   os << Tensor::arange({2, 5});

@@ -9,7 +9,7 @@ flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fn
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRIDER_FUZZ=ON \
   -DSTRIDER_BUILD_TESTS=OFF -DSTRIDER_BUILD_SAMPLES=OFF -DSTRIDER_BUILD_BENCHMARKS=OFF \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" > /dev/null
-targets="fuzz_npy fuzz_safetensors fuzz_onnx fuzz_image"
+targets="fuzz_npy fuzz_safetensors fuzz_onnx fuzz_image fuzz_conv_arith"
 cmake --build build-fuzz -j2 --target $targets
 for target in $targets; do
   work=build-fuzz/corpus/$target

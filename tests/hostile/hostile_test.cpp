@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -124,6 +125,12 @@ std::vector<ApiCase> api_cases() {
        {"error: ", "dilated_kernel_size", "1099511627776"}},
       {"tensor_beyond_the_limit", [] { return Tensor({1, 3, 100000, 100000}).shape().str(); },
        {"error: ", "[1, 3, 100000, 100000]", "STRIDER_MAX_TENSOR_BYTES"}},
+      {"tensor_limit_from_the_environment",  // read at the first allocation: this process has made none
+       [] {
+         setenv("STRIDER_MAX_TENSOR_BYTES", "1024", 1);
+         return Tensor({257}).shape().str();
+       },
+       {"error: ", "Tensor: shape [257]", "limit of 1024 bytes"}},
       {"npy_128_bytes_claiming_1x3x100000x100000",
        [] {
          std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 100000, 100000), }";
@@ -147,6 +154,13 @@ std::vector<ApiCase> api_cases() {
       {"onnx_conv_transpose_stride_60000",
        [] { return run_model("conv_transpose_stride_60000", {1, 1, 4, 4}).shape().str(); },
        {"error: ", "ConvTranspose node 'up'", "STRIDER_MAX_TENSOR_BYTES"}},
+      {"onnx_resize_scales_1e9", [] { return run_model("resize_scales_1e9", {1, 1, 4, 4}).shape().str(); },
+       {"error: ", "Resize node 'resize'", "tensor limit", "STRIDER_MAX_TENSOR_BYTES"}},
+      {"onnx_conv_transpose_same_stride_2_62",
+       [] { return run_model("conv_transpose_same_stride_2_62", {1, 1, 4, 4}).shape().str(); },
+       {"error: ", "ConvTranspose node 'up'", "overflows int64"}},
+      {"onnx_conv_dilation_2_62", [] { return run_model("conv_dilation_2_62", {1, 1, 16, 16}).shape().str(); },
+       {"error: ", "Conv node 'conv'", "overflows int64"}},
       {"onnx_add_with_one_input", [] { return run_model("add_one_input", {1, 1, 4, 4}).shape().str(); },
        {"error: ", "Add node 'add'", "has 1 inputs", "fewer than Add requires"}},
   };

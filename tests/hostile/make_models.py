@@ -36,3 +36,9 @@ model("averagepool_kernel_2_40", [helper.make_node("AveragePool", ["x"], ["y"], 
 model("conv_transpose_stride_60000", [helper.make_node("ConvTranspose", ["x", "w"], ["y"], "up",
                                                        strides=[60000, 60000])], [1, 1, 4, 4], ones)
 model("add_one_input", [helper.make_node("Add", ["x"], ["y"], "add")], [1, 1, 4, 4])
+model("resize_scales_1e9", [helper.make_node("Resize", ["x", "", "scales"], ["y"], "resize")], [1, 1, 4, 4],
+      [("scales", [1, 1, 1e9, 1e9])])
+model("conv_transpose_same_stride_2_62", [helper.make_node("ConvTranspose", ["x", "w"], ["y"], "up", auto_pad="SAME_UPPER",
+                                                           strides=[big, big])], [1, 1, 4, 4], ones)
+model("conv_dilation_2_62", [helper.make_node("Conv", ["x", "w"], ["y"], "conv", dilations=[big, big])],
+      [1, 1, 16, 16], ones)

@@ -28,7 +28,7 @@ using namespace strider;
 
 namespace {
 
-constexpr int min_passing = 0;
+constexpr int min_passing = 225;  // measured: 225 pass, 0 wrong, 847 rejected
 
 std::string read_file(const fs::path& path) {
   std::ifstream file(path, std::ios::binary);
@@ -72,7 +72,7 @@ std::string compare(const Tensor& got, const onnx::Const& want, std::size_t k) {
   }
   for (int64_t i = 0; i < got.numel(); ++i) {
     const double g = got[i], w = want.number(i);
-    if (std::isnan(g) && std::isnan(w)) continue;
+    if (g == w || (std::isnan(g) && std::isnan(w))) continue;  // infinities compare equal
     if (!(std::fabs(g - w) <= 1e-5 + 1e-3 * std::fabs(w))) {
       why << "output " << k << " element " << i << " is " << g << ", expected " << w;
       return why.str();
@@ -152,8 +152,9 @@ int main(int argc, char** argv) {
           break;
         case Verdict::rejected:
           ++c.rejected, ++total.rejected;
-          // The message must say where: a node ("Conv node 'x'"), a graph output or the file.
+          // The message must say where: a node ("Conv node 'x'"), a graph input or output, or the file.
           if (r.detail.find(" node '") == std::string::npos && r.detail.find("output '") == std::string::npos &&
+              r.detail.find("input '") == std::string::npos &&
               r.detail.find(dir.string()) == std::string::npos) {
             ++unnamed;
             std::cout << "UNNAMED " << name << ": " << r.detail << '\n';
