@@ -123,9 +123,10 @@ std::shared_ptr<const onnx::Plan> OnnxModel::plan_for(std::span<const Tensor* co
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const TensorInfo& info = inputs_[i];
     const Shape& shape = inputs[i]->shape();
-    // An int64 input (axes, a shape, indices given as inputs) arrives as floats holding its integers.
-    check(info.type.empty() || info.type == "float32" || info.type == "int64", "input '", info.name, "' is ",
-          info.type, ": Strider feeds float32 tensors, and int64 ones as floats holding their integers");
+    // Any real-valued input arrives as float32: an int64 one (axes, a shape given as an input) as floats
+    // holding its integers, a float64 one rounded.
+    check(info.type != "string" && info.type.rfind("complex", 0) != 0 && info.type.rfind("type ", 0) != 0,
+          "input '", info.name, "' is ", info.type, ": Strider feeds real-valued tensors, as float32");
     bool matches = info.dims.empty() || info.dims.size() == static_cast<std::size_t>(shape.rank());
     for (std::size_t k = 0; matches && k < info.dims.size(); ++k)
       matches = info.dims[k] < 0 || info.dims[k] == shape[static_cast<int>(k)];
