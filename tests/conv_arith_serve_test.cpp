@@ -180,8 +180,10 @@ TEST_F(ConvArithServe, RejectsWithTheOperatorsMessageAndBoundsTheSizes) {
   EXPECT_EQ(big["output"], json::array({38, 38}));
   EXPECT_NE(big["trace"]["error"].get<std::string>().find("at most 32 input and output cells per axis"),
             std::string::npos);
-  const json wide = get("/api/explain?i=4&k=80&p=40");
+  const json wide = get("/api/explain?i=4&k=2&d=80&p=40");
   EXPECT_NE(wide["trace"]["error"].get<std::string>().find("at most 80 drawn input cells"), std::string::npos);
+  EXPECT_NE(get("/api/explain?i=32&k=16&p=7")["trace"]["error"].get<std::string>().find("at most 40000 kernel taps"),
+            std::string::npos);
   // Shown, but too large to draw as a sheet of panels.
   const json no_picture = get("/api/explain?i=20&k=3");
   EXPECT_FALSE(no_picture["trace"]["picture"]["ok"].get<bool>());
@@ -232,7 +234,7 @@ TEST_F(ConvArithServe, ChromiumRendersAConfigurationUrl) {
   EXPECT_NE(dom.find("<div id=\"output-grid\" class=\"grid\" data-rows=\"6\" data-cols=\"6\""), std::string::npos);
   EXPECT_NE(dom.find("<div id=\"input-grid\" class=\"grid\" data-rows=\"8\" data-cols=\"8\""), std::string::npos)
       << "the input grid is ĩ' + 2p' + a = 8 cells";
-  EXPECT_NE(dom.find("transposed: input 3x3, k=3, s=2, p=1, a=1 -&gt; output 6x6"), std::string::npos);
+  EXPECT_NE(dom.find("Fig 4.7  transposed: input 3x3, k=3, s=2, p=1, a=1 → output 6x6"), std::string::npos);
   EXPECT_NE(dom.find("= s(i' - 1) - 2p + k̂ + a = 2·(3 - 1) - 2·1 + 3 + 1 = 6"), std::string::npos);
   EXPECT_NE(dom.find("<span class=\"badge\">14</span>"), std::string::npos);
   EXPECT_NE(dom.find("Cᵀ (36 × 9)"), std::string::npos);

@@ -140,6 +140,9 @@ Geometry page_geometry(const Params& p) {
   check(std::max({p.input.h, p.input.w, output.h, output.w}) <= max_page_cells, "the grids are shown for at most ",
         max_page_cells, " input and output cells per axis, but the input is ", p.input.h, "x", p.input.w,
         " and the output ", output.h, "x", output.w);
+  const int64_t taps = output.h * output.w * p.kernel.h * p.kernel.w;
+  check(taps <= max_page_taps, "the grids are shown for at most ", max_page_taps,
+        " kernel taps in all (output cells x kernel cells), but this one has ", taps);
   const Layout l = layout(p);
   check(std::max(l.h.extent(), l.w.extent()) <= max_page_grid, "the grids are shown for at most ", max_page_grid,
         " drawn input cells per axis (padding and inserted zeros included), but this one is ", l.h.extent(), "x",
@@ -183,6 +186,9 @@ PageRequest parse_query(const Query& query) {
   text.ceil_mode = ceil == "" || ceil == "1" || ceil == "true";
   r.params = parse_params(text);
   const Params& p = r.params;
+  // A figure of the guide given by its parameters is still that figure.
+  for (const Figure& f : guide_figures())
+    if (f.params == p) r.figure = f.id;
   for (const auto& [name, v] : {std::pair{"i", p.input}, {"k", p.kernel}, {"s", p.stride}, {"p", p.padding},
                                 {"d", p.dilation}, {"a", p.output_padding}})
     check(std::max(std::abs(v.h), std::abs(v.w)) <= max_page_value, name, ": at most ", max_page_value,

@@ -26,6 +26,7 @@ PageRequest parse_query(const Query& query);
 // and relations only, with a message saying why.
 inline constexpr int64_t max_page_cells = 32;  // input and output
 inline constexpr int64_t max_page_grid = 80;   // the drawn input grid (padding, inserted zeros)
+inline constexpr int64_t max_page_taps = 40000;  // output cells x kernel cells: the windows sent
 // The checked geometry within those bounds; std::invalid_argument (the operator's message, or which
 // bound) otherwise.
 Geometry page_geometry(const Params& params);

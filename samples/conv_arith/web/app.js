@@ -79,7 +79,7 @@ function show(answer) {
   $('result').hidden = !!answer.error;
   document.body.dataset.state = answer.error ? 'error' : 'ok';
   if (answer.error) return;
-  $('headline').textContent = (answer.figure ? 'Fig ' + answer.figure + '  ' : '') + answer.headline;
+  $('headline').textContent = (answer.figure ? 'Fig ' + answer.figure + '  ' : '') + answer.headline.replace(' -> ', ' → ');
   $('operator').textContent = answer.operator;
   showRelations(answer);
   showTransposed(answer);
@@ -198,8 +198,8 @@ function buildGrids(answer) {
   $('output-caption').textContent = `output ${oh}×${ow}`;
   const [ih, iw] = answer.params.i;
   let input = `input ${ih}×${iw}`;
-  if (answer.params.kind === 'transposed') input += ', zeros inserted and padded as its equivalent convolution';
-  if (rows !== ih || cols !== iw) input += ` (drawn ${rows}×${cols})`;
+  if (rows !== ih || cols !== iw) input += `, drawn ${rows}×${cols}`;
+  if (answer.params.kind === 'transposed') input += ' as the equivalent convolution sees it';
   $('input-caption').textContent = input;
 }
 
