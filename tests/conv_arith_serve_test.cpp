@@ -21,6 +21,15 @@ namespace {
 
 using nlohmann::json;
 
+// What a shell command prints.
+std::string output_of(const std::string& command) {
+  std::string printed;
+  const std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  char buffer[4096];
+  for (std::size_t n; pipe && (n = fread(buffer, 1, sizeof buffer, pipe.get())) > 0;) printed.append(buffer, n);
+  return printed;
+}
+
 // The program, started in SetUp and stopped in TearDown.
 class ConvArithServe : public testing::Test {
  protected:
@@ -195,6 +204,12 @@ TEST_F(ConvArithServe, RejectsWithTheOperatorsMessageAndBoundsTheSizes) {
   EXPECT_EQ(client_->Post("/api/explain", std::string(100000, 'x'), "text/plain")->status, 413);
 }
 
+TEST_F(ConvArithServe, RefusesABusyPort) {
+  const std::string command = std::string(CONV_ARITH) + " serve --port " + std::to_string(port_) + " 2>&1; echo \"exit $?\"";
+  EXPECT_EQ(output_of(command), "conv-arith: serve: cannot listen on 127.0.0.1 port " + std::to_string(port_) +
+                         " (in use, or not an address of this machine?)\nexit 2\n");
+}
+
 TEST_F(ConvArithServe, ServesThePageWithItsOwnFilesOnly) {
   const httplib::Result r = client_->Get("/");
   ASSERT_TRUE(r);
@@ -218,10 +233,7 @@ std::string rendered(int port, const std::string& query) {
                               "--user-data-dir=" + profile.string() +
                               " --virtual-time-budget=10000 --dump-dom 'http://127.0.0.1:" +
                               std::to_string(port) + "/?" + query + "' 2>/dev/null";
-  std::string dom;
-  const std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  char buffer[4096];
-  for (std::size_t n; pipe && (n = fread(buffer, 1, sizeof buffer, pipe.get())) > 0;) dom.append(buffer, n);
+  const std::string dom = output_of(command);
   std::filesystem::remove_all(profile);
   return dom;
 }

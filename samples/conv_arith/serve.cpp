@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -128,6 +129,11 @@ extern "C" void request_stop(int) {
 int serve(const ServeOptions& options) {
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(workers); };
+  // SO_REUSEADDR only: httplib's default, SO_REUSEPORT, lets a second server share a busy port silently.
+  server.set_socket_options([](int socket) {
+    const int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   server.set_payload_max_length(max_payload);
   server.set_read_timeout(io_timeout_s);
   server.set_write_timeout(io_timeout_s);
