@@ -149,7 +149,9 @@ int serve(const ServeOptions& options) {
   struct sigaction on_stop = {}, old_int = {}, old_term = {};
   on_stop.sa_handler = request_stop;
   sigemptyset(&on_stop.sa_mask);
-  sigaction(SIGINT, &on_stop, &old_int);
+  // A SIGINT ignored from the start (a shell's background job) stays ignored, as the shell intends.
+  sigaction(SIGINT, nullptr, &old_int);
+  if (old_int.sa_handler != SIG_IGN) sigaction(SIGINT, &on_stop, nullptr);
   sigaction(SIGTERM, &on_stop, &old_term);
 
   const bool v6 = options.host.find(':') != std::string::npos;

@@ -269,6 +269,15 @@ $('play').addEventListener('click', () => {
   timer = setInterval(() => go(current + 1), 700);
 });
 
+// ← and → step, space plays, when no form field has the keyboard.
+document.addEventListener('keydown', (e) => {
+  if (!data || data.error || data.trace.error || e.target.closest('input, select')) return;
+  const button = { ArrowLeft: 'prev', ArrowRight: 'next', ' ': 'play' }[e.key];
+  if (!button) return;
+  e.preventDefault();
+  $(button).click();
+});
+
 $('output-grid').addEventListener('mouseover', (e) => {
   const cell = e.target.closest('.cell');
   if (!cell) return;
