@@ -200,6 +200,7 @@ TEST_F(ConvArithServe, RejectsWithTheOperatorsMessageAndBoundsTheSizes) {
   EXPECT_NE(error("/animation.gif?kind=maxpool&k=3&p=2").find("MaxPool2d"), std::string::npos);
 
   EXPECT_EQ(client_->Get("/nothing")->status, 404);
+  EXPECT_EQ(client_->Get("/app_js")->status, 404);
   EXPECT_EQ(client_->Get("/api/explain?i=" + std::string(10000, '1'))->status, 414);
   EXPECT_EQ(client_->Post("/api/explain", std::string(100000, 'x'), "text/plain")->status, 413);
 }

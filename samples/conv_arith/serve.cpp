@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <iostream>
 #include <sstream>
@@ -68,7 +68,9 @@ void send_picture(const httplib::Request& req, httplib::Response& res, const std
 
 void add_routes(httplib::Server& server) {
   for (const WebAsset& asset : web_assets()) {
-    const std::string route = asset.path == "/index.html" ? "/" : std::string(asset.path);
+    const std::string_view path = asset.path == "/index.html" ? "/" : asset.path;
+    std::string route;  // a regular expression: "/app\.js"
+    for (const char c : path) route += c == '.' ? "\\." : std::string(1, c);
     server.Get(route, [asset](const httplib::Request&, httplib::Response& res) {
       res.set_content(asset.body.data(), asset.body.size(), std::string(content_type(asset.path)).c_str());
     });
@@ -82,14 +84,14 @@ void add_routes(httplib::Server& server) {
   });
   server.Get("/api/figures",
              [](const httplib::Request&, httplib::Response& res) { send_json(res, figure_list()); });
-  server.Get("/sheet.png", [](const httplib::Request& req, httplib::Response& res) {
+  server.Get(R"(/sheet\.png)", [](const httplib::Request& req, httplib::Response& res) {
     send_picture(req, res, "png", [](const Geometry& g, const std::vector<std::string>& title) {
       std::vector<uchar> png;
       cv::imencode(".png", draw_sheet(g, title), png, {cv::IMWRITE_PNG_COMPRESSION, 9});
       return std::string(png.begin(), png.end());
     });
   });
-  server.Get("/animation.gif", [](const httplib::Request& req, httplib::Response& res) {
+  server.Get(R"(/animation\.gif)", [](const httplib::Request& req, httplib::Response& res) {
     send_picture(req, res, "gif", [](const Geometry& g, const std::vector<std::string>& title) {
       std::ostringstream gif;
       write_gif(gif, "animation.gif", draw_frames(g, title), 70);
