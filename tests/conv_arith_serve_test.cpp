@@ -157,9 +157,10 @@ TEST_F(ConvArithServe, Fig4_7HasItsEquivalentConvolutionAndTheValidOutputPadding
 }
 
 TEST_F(ConvArithServe, DrawsThePngAndGifTheCliWrites) {
-  for (const auto& [path, magic, type] : {std::tuple{"/sheet.png?figure=2.7", "\x89PNG", "image/png"},
-                                          {"/animation.gif?figure=2.7", "GIF89a", "image/gif"},
-                                          {"/sheet.png?kind=maxpool&i=7x5&k=3&s=2&ceil-mode=1", "\x89PNG", "image/png"}}) {
+  for (const auto& [path, magic, type] :
+       {std::tuple{"/sheet.png?figure=2.7", "\x89PNG", "image/png"},
+        {"/animation.gif?figure=2.7", "GIF89a", "image/gif"},
+        {"/sheet.png?kind=maxpool&i=7x5&k=3&s=2&ceil-mode=1", "\x89PNG", "image/png"}}) {
     const httplib::Result r = client_->Get(path);
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, 200) << path << ": " << r->body;
@@ -181,8 +182,11 @@ TEST_F(ConvArithServe, RejectsWithTheOperatorsMessageAndBoundsTheSizes) {
   EXPECT_NE(error("/api/explain?i=3&i=4").find("given 2 times"), std::string::npos);
   EXPECT_NE(error("/api/explain?figure=9.9").find("'9.9'"), std::string::npos);
   EXPECT_NE(error("/api/explain?figure=2.7&i=4").find("give it alone"), std::string::npos);
-  EXPECT_EQ(error("/api/explain?i=100000000000"), "i: at most 1000 per axis here, but got 100000000000");
+  EXPECT_EQ(error("/api/explain?i=100000000000"),
+            "i: at most 1000 (in absolute value) per axis here, but got 100000000000");
   EXPECT_NE(error("/api/explain?i=99999999999999999999999").find("--input"), std::string::npos);
+  EXPECT_EQ(error("/api/explain?p=-9223372036854775808"),
+            "p: at most 1000 (in absolute value) per axis here, but got -9223372036854775808");
 
   // Valid but too large for the grids: the sizes, and a message instead of the grids.
   const json big = get("/api/explain?i=40");
@@ -206,7 +210,8 @@ TEST_F(ConvArithServe, RejectsWithTheOperatorsMessageAndBoundsTheSizes) {
 }
 
 TEST_F(ConvArithServe, RefusesABusyPort) {
-  const std::string command = std::string(CONV_ARITH) + " serve --port " + std::to_string(port_) + " 2>&1; echo \"exit $?\"";
+  const std::string command =
+      std::string(CONV_ARITH) + " serve --port " + std::to_string(port_) + " 2>&1; echo \"exit $?\"";
   EXPECT_EQ(output_of(command), "conv-arith: serve: cannot listen on 127.0.0.1 port " + std::to_string(port_) +
                          " (in use, or not an address of this machine?)\nexit 2\n");
 }

@@ -119,7 +119,8 @@ json trace_json(const Summary& s) {
   }
   json inputs = json::array();  // where input pixel j (a column of the matrix) is drawn
   for (int64_t j = 0; j < g.matrix.cols; ++j)
-    inputs.push_back({g.layout.h.input_position(j / g.params.input.w), g.layout.w.input_position(j % g.params.input.w)});
+    inputs.push_back(
+        {g.layout.h.input_position(j / g.params.input.w), g.layout.w.input_position(j % g.params.input.w)});
   json picture = {{"ok", true}};
   try {
     check_drawable(g);
@@ -131,7 +132,9 @@ json trace_json(const Summary& s) {
 }
 
 // "5" or "5x7", as the CLI reads it.
-std::string size_text(Hw v) { return v.h == v.w ? std::to_string(v.h) : std::to_string(v.h) + "x" + std::to_string(v.w); }
+std::string size_text(Hw v) {
+  return v.h == v.w ? std::to_string(v.h) : std::to_string(v.h) + "x" + std::to_string(v.w);
+}
 
 }  // namespace
 
@@ -191,8 +194,8 @@ PageRequest parse_query(const Query& query) {
     if (f.params == p) r.figure = f.id;
   for (const auto& [name, v] : {std::pair{"i", p.input}, {"k", p.kernel}, {"s", p.stride}, {"p", p.padding},
                                 {"d", p.dilation}, {"a", p.output_padding}})
-    check(std::max(std::abs(v.h), std::abs(v.w)) <= max_page_value, name, ": at most ", max_page_value,
-          " per axis here, but got ", size_text(v));
+    check(std::max(v.h, v.w) <= max_page_value && std::min(v.h, v.w) >= -max_page_value, name, ": at most ",
+          max_page_value, " (in absolute value) per axis here, but got ", size_text(v));
   return r;
 }
 

@@ -38,7 +38,7 @@ function fillForm(query) {
   for (const name of fields) form.elements[name].value = q.get(name) ?? (name === 'kind' ? 'conv' : '');
   // The pools' stride defaults to the kernel size, as in PyTorch and the CLI.
   form.elements.s.placeholder = /pool/.test(form.elements.kind.value) ? 'k' : '1';
-  form.elements['ceil-mode'].checked = q.has('ceil-mode') && q.get('ceil-mode') !== '0' && q.get('ceil-mode') !== 'false';
+  form.elements['ceil-mode'].checked = q.has('ceil-mode');  // the server's query has it only when on
 }
 
 async function load(query, push) {
@@ -79,7 +79,8 @@ function show(answer) {
   $('result').hidden = !!answer.error;
   document.body.dataset.state = answer.error ? 'error' : 'ok';
   if (answer.error) return;
-  $('headline').textContent = (answer.figure ? 'Fig ' + answer.figure + '  ' : '') + answer.headline.replace(' -> ', ' → ');
+  const figure = answer.figure ? 'Fig ' + answer.figure + '  ' : '';
+  $('headline').textContent = figure + answer.headline.replace(' -> ', ' → ');
   $('operator').textContent = answer.operator;
   showRelations(answer);
   showTransposed(answer);
