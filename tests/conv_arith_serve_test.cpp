@@ -235,8 +235,8 @@ TEST_F(ConvArithServe, ServesThePageWithItsOwnFilesOnly) {
 std::string rendered(int port, const std::string& query) {
   const std::filesystem::path profile = std::filesystem::temp_directory_path() /
                                         ("conv_arith_chromium_" + std::to_string(getpid()));
-  const std::string command = "/usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run "
-                              "--user-data-dir=" + profile.string() +
+  const std::string command = "/usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+                              "--no-first-run --user-data-dir=" + profile.string() +
                               " --virtual-time-budget=10000 --dump-dom 'http://127.0.0.1:" +
                               std::to_string(port) + "/?" + query + "' 2>/dev/null";
   const std::string dom = output_of(command);
