@@ -15,7 +15,7 @@ packages=(cmake g++ make libtbb-dev libxsimd-dev libgtest-dev libbenchmark-dev n
           clang libclang-rt-14-dev         # the fuzz targets (libFuzzer)
           libonnx-testdata                 # the ONNX backend test suite
           pybind11-dev python3-pybind11 python3-pytest python3-distributed python3-opencv  # python/
-          libcpp-httplib-dev chromium)     # conv-arith serve and its browser test
+          libcpp-httplib-dev pkgconf chromium)  # conv-arith serve (found with pkg-config) and its browser test
 
 install_missing() {
   local missing=() p

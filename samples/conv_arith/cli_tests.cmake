@@ -10,3 +10,12 @@ if(TARGET conv-arith)
   set_tests_properties(conv_arith_rejects_like_the_operator PROPERTIES PASS_REGULAR_EXPRESSION
     "^conv-arith: MaxPool2d: pad should be at most half of kernel size, but got padding=\\(2, 2\\) and kernel_size=\\(3, 3\\)\nexit 2\n$")
 endif()
+
+# `conv-arith serve`: its JSON, pictures and errors over HTTP, and the page rendered by headless chromium.
+if(TARGET conv-arith)
+  add_executable(conv_arith_serve_test conv_arith_serve_test.cpp)
+  target_link_libraries(conv_arith_serve_test PRIVATE GTest::gtest_main nlohmann_json::nlohmann_json PkgConfig::HTTPLIB)
+  target_compile_definitions(conv_arith_serve_test PRIVATE CONV_ARITH="$<TARGET_FILE:conv-arith>")
+  add_dependencies(conv_arith_serve_test conv-arith)
+  gtest_discover_tests(conv_arith_serve_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+endif()

@@ -29,18 +29,6 @@ cv::Scalar fill(Cell kind) {
   return white;
 }
 
-const char* legend_name(Cell kind) {
-  switch (kind) {
-    case Cell::input: return "input";
-    case Cell::padding: return "zero padding";
-    case Cell::inserted_zero: return "inserted zero";
-    case Cell::output_padding: return "output_padding a";
-    case Cell::overhang: return "past the padding (ceil_mode)";
-    case Cell::cropped: return "cropped (p' < 0)";
-  }
-  return "?";
-}
-
 // The kernel footprint darkens whatever lies under it, so input and padding stay distinguishable.
 cv::Scalar shaded(const cv::Scalar& base) { return base * 0.38 + shade * 0.62; }
 
@@ -154,7 +142,7 @@ int draw_header(cv::Mat* img, const Geometry& g, const std::vector<std::string>&
     x += w;
   };
   for (const Cell kind : kinds)
-    swatch(legend_name(kind), [&](cv::Rect r) { draw_cell(*img, r, kind, false); });
+    swatch(cell_label(kind), [&](cv::Rect r) { draw_cell(*img, r, kind, false); });
   swatch("kernel (shaded)", [&](cv::Rect r) {
     cv::rectangle(*img, r, shaded(fill(Cell::input)), cv::FILLED);
     cv::rectangle(*img, r, shade, 2);
@@ -166,6 +154,20 @@ int draw_header(cv::Mat* img, const Geometry& g, const std::vector<std::string>&
   return y + 22;
 }
 
+}  // namespace
+
+const char* cell_label(Cell kind) {
+  switch (kind) {
+    case Cell::input: return "input";
+    case Cell::padding: return "zero padding";
+    case Cell::inserted_zero: return "inserted zero";
+    case Cell::output_padding: return "output_padding a";
+    case Cell::overhang: return "past the padding (ceil_mode)";
+    case Cell::cropped: return "cropped (p' < 0)";
+  }
+  return "?";
+}
+
 // One panel per output cell: beyond these sizes a picture stops being readable.
 void check_drawable(const Geometry& g) {
   check(g.output.h <= max_drawn_output && g.output.w <= max_drawn_output && g.layout.h.extent() <= max_drawn_grid &&
@@ -174,8 +176,6 @@ void check_drawable(const Geometry& g) {
         size_text(g.layout.h.extent(), g.layout.w.extent()), " (at most ", max_drawn_output, " and ", max_drawn_grid,
         " per axis)");
 }
-
-}  // namespace
 
 cv::Mat draw_sheet(const Geometry& g, const std::vector<std::string>& title) {
   check_drawable(g);

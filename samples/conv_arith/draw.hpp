@@ -16,6 +16,11 @@ namespace strider::conv_arith {
 inline constexpr int64_t max_drawn_output = 16;
 inline constexpr int64_t max_drawn_grid = 40;
 
+// Throws std::invalid_argument, saying why, when the geometry is too large to draw.
+void check_drawable(const Geometry& geometry);
+// The legend's name of a kind of cell: "zero padding", "inserted zero", ...
+const char* cell_label(Cell kind);
+
 // Every kernel position on one image, one panel per output cell in row-major order, like the guide's
 // figures. `title` lines go on top, then a colour legend.
 cv::Mat draw_sheet(const Geometry& geometry, const std::vector<std::string>& title);

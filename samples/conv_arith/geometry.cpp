@@ -197,6 +197,11 @@ Params direct_convolution(const Params& p, Hw output) {
           .dilation = p.dilation};
 }
 
+bool is_transpose_of_direct(const Params& p, Hw output, const Matrix& m) {
+  const Matrix c = operator_matrix(direct_convolution(p, output));
+  return c.cols == m.rows && c.rows == m.cols && transpose(c) == m;
+}
+
 Layout layout(const Params& p) { return {axis_layout(p, true), axis_layout(p, false)}; }
 
 Cell cell_at(const Layout& layout, int64_t y, int64_t x) {

@@ -67,6 +67,9 @@ Matrix transpose(const Matrix& matrix);
 // The direct convolution a transposed one transposes: Conv2d with the same kernel, stride, padding and
 // dilation on an input of the transposed convolution's output size.
 Params direct_convolution(const Params& transposed, Hw output);
+// Whether `matrix`, a transposed convolution's, is the transpose of its direct convolution's matrix C:
+// it is, unless output_padding >= stride makes the shapes differ.
+bool is_transpose_of_direct(const Params& transposed, Hw output, const Matrix& matrix);
 // The tap code of a weight entry (conv and transposed): 1 + a·kW + b.
 inline int64_t tap_code(int64_t a, int64_t b, int64_t kernel_w) { return 1 + a * kernel_w + b; }
 

@@ -55,18 +55,22 @@ Palette make_palette(const std::vector<cv::Mat>& frames) {
 }  // namespace
 
 void write_gif(const std::filesystem::path& path, const std::vector<cv::Mat>& frames, int delay_cs) {
-  check(!frames.empty(), "write_gif: no frames for '", path.string(), "'");
-  const int width = frames.front().cols, height = frames.front().rows;
-  const Palette palette = make_palette(frames);
-
   // Through a stream rather than EGifOpenFileName, which creates the file readable by its owner only.
   std::ofstream file(path, std::ios::binary);
   check(file.good(), "cannot write GIF '", path.string(), "'");
+  write_gif(file, path.string(), frames, delay_cs);
+}
+
+void write_gif(std::ostream& file, const std::string& name, const std::vector<cv::Mat>& frames, int delay_cs) {
+  check(!frames.empty(), "write_gif: no frames for '", name, "'");
+  const int width = frames.front().cols, height = frames.front().rows;
+  const Palette palette = make_palette(frames);
+
   const OutputFunc write = [](GifFileType* g, const GifByteType* bytes, int n) {
-    return static_cast<std::ofstream*>(g->UserData)->write(reinterpret_cast<const char*>(bytes), n) ? n : 0;
+    return static_cast<std::ostream*>(g->UserData)->write(reinterpret_cast<const char*>(bytes), n) ? n : 0;
   };
   int error = 0;
-  const auto fail_with = [&](int code) { fail("cannot write GIF '", path.string(), "': ", GifErrorString(code)); };
+  const auto fail_with = [&](int code) { fail("cannot write GIF '", name, "': ", GifErrorString(code)); };
   GifFileType* opened = EGifOpen(&file, write, &error);
   if (opened == nullptr) fail_with(error);
   const auto close = [](GifFileType* g) {
@@ -118,7 +122,7 @@ void write_gif(const std::filesystem::path& path, const std::vector<cv::Mat>& fr
   // Closing writes the trailer; its failure must not pass silently.
   GifFileType* finished = gif.release();
   if (EGifCloseFile(finished, &error) != GIF_OK) fail_with(error);
-  check(file.flush().good(), "cannot write GIF '", path.string(), "'");
+  check(file.flush().good(), "cannot write GIF '", name, "'");
 }
 
 }  // namespace strider::conv_arith

@@ -4,7 +4,7 @@
 //
 //   conv-arith -i 5 -k 3 -s 2 -p 1 --matrix      conv-arith --kind transposed -i 3 -k 3 -s 2 -p 1 -a 1 -o t
 //   conv-arith --figure 2.7 -o fig2_7            conv-arith --figure all -o figures/
-#include <charconv>
+//   conv-arith serve                             the same, interactive, at http://127.0.0.1:8080/
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -12,32 +12,19 @@
 #include <CLI/CLI.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "arguments.hpp"
 #include "core/check.hpp"
 #include "core/version.hpp"
 #include "draw.hpp"
 #include "gif.hpp"
+#include "options.hpp"
 #include "report.hpp"
+#include "serve.hpp"
 
 using namespace strider;
 using namespace strider::conv_arith;
 namespace fs = std::filesystem;
 
 namespace {
-
-// "5" or "5x7" (H x W). Negative values pass, so the operator rejects them with its own message.
-Hw parse_hw(const std::string& option, const std::string& text) {
-  const auto number = [&](std::string_view s) {
-    int64_t v = 0;
-    const auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), v);
-    check(error == std::errc() && end == s.data() + s.size() && !s.empty(), option,
-          ": expected N or HxW (e.g. 3 or 3x5), but got '", text, "'");
-    return v;
-  };
-  const std::size_t x = text.find('x');
-  if (x == std::string::npos) return number(text);
-  return {number(std::string_view(text).substr(0, x)), number(std::string_view(text).substr(x + 1))};
-}
 
 struct Output {
   bool matrix = false;
@@ -50,13 +37,13 @@ void print_matrices(const Params& p, Hw output) {
   if (p.kind != Kind::transposed) return;
   // The transposed convolution's matrix is the direct convolution's, transposed.
   const Params direct = direct_convolution(p, output);
-  const Matrix c = operator_matrix(direct);
-  if (c.cols == m.rows && c.rows == m.cols && transpose(c) == m)
+  if (is_transpose_of_direct(p, output, m))
     std::cout << "  = the transpose of C, the matrix of " << operator_repr(direct) << " on a " << output.h << "x"
               << output.w << " input (checked)\n";
   else
-    std::cout << "  the direct convolution on a " << output.h << "x" << output.w << " input has a " << c.rows
-              << " x " << c.cols << " matrix: output_padding >= stride makes the shapes differ\n";
+    std::cout << "  the direct convolution on a " << output.h << "x" << output.w << " input has a "
+              << operator_matrix(direct).rows << " x " << output.h * output.w
+              << " matrix: output_padding >= stride makes the shapes differ\n";
 }
 
 void run(const Params& p, std::string_view figure, const Output& out) {
@@ -92,22 +79,21 @@ int main(int argc, char** argv) {
   CLI::App app{"conv-arith: sizes, relation, matrix and pictures of a convolution, transposed convolution or "
                "pooling, as in Dumoulin & Visin's guide to convolution arithmetic. A size is N or HxW."};
   app.set_version_flag("--version", "conv-arith " STRIDER_VERSION);
-  Params p;
-  std::string kind = "conv", input = "5", kernel = "3", stride, padding = "0", dilation = "1", output_padding = "0";
+  ParamsText text;
   std::string figure;
   Output out;
   std::string prefix;
-  app.add_option("--kind", kind, "conv | transposed | maxpool | avgpool")
+  app.add_option("--kind", text.kind, "conv | transposed | maxpool | avgpool")
       ->check(CLI::IsMember({"conv", "transposed", "maxpool", "avgpool"}))
       ->default_str("conv");
   std::vector<CLI::Option*> parameters = {
-      app.add_option("-i,--input", input, "input size (transposed: i', its own input)")->default_str("5"),
-      app.add_option("-k,--kernel", kernel, "kernel size")->default_str("3"),
-      app.add_option("-s,--stride", stride, "stride (pools: default the kernel size)")->default_str("1"),
-      app.add_option("-p,--padding", padding, "zero padding on each side")->default_str("0"),
-      app.add_option("-d,--dilation", dilation, "dilation")->default_str("1"),
-      app.add_option("-a,--output-padding", output_padding, "transposed: output_padding a")->default_str("0"),
-      app.add_flag("--ceil-mode", p.ceil_mode, "pools: ceil_mode")};
+      app.add_option("-i,--input", text.input, "input size (transposed: i', its own input)")->default_str("5"),
+      app.add_option("-k,--kernel", text.kernel, "kernel size")->default_str("3"),
+      app.add_option("-s,--stride", text.stride, "stride (pools: default the kernel size)")->default_str("1"),
+      app.add_option("-p,--padding", text.padding, "zero padding on each side")->default_str("0"),
+      app.add_option("-d,--dilation", text.dilation, "dilation")->default_str("1"),
+      app.add_option("-a,--output-padding", text.output_padding, "transposed: output_padding a")->default_str("0"),
+      app.add_flag("--ceil-mode", text.ceil_mode, "pools: ceil_mode")};
   CLI::Option* figure_option =
       app.add_option("--figure", figure, "a figure of the guide: 2.1 ... 2.7, 4.1 ... 4.7, 5.1, or all");
   for (CLI::Option* o : parameters) figure_option->excludes(o);
@@ -116,6 +102,13 @@ int main(int argc, char** argv) {
   app.add_option("-o,--out", prefix,
                  "draw: write OUT.png (every kernel position) and OUT.gif (animation); with --figure all, a "
                  "directory for fig2_1.png ...");
+
+  ServeOptions serve_options;
+  CLI::App* serve_command = app.add_subcommand("serve", "serve the interactive page at http://HOST:PORT/ until Ctrl-C");
+  serve_command->add_option("--port", serve_options.port, "TCP port; 0 picks a free one")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve_command->add_option("--host", serve_options.host, "address to listen on")->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -127,22 +120,10 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (*serve_command) return serve(serve_options);
     if (figure.empty()) {
-      for (const Kind k : {Kind::conv, Kind::transposed, Kind::maxpool, Kind::avgpool})
-        if (kind_name(k) == kind) p.kind = k;
-      p.input = parse_hw("--input", input);
-      p.kernel = parse_hw("--kernel", kernel);
-      const bool pool = is_pool(p.kind);
-      p.stride = stride.empty() ? (pool ? p.kernel : Hw(1)) : parse_hw("--stride", stride);
-      p.padding = parse_hw("--padding", padding);
-      p.dilation = parse_hw("--dilation", dilation);
-      p.output_padding = parse_hw("--output-padding", output_padding);
-      check(p.kind == Kind::transposed || p.output_padding == Hw(0),
-            "--output-padding applies to --kind transposed only");
-      check(pool || !p.ceil_mode, "--ceil-mode applies to --kind maxpool and avgpool only");
-      check_argument_bounds(p);
       if (!prefix.empty()) out.prefix = prefix;
-      run(p, "", out);
+      run(parse_params(text), "", out);
       return 0;
     }
     bool found = false;

@@ -99,6 +99,12 @@ std::string size(Hw v) {
   return os.str();
 }
 
+std::string cell_name(int64_t index, int64_t width) {
+  return std::to_string(index / width) + "," + std::to_string(index % width);
+}
+
+}  // namespace
+
 std::vector<std::string> axis_lines(Kind kind, bool ceil_mode, const AxisSummary& a) {
   std::vector<std::string> lines;
   std::ostringstream os;
@@ -148,8 +154,8 @@ std::vector<std::string> axis_lines(Kind kind, bool ceil_mode, const AxisSummary
   return lines;
 }
 
-// The text of a tap code: "w12" for weight[1][2] ("w1,12" once an axis has more than 10 taps).
-std::string entry_text(const Params& p, int64_t code) {
+// "w1,12" once an axis has more than 10 taps.
+std::string matrix_entry_text(const Params& p, int64_t code) {
   if (code == 0) return ".";
   if (is_pool(p.kind)) return "1";
   const int64_t a = (code - 1) / p.kernel.w, b = (code - 1) % p.kernel.w;
@@ -158,12 +164,6 @@ std::string entry_text(const Params& p, int64_t code) {
   os << 'w' << a << (wide ? "," : "") << b;
   return os.str();
 }
-
-std::string cell_name(int64_t index, int64_t width) {
-  return std::to_string(index / width) + "," + std::to_string(index % width);
-}
-
-}  // namespace
 
 Summary summarize(const Params& p) {
   operator_output_size(p);
@@ -227,7 +227,7 @@ std::string format_matrix(const Params& p, Hw output, const Matrix& m) {
   os << ": row = output cell y,x; column = input cell y,x; "
      << (is_pool(p.kind) ? "1 = in the window" : "wab = weight[a][b]") << "; . = 0\n";
   std::size_t width = cell_name(m.cols - 1, p.input.w).size();
-  for (const int64_t code : m.entries) width = std::max(width, entry_text(p, code).size());
+  for (const int64_t code : m.entries) width = std::max(width, matrix_entry_text(p, code).size());
   const std::size_t label = cell_name(m.rows - 1, output.w).size();
   const auto pad = [&os](const std::string& text, std::size_t w) {
     os << std::string(w - text.size() + 1, ' ') << text;
@@ -237,7 +237,7 @@ std::string format_matrix(const Params& p, Hw output, const Matrix& m) {
   os << '\n';
   for (int64_t o = 0; o < m.rows; ++o) {
     pad(cell_name(o, output.w), label);
-    for (int64_t j = 0; j < m.cols; ++j) pad(entry_text(p, m.at(o, j)), width);
+    for (int64_t j = 0; j < m.cols; ++j) pad(matrix_entry_text(p, m.at(o, j)), width);
     os << '\n';
   }
   return os.str();

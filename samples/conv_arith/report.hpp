@@ -40,6 +40,9 @@ std::string headline(const Params& params, Hw output);
 // The title lines of a picture, ASCII (OpenCV's fonts have no other): the headline, prefixed with
 // "Fig 2.7  " when `figure` is given, then what the grid shows.
 std::vector<std::string> picture_title(const Summary& summary, std::string_view figure);
+// The lines describe() prints for one axis: the relation, its formula with the numbers filled in, and
+// what follows (the equivalent direct convolution, the valid output_padding / output_size).
+std::vector<std::string> axis_lines(Kind kind, bool ceil_mode, const AxisSummary& axis);
 // The whole printed report, several lines.
 std::string describe(const Summary& summary);
 
@@ -48,5 +51,7 @@ std::string describe(const Summary& summary);
 inline constexpr int64_t max_printed_columns = 64;
 inline constexpr int64_t max_printed_rows = 100;
 std::string format_matrix(const Params& params, Hw output, const Matrix& matrix);
+// One entry of the matrix as format_matrix prints it: "w12" (weight[1][2]), "1" (pools), "." (0).
+std::string matrix_entry_text(const Params& params, int64_t code);
 
 }  // namespace strider::conv_arith
