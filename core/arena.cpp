@@ -28,25 +28,9 @@ int64_t arena_floats(int64_t numel) {
   return (floats + line - 1) / line * line;
 }
 
-ArenaPool::Lease::~Lease() {
-  if (!arena_) return;  // moved from
-  std::lock_guard lock(pool_->mutex_);
-  pool_->free_.push_back(std::move(arena_));
-}
-
-ArenaPool::Lease ArenaPool::acquire() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!free_.empty()) {
-      auto arena = std::move(free_.back());
-      free_.pop_back();
-      return Lease(*this, std::move(arena));
-    }
-  }
-  // Zeroed once: the slack after each block is read by SIMD tails and must be initialised. No
-  // caller's slot may hand the arena its own memory.
+Tensor make_arena(int64_t floats) {
   const OutputSlot none(nullptr, 0);
-  return Lease(*this, std::make_unique<Tensor>(Tensor::zeros(Shape{std::max<int64_t>(floats_, 1)})));
+  return Tensor::zeros(Shape{std::max<int64_t>(floats, 1)});
 }
 
 }  // namespace strider

@@ -43,32 +43,45 @@ class OutputSlot {
 
 // Floats a tensor of numel elements occupies in an arena: its values and the slack, rounded to 64 bytes.
 int64_t arena_floats(int64_t numel);
+// A zeroed buffer of `floats` floats for an arena (the slack after each block is read by SIMD tails and
+// must be initialised); never placed in a caller's OutputSlot.
+Tensor make_arena(int64_t floats);
 
-// Arenas of one size, kept between calls: a call takes one (its own: calls on several threads never share
-// one) and gives it back, so after the first calls no activation is allocated. Thread-safe.
-class ArenaPool {
+// Objects kept between calls, one per concurrent call: take() hands out a free one (a default-constructed
+// one when none is free) and the Lease gives it back, so that after the first calls nothing is allocated
+// and calls on several threads never share one. Thread-safe.
+template <class T>
+class Pool {
  public:
-  explicit ArenaPool(int64_t floats) : floats_(floats) {}
-  int64_t floats() const { return floats_; }
-
   class Lease {
    public:
-    Lease(ArenaPool& pool, std::unique_ptr<Tensor> arena) : pool_(&pool), arena_(std::move(arena)) {}
+    Lease(Pool& pool, std::unique_ptr<T> object) : pool_(&pool), object_(std::move(object)) {}
     Lease(Lease&&) = default;
     Lease& operator=(Lease&&) = delete;
-    ~Lease();
-    float* data() { return arena_->data(); }
+    ~Lease() {
+      if (!object_) return;  // moved from
+      std::lock_guard lock(pool_->mutex_);
+      pool_->free_.push_back(std::move(object_));
+    }
+    T& operator*() { return *object_; }
+    T* operator->() { return object_.get(); }
 
    private:
-    ArenaPool* pool_;
-    std::unique_ptr<Tensor> arena_;
+    Pool* pool_;
+    std::unique_ptr<T> object_;
   };
-  Lease acquire();
+
+  Lease take() {
+    std::lock_guard lock(mutex_);
+    if (free_.empty()) return Lease(*this, std::make_unique<T>());
+    auto object = std::move(free_.back());
+    free_.pop_back();
+    return Lease(*this, std::move(object));
+  }
 
  private:
-  int64_t floats_;
   std::mutex mutex_;
-  std::vector<std::unique_ptr<Tensor>> free_;
+  std::vector<std::unique_ptr<T>> free_;
 };
 
 }  // namespace strider

@@ -1,9 +1,12 @@
 #include "module.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <sstream>
+
+#include <tbb/task_arena.h>
 
 namespace strider::nn {
 
@@ -182,8 +185,34 @@ std::ostream& operator<<(std::ostream& os, const Module& module) { return os << 
 
 Tensor Sequential::forward(const Tensor& input) const {
   if (size() == 0) return input.clone();
-  Tensor x = child(0)(input);
-  for (std::size_t i = 1; i < size(); ++i) x = child(i)(x);
+  auto workspace = workspaces_->take();
+  auto& [buffers, numels] = *workspace;
+  numels.resize(size(), -1);
+  const auto inside = [](const Tensor& t, const Tensor& memory) {
+    return memory.defined() && t.data() >= memory.data() && t.data() < memory.data() + memory.numel();
+  };
+  Tensor x;
+  for (std::size_t i = 0; i < size(); ++i) {
+    const bool last = i + 1 == size();
+    Tensor& buffer = buffers[i % 2];
+    // Isolated: this thread runs no other caller's task while the slot is open (core/arena.hpp).
+    tbb::this_task_arena::isolate([&] {
+      std::optional<OutputSlot> slot;
+      if (!last && numels[i] >= 0) {
+        if (buffer.numel() < arena_floats(numels[i])) buffer = make_arena(arena_floats(numels[i]));
+        slot.emplace(buffer.data(), numels[i]);
+      }
+      Tensor y = child(i)(i == 0 ? input : x);
+      // A view of another tensor's memory (a child returning its input reshaped) would be overwritten
+      // two children later, or freed with x: copy it. The last output leaves, so not from the buffers
+      // either (it may be a view of an enclosing Sequential's slot).
+      if (!y.owns_data() && (last ? inside(y, x) || inside(y, buffers[0]) || inside(y, buffers[1])
+                                  : y.data() != buffer.data()))
+        y = y.clone();
+      numels[i] = y.numel();
+      x = std::move(y);
+    });
+  }
   return x;
 }
 

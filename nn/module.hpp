@@ -14,6 +14,7 @@
 // Children are owned by their parent (register_module moves them to the heap and returns a reference
 // that stays valid when the parent is moved). Modules are move-only, like Tensor. forward is const: a
 // module holds weights, never per-call state, so one instance may run on several threads.
+#include <array>
 #include <cstddef>
 #include <iosfwd>
 #include <memory>
@@ -22,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/arena.hpp"
 #include "../core/check.hpp"
 #include "../core/safetensors.hpp"
 #include "../core/tensor.hpp"
@@ -109,7 +111,8 @@ std::ostream& operator<<(std::ostream& os, const Module& module);
 // torch.nn.Sequential: children named "0", "1", ..., each fed the previous one's output.
 //   nn::Sequential body(nn::Conv2d(3, 8, 3), nn::ReLU(), nn::MaxPool2d(2));
 // A single Sequential argument is moved, not nested (C++ picks the move constructor): nest one with
-// push_back.
+// push_back. The children's outputs, but the last, go to two buffers kept between calls (core/arena.hpp),
+// so that a call allocates only its result; like every module it may run on several threads at once.
 class Sequential : public Module {
  public:
   Sequential() = default;
@@ -140,6 +143,15 @@ class Sequential : public Module {
 
   Tensor forward(const Tensor& input) const override;
   std::string type_name() const override { return "Sequential"; }
+
+ private:
+  // Child i writes buffers[i % 2] while reading the other; numels[i] is the size of its output last time
+  // (the slot is only offered for that size: a new input shape allocates once, then reuses).
+  struct Workspace {
+    std::array<Tensor, 2> buffers;
+    std::vector<int64_t> numels;
+  };
+  std::unique_ptr<Pool<Workspace>> workspaces_ = std::make_unique<Pool<Workspace>>();
 };
 
 }  // namespace strider::nn

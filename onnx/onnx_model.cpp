@@ -176,7 +176,7 @@ RunProfile OnnxModel::profile(std::span<const Tensor* const> inputs, int runs) c
   RunProfile p;
   p.runs = runs;
   p.median_ms = median(total_ms);
-  p.arena_bytes = plan->arenas->floats() * static_cast<int64_t>(sizeof(float));
+  p.arena_bytes = plan->arena_floats * static_cast<int64_t>(sizeof(float));
   p.activation_bytes = plan->activation_floats * static_cast<int64_t>(sizeof(float));
   double sum = 0;
   for (std::size_t i = 0; i < plan->steps.size(); ++i) {

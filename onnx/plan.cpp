@@ -177,7 +177,7 @@ void plan_memory(Plan& plan) {
     b.step->offset = b.offset;
     size = std::max(size, b.offset + b.floats);
   }
-  plan.arenas = std::make_unique<ArenaPool>(size);
+  plan.arena_floats = size;
 }
 
 }  // namespace
@@ -209,7 +209,8 @@ void run_plan(const Plan& plan, std::span<const Tensor* const> inputs, std::span
               std::vector<double>* step_ms) {
   check(outputs.size() == plan.output_slots.size(), "the model has ", plan.output_slots.size(),
         " outputs, but got ", outputs.size(), " output tensors");
-  ArenaPool::Lease arena = plan.arenas->acquire();
+  Pool<Tensor>::Lease arena = plan.arenas->take();
+  if (!arena->defined()) *arena = make_arena(plan.arena_floats);
   std::vector<Tensor> owned(static_cast<std::size_t>(plan.slot_count));
   std::vector<const Tensor*> values(static_cast<std::size_t>(plan.slot_count), nullptr);
   for (std::size_t i = 0; i < inputs.size(); ++i) values[static_cast<std::size_t>(plan.input_slots[i])] = inputs[i];
@@ -229,7 +230,7 @@ void run_plan(const Plan& plan, std::span<const Tensor* const> inputs, std::span
     args.clear();
     for (int s : step.inputs) args.push_back(values[static_cast<std::size_t>(s)]);
     const auto out = static_cast<std::size_t>(step.output);
-    float* block = step.offset >= 0 ? arena.data() + step.offset : destination[out];
+    float* block = step.offset >= 0 ? arena->data() + step.offset : destination[out];
     const auto start = std::chrono::steady_clock::now();
     // Isolated: while this thread waits for the step's tasks it runs no other caller's task, which would
     // see this step's OutputSlot (arena.hpp).

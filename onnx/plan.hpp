@@ -41,7 +41,8 @@ struct Plan {
   std::vector<Step> steps;
   std::vector<int> output_slots;
   int slot_count = 0;
-  std::unique_ptr<ArenaPool> arenas;  // of the size the layout needs
+  int64_t arena_floats = 0;           // what the layout needs
+  std::unique_ptr<Pool<Tensor>> arenas = std::make_unique<Pool<Tensor>>();
   int64_t activation_floats = 0;      // all step outputs but the graph outputs, laid end to end
 };
 
