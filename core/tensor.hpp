@@ -1,6 +1,7 @@
 #pragma once
 // Tensor: float32, rank 1-4 (NCHW for images), row-major, 64-byte aligned. Owning tensors are move-only
-// (copy with clone()); views wrap caller memory without owning it.
+// (copy with clone()); views wrap caller memory without owning it. A tensor may be read from any number
+// of threads at once; writing it needs exclusive access (nothing inside is synchronised).
 #include <array>
 #include <cstddef>
 #include <cstdint>
