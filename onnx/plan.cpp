@@ -88,7 +88,24 @@ void Builder::emit(const Node& node, const std::vector<std::string>& inputs, con
   owned_.push_back(std::move(result));
   values_.push_back(&owned_.back());
   slots_[output] = step.output;
+  free_dead(node, step.inputs);
   plan_.steps.push_back(std::move(step));
+}
+
+// The building run keeps a step's result only while a later node reads it under some name: its
+// memory peak is that of the live activations, as a plan's run.
+void Builder::free_dead(const Node& node, const std::vector<int>& read) {
+  const auto index = [&](const Node* n) { return n - model_.nodes.data(); };
+  for (int slot : read) {
+    bool alive = false;
+    for (const auto& [name, s] : slots_) {
+      if (s != slot) continue;
+      const auto it = consumers_.find(name);
+      alive = alive || (it != consumers_.end() && index(it->second.back()) > index(&node)) ||
+              std::any_of(model_.outputs.begin(), model_.outputs.end(), [&](const ValueInfo& o) { return o.name == name; });
+    }
+    if (!alive) owned_[static_cast<std::size_t>(slot)] = Tensor();
+  }
 }
 
 const Node* Builder::sole_consumer(const std::string& name) const {

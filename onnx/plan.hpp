@@ -84,6 +84,7 @@ class Builder {
 
  private:
   int slot_of(const Node& node, const std::string& name) const;
+  void free_dead(const Node& node, const std::vector<int>& read);
 
   const Model& model_;
   Plan& plan_;
