@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include <tbb/task_arena.h>
+
 #include "../core/check.hpp"
 #include "../core/parallel.hpp"
 #include "model.hpp"
@@ -146,7 +148,10 @@ std::shared_ptr<const onnx::Plan> OnnxModel::plan_for(std::span<const Tensor* co
   ran = !entry->plan || !holds_frozen(*entry->plan, inputs);
   if (ran) {
     auto plan = std::make_shared<onnx::Plan>();
-    std::vector<Tensor> results = onnx::build_plan(*model_, inputs, *plan);
+    std::vector<Tensor> results;
+    // Isolated: while this thread waits for the build's tasks it must not pick up a task of the
+    // caller's that calls run() with the same shape: it would wait for the lock this thread holds.
+    tbb::this_task_arena::isolate([&] { results = onnx::build_plan(*model_, inputs, *plan); });
     for (std::size_t k = 0; k < outputs.size(); ++k) {
       if (outputs[k].owns_data() && outputs[k].shape() == results[k].shape())
         std::copy(results[k].values().begin(), results[k].values().end(), outputs[k].data());
