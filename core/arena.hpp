@@ -1,8 +1,9 @@
 #pragma once
 // Reused activation memory. The ONNX plan and nn::Sequential know, before a layer runs, where its output
 // should live (a block of an arena they keep from call to call); the operators only know how to return a
-// new Tensor. An OutputSlot joins the two: while one is alive on a thread, the first owned Tensor of
-// exactly its size made on that thread takes the slot's memory (as a view) instead of allocating. A fresh
+// new Tensor. An OutputSlot joins the two: while one is alive on a thread, the first Tensor of exactly its
+// size constructed on that thread (Tensor(Shape), and so empty, zeros, clone...) takes the slot's memory,
+// as a view, instead of allocating. A fresh
 // allocation costs a page fault per 4 KiB the first time it is written, which on this project's machines
 // costs more than a memory-bound layer itself.
 //
@@ -27,9 +28,6 @@ class OutputSlot {
   ~OutputSlot();
   OutputSlot(const OutputSlot&) = delete;
   OutputSlot& operator=(const OutputSlot&) = delete;
-
-  // Whether a tensor took the memory.
-  bool taken() const { return memory_ == nullptr; }
 
   // For Tensor's constructor: the memory of the innermost untaken slot of `numel` elements on this
   // thread, or null.

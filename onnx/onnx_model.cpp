@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <mutex>
 #include <string>
+
+#include <tbb/task_arena.h>
 
 #include "../core/check.hpp"
 #include "../core/parallel.hpp"
@@ -64,6 +67,15 @@ std::string declared(const std::vector<int64_t>& dims) {
   std::string out;
   for (int64_t d : dims) out += (out.empty() ? "" : ", ") + (d < 0 ? "?" : std::to_string(d));
   return "[" + out + "]";
+}
+
+// Whether the inputs hold the values the plan froze (bitwise).
+bool holds_frozen(const onnx::Plan& plan, std::span<const Tensor* const> inputs) {
+  return std::all_of(plan.frozen_inputs.begin(), plan.frozen_inputs.end(), [&](const auto& frozen) {
+    const Tensor& x = *inputs[frozen.first];
+    return x.shape() == frozen.second.shape() &&
+           std::memcmp(x.data(), frozen.second.data(), sizeof(float) * static_cast<std::size_t>(x.numel())) == 0;
+  });
 }
 
 double median(std::vector<double> v) {
@@ -135,15 +147,13 @@ std::shared_ptr<const onnx::Plan> OnnxModel::plan_for(std::span<const Tensor* co
   }
   const auto entry = plans_->entry(std::move(shapes));
   std::lock_guard build(entry->build);
-  // A graph input frozen into the plan as a constant (weights given as inputs) must hold the same values.
-  ran = !entry->plan || !std::all_of(entry->plan->frozen_inputs.begin(), entry->plan->frozen_inputs.end(),
-                                     [&](const onnx::FrozenInput& f) {
-                                       const auto now = inputs[f.index]->values();
-                                       return std::equal(now.begin(), now.end(), f.values.begin(), f.values.end());
-                                     });
+  ran = !entry->plan || !holds_frozen(*entry->plan, inputs);
   if (ran) {
     auto plan = std::make_shared<onnx::Plan>();
-    std::vector<Tensor> results = onnx::build_plan(*model_, inputs, *plan);
+    std::vector<Tensor> results;
+    // Isolated: while this thread waits for the build's tasks it must not pick up a task of the
+    // caller's that calls run() with the same shape: it would wait for the lock this thread holds.
+    tbb::this_task_arena::isolate([&] { results = onnx::build_plan(*model_, inputs, *plan); });
     for (std::size_t k = 0; k < outputs.size(); ++k) {
       if (outputs[k].owns_data() && outputs[k].shape() == results[k].shape())
         std::copy(results[k].values().begin(), results[k].values().end(), outputs[k].data());

@@ -35,20 +35,15 @@ struct Step {
   double bytes = 0;                // read and written
 };
 
-// A graph input that a node needs as a constant (weights, Resize scales, a Reshape target fed as
-// inputs, as in ONNX's own test suite): the plan is built for its value, and rebuilt when it changes.
-struct FrozenInput {
-  std::size_t index = 0;  // in the graph's inputs
-  std::vector<float> values;
-};
-
 struct Plan {
   std::vector<Shape> input_shapes;  // the shapes it was built for
-  std::vector<FrozenInput> frozen_inputs;
   std::vector<int> input_slots;
   std::vector<Step> steps;
   std::vector<int> output_slots;
   int slot_count = 0;
+  // Graph inputs a node reads as constants (a Conv's weight or Resize's scales given as an input), with
+  // the values the plan was built for: it runs only inputs that hold the same.
+  std::vector<std::pair<std::size_t, Tensor>> frozen_inputs;
   int64_t arena_floats = 0;           // what the layout needs
   std::unique_ptr<Pool<Tensor>> arenas = std::make_unique<Pool<Tensor>>();
   int64_t activation_floats = 0;      // all step outputs but the graph outputs, laid end to end
@@ -72,7 +67,7 @@ class Builder {
   Builder(const Model& model, Plan& plan);
 
   bool is_const(const std::string& name) const;
-  // A constant input; a graph input is frozen (see FrozenInput). Rejects any other computed input.
+  // Rejects an input computed from a graph input; a graph input itself is frozen into the plan.
   const Const& constant(const Node& node, std::size_t input) const;
   const Tensor& tensor(const Node& node, std::size_t input) const;   // rejects a constant input
   void set_const(const std::string& name, Const value);
