@@ -33,7 +33,7 @@ using namespace strider::upsampler;
 namespace {
 
 struct Options {
-  fs::path input = STRIDER_SAMPLE_DATA "/astronaut_256.png";
+  fs::path input;  // empty: the demo, the bundled photo (astronaut_256.png of the data directory)
   fs::path output;
   int scale = 2;
   int tile = 256;
@@ -195,6 +195,7 @@ int main(int argc, char** argv) {
   if (demo) options.compare = true;
   remove_temporary_files_on_signals();
   try {
+    if (demo) options.input = ImageUpsampler::data_file("astronaut_256.png");
     if (options.threads > 0) set_num_threads(options.threads);
     return fs::is_directory(options.input) ? run_folder(options) : run_one(options, demo);
   } catch (const std::exception& e) {
