@@ -1,7 +1,6 @@
 #include "image_io.hpp"
 
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "core/check.hpp"
 #include "vision/image_file.hpp"
@@ -23,12 +22,8 @@ cv::Mat tensor_to_image(const Tensor& t) {
 }
 
 cv::Mat read_image(const std::filesystem::path& path) {
-  // As cv::IMREAD_COLOR gives it, but within vision::read_image's pixel limit: 8-bit BGR.
-  cv::Mat image = vision::read_image(path);
-  image.convertTo(image, CV_8U, 255.0 / vision::depth_scale(image.depth()));
-  if (image.channels() == 2) cv::extractChannel(image, image, 0);
-  if (image.channels() != 3) cv::cvtColor(image, image, image.channels() == 1 ? cv::COLOR_GRAY2BGR : cv::COLOR_BGRA2BGR);
-  return image;
+  // 8-bit BGR, within vision::read_image's pixel limit.
+  return vision::read_image(path, {.imread_flags = cv::IMREAD_COLOR});
 }
 
 void write_image(const std::filesystem::path& path, const cv::Mat& image) {

@@ -69,14 +69,14 @@ TEST(UpsamplerPixels, RoundTripsEveryDepthAndRepeatsTheEdge) {
 
 TEST(UpsamplerTiling, TiledEqualsUntiledOnAMediumImage) {
   const Upsampler net;  // PyTorch's default initialisation: the weights do not matter here
-  const ModelX2 model = as_model_x2(net);
+  const TileModel model = as_model_x2(net);
   for (const int type : {CV_32FC3, CV_8UC1}) {
     const cv::Mat image = random_image(101, 150, type, 2);  // odd height: the repeated last row
-    const cv::Mat whole = upsample_x2_tiled(image, image.depth(), model, {.tile = 1000});
+    const cv::Mat whole = upsample_tiled(image, image.depth(), model, {.tile = 1000});
     for (const int tile : {40, 63}) {
       SCOPED_TRACE(::testing::Message() << "type " << type << " tile " << tile);
       int64_t calls = 0, reported = 0;
-      const cv::Mat tiled = upsample_x2_tiled(image, image.depth(), model, {.tile = tile},
+      const cv::Mat tiled = upsample_tiled(image, image.depth(), model, {.tile = tile},
                                               [&](int64_t, int64_t total) { ++calls, reported = total; });
       ASSERT_EQ(tiled.size(), cv::Size(300, 202));
       EXPECT_EQ(cv::norm(whole, tiled, cv::NORM_INF), 0.0);
@@ -88,7 +88,7 @@ TEST(UpsamplerTiling, TiledEqualsUntiledOnAMediumImage) {
 
 TEST(UpsamplerTiling, KeepsAlphaAndDepthAtBothScales) {
   const Upsampler net;
-  const ModelX2 model = as_model_x2(net);
+  const TileModel model = as_model_x2(net);
   const cv::Mat image = random_image(21, 30, CV_16UC4, 6);
   for (const int scale : {2, 4}) {
     const cv::Mat result = upsample_image(image, scale, model, {.tile = 16});
@@ -107,7 +107,7 @@ TEST(UpsamplerTiling, ReceptiveRadiusHolds) {
   // Changing one input pixel changes no output farther than 2 · (radius + 1) pixels away: what the tiling's
   // overlap relies on.
   const Upsampler net;
-  const ModelX2 model = as_model_x2(net);
+  const TileModel model = as_model_x2(net);
   const Tensor x = Tensor::uniform({1, 3, 48, 48}, 0.0f, 1.0f, 4);
   const Tensor before = model.forward(x);
   const int64_t reach = 2 * (model.receptive_radius + 1);

@@ -102,7 +102,7 @@ cv::Mat decode_image(std::span<const uint8_t> bytes, const std::string& name, co
   try {
     // imdecode only reads the buffer; cv::Mat has no read-only header.
     image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data())),
-                         cv::IMREAD_UNCHANGED);
+                         options.imread_flags);
   } catch (const cv::Exception& e) {
     fail("cannot read '", name, "': OpenCV's decoder refused it (", e.err, ")");
   }

@@ -10,11 +10,13 @@
 
 #include <opencv2/core.hpp>
 
+#include "vision/image_file.hpp"
+
 namespace strider::upsampler {
 
 // Any image OpenCV decodes of at most `max_pixels` pixels (vision::read_image): grey / BGR / BGRA, 8 or
 // 16 bits (other depths are rejected); grey + alpha becomes BGRA, which every encoder writes.
-cv::Mat read_image(const std::filesystem::path& path, int64_t max_pixels);
+cv::Mat read_image(const std::filesystem::path& path, int64_t max_pixels = vision::ReadOptions{}.max_pixels);
 
 // Throws unless `path` names another file than `input`, in an existing writable folder, with an
 // extension OpenCV can encode: checked before any work is done.

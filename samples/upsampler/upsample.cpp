@@ -3,13 +3,16 @@
 //   upsample                          the bundled photo -> ./astronaut_256_x2.png and its comparison
 //   upsample INPUT [-o OUTPUT] [--scale 2|4] [--tile N] [--threads N] [--compare] [--reference HR_IMAGE]
 //            [--weights FILE] [--max-pixels N] [--quiet] [--version]
+//            [--model FILE.onnx [--range 1|255] [--channels rgb|bgr|y] [--tile-pad N]]
 //   upsample FOLDER [-o OUTPUT_FOLDER] [--overwrite]   every image of FOLDER -> FOLDER_x2/, a summary;
 //                                                      exit 1 if any image failed
 #include <chrono>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,7 +26,11 @@
 #include "core/version.hpp"
 #include "files.hpp"
 #include "metrics.hpp"
+#ifdef STRIDER_UPSAMPLE_ONNX
+#include "onnx_upsampler.hpp"
+#endif
 #include "upsampler/image_upsampler.hpp"
+#include "upsampler/tiling.hpp"
 #include "vision/image_file.hpp"
 
 namespace fs = std::filesystem;
@@ -33,9 +40,9 @@ using namespace strider::upsampler;
 namespace {
 
 struct Options {
-  fs::path input = STRIDER_SAMPLE_DATA "/astronaut_256.png";
+  fs::path input;  // empty: the demo, the bundled photo (astronaut_256.png of the data directory)
   fs::path output;
-  int scale = 2;
+  int scale = 0;  // 0: the model's (2 for Strider's)
   int tile = 256;
   int threads = 0;  // 0: all hardware threads
   bool compare = false;
@@ -44,6 +51,10 @@ struct Options {
   int64_t max_pixels = vision::ReadOptions{}.max_pixels;
   bool quiet = false;
   bool overwrite = false;  // folders: replace outputs that exist before the run
+#ifdef STRIDER_UPSAMPLE_ONNX
+  fs::path model;  // an ONNX image-to-image model instead of Strider's
+  OnnxConvention convention;
+#endif
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -75,16 +86,16 @@ cv::Mat matching_reference(const fs::path& path, const cv::Mat& output, int scal
   return reference(cv::Rect(0, 0, output.cols, output.rows));
 }
 
-void process(const fs::path& input, const fs::path& output, const Options& options, const ImageUpsampler& upsampler,
+// The model that enlarges an image: Strider's own, or an ONNX file's.
+using Enlarge = std::function<cv::Mat(const cv::Mat& image, const Progress& progress)>;
+
+void process(const fs::path& input, const fs::path& output, const Options& options, const Enlarge& enlarge,
              const std::string& label) {
   const auto start = std::chrono::steady_clock::now();
   check_output_path(output, input);
   const cv::Mat image = read_image(input, options.max_pixels);
   ProgressBar bar(label, ProgressBar::style_for_stderr(options.quiet));
-  const cv::Mat result =
-      upsampler.upsample(image, {.scale = options.scale,
-                                 .tile = options.tile,
-                                 .progress = [&bar](int64_t done, int64_t total) { bar.update(done, total); }});
+  const cv::Mat result = enlarge(image, [&bar](int64_t done, int64_t total) { bar.update(done, total); });
   write_image_atomically(output, result, input);
   if (!options.quiet)
     std::cout << "wrote " << output.string() << " (" << result.cols << "x" << result.rows << ") from "
@@ -110,11 +121,29 @@ void process(const fs::path& input, const fs::path& output, const Options& optio
   }
 }
 
-ImageUpsampler load(const Options& options) {
-  return options.weights.empty() ? ImageUpsampler() : ImageUpsampler(options.weights);
+// The model of the options, with options.scale resolved (0: the model's own).
+Enlarge load(Options& options) {
+#ifdef STRIDER_UPSAMPLE_ONNX
+  if (!options.model.empty()) {
+    auto model = std::make_shared<const OnnxUpsampler>(options.model, options.convention);
+    if (options.scale == 0) options.scale = model->scale();
+    if (!options.quiet)
+      std::cout << options.model.string() << ": x" << model->scale() << ", receptive radius "
+                << model->receptive_radius() << " px\n";
+    return [model, scale = options.scale, tile = options.tile](const cv::Mat& image, const Progress& progress) {
+      return model->upsample(image, scale, {.tile = tile}, progress);
+    };
+  }
+#endif
+  if (options.scale == 0) options.scale = 2;
+  auto upsampler = std::make_shared<const ImageUpsampler>(options.weights.empty() ? ImageUpsampler()
+                                                                                  : ImageUpsampler(options.weights));
+  return [upsampler, scale = options.scale, tile = options.tile](const cv::Mat& image, const Progress& progress) {
+    return upsampler->upsample(image, {.scale = scale, .tile = tile, .progress = progress});
+  };
 }
 
-int run_one(const Options& options, bool demo) {
+int run_one(const Options& options, bool demo, const Enlarge& enlarge) {
   const fs::path output =
       options.output.empty()
           ? default_output(options.input, demo ? fs::path(".") : options.input.parent_path(), options.scale)
@@ -122,12 +151,12 @@ int run_one(const Options& options, bool demo) {
   // Every output is checked before the work that would be lost if it could not be written.
   check_output_path(output, options.input);
   if (options.compare) check_output_path(compare_path(output), options.input);
-  process(options.input, output, options, load(options), options.input.filename().string());
+  process(options.input, output, options, enlarge, options.input.filename().string());
   return 0;
 }
 
 // A folder: every image is attempted, whatever happens to the others; a summary, exit 1 if any failed.
-int run_folder(const Options& options) {
+int run_folder(const Options& options, const Enlarge& enlarge) {
   check(options.reference.empty(), "--reference needs a single INPUT image, but '", options.input.string(),
         "' is a folder");
   const auto images = list_images(options.input);
@@ -137,7 +166,6 @@ int run_folder(const Options& options) {
         "' must be a folder when INPUT is a folder");
   fs::create_directories(folder);
   const std::vector<FolderJob> jobs = plan_folder(images, folder, options.scale, options.compare, options.overwrite);
-  const ImageUpsampler upsampler = load(options);
   std::vector<std::string> failed;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const FolderJob& job = jobs[i];
@@ -145,7 +173,7 @@ int run_folder(const Options& options) {
                               job.input.filename().string();
     try {
       check(job.refused.empty(), "skipping '", job.input.string(), "': ", job.refused);
-      process(job.input, job.output, options, upsampler, label);
+      process(job.input, job.output, options, enlarge, label);
     } catch (const std::exception& e) {  // unreadable file, full disk, out of memory: the next image still runs
       std::cerr << "upsample: " << e.what() << '\n';
       failed.push_back(job.input.filename().string());
@@ -168,7 +196,7 @@ int main(int argc, char** argv) {
   CLI::Option* input = app.add_option("input", options.input, "image (anything OpenCV reads) or folder of images")
                            ->check(CLI::ExistingPath);
   app.add_option("-o,--output", options.output, "output image, or folder for a folder (default INPUT_x2.png)");
-  app.add_option("--scale", options.scale, "2 or 4 (two ×2 stages)")->check(CLI::IsMember({2, 4}));
+  app.add_option("--scale", options.scale, "2 or 4 (two ×2 stages); with --model: its scale (default) or its square");
   app.add_option("--tile", options.tile, "tile side in input pixels (memory ~ tile²)")->check(CLI::Range(16, 1 << 16));
   app.add_option("--threads", options.threads, "threads (default: all)")->check(CLI::Range(1, 1024));
   app.add_flag("--compare", options.compare, "also write OUTPUT_compare.png: nearest | bicubic | Strider");
@@ -183,6 +211,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("-q,--quiet", options.quiet, "no progress and no 'wrote' lines: errors and --reference only");
   app.add_flag("--overwrite", options.overwrite, "folders: replace outputs that exist already (default: skip them)");
+#ifdef STRIDER_UPSAMPLE_ONNX
+  app.add_option("--model", options.model, "FILE.onnx: any one-input one-output image model, scale found by a probe run")
+      ->check(CLI::ExistingFile);
+  app.add_option("--range", options.convention.range, "--model's pixel range: 1 ([0, 1]) or 255")
+      ->check(CLI::IsMember({1, 255}))
+      ->capture_default_str();
+  app.add_option("--channels", options.convention.channels,
+                 "--model's input: rgb, bgr, or y (it enlarges luma; chroma goes bicubic)")
+      ->check(CLI::IsMember({"rgb", "bgr", "y"}))
+      ->capture_default_str();
+  app.add_option("--tile-pad", options.convention.tile_pad, "--model's receptive radius in input pixels (default: probed)")
+      ->check(CLI::Range(0, 4096));
+#endif
   app.set_version_flag("--version", "upsample " STRIDER_VERSION);
   try {
     app.parse(argc, argv);
@@ -195,8 +236,10 @@ int main(int argc, char** argv) {
   if (demo) options.compare = true;
   remove_temporary_files_on_signals();
   try {
+    if (demo) options.input = ImageUpsampler::data_file("astronaut_256.png");
     if (options.threads > 0) set_num_threads(options.threads);
-    return fs::is_directory(options.input) ? run_folder(options) : run_one(options, demo);
+    const Enlarge enlarge = load(options);
+    return fs::is_directory(options.input) ? run_folder(options, enlarge) : run_one(options, demo, enlarge);
   } catch (const std::exception& e) {
     std::cerr << "upsample: " << e.what() << '\n';
     return 2;

@@ -51,3 +51,7 @@ foreach(program upsample conv-arith strider-run)
   endif()
 endforeach()
 step(${prefix}/bin/upsample photo.png -o photo_installed_x2.png --quiet)
+step(${prefix}/bin/upsample)  # the demo: the installed photo, written here with its comparison
+if(NOT EXISTS ${run}/astronaut_256_x2.png OR NOT EXISTS ${run}/astronaut_256_x2_compare.png)
+  message(FATAL_ERROR "install_consumer: the installed upsample's demo wrote nothing")
+endif()

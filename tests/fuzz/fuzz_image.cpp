@@ -13,7 +13,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   static const strider::Upsample nearest({.scale_factor = 2.0});
-  static const strider::upsampler::ModelX2 model{[](const strider::Tensor& x) { return nearest(x); }, 2};
+  static const strider::upsampler::TileModel model{[](const strider::Tensor& x) { return nearest(x); }, 2};
   try {
     const cv::Mat image = strider::vision::decode_image(std::span(data, size), "fuzz", {.max_pixels = 4096});
     const cv::Mat big = strider::upsampler::upsample_image(image, image.rows % 2 ? 4 : 2, model, {.tile = 16});

@@ -68,6 +68,20 @@ case $case_name in
     expect 2 "above the limit of 100000000 (" "$upsample" big.png
     expect 2 "above the limit of 1000 (" "$upsample" photos/a.png --max-pixels 1000
     expect 2 "big.png': not an image OpenCV decodes, or a damaged one" "$upsample" big.png --max-pixels 1000000000 ;;
+  signal_removes_temporary)  # SIGTERM in the middle of writing: neither the output nor its temporary remains
+    "$upsample" photos/a.png -o out.png -q &
+    pid=$!
+    mkfifo "out.png.part$pid"  # the temporary's name: opening it for writing blocks until the signal
+    for _ in $(seq 600); do
+      [ "$(cat /proc/$pid/wchan 2>/dev/null)" = wait_for_partner ] && break
+      sleep 0.1
+    done
+    [ "$(cat /proc/$pid/wchan 2>/dev/null)" = wait_for_partner ] || fail "upsample never reached the write"
+    kill -TERM $pid
+    wait $pid
+    status=$?
+    [ $status -eq 143 ] || fail "exit $status, expected 143 (SIGTERM)"
+    [ ! -e "out.png.part$pid" ] && [ ! -e out.png ] || fail "a file was left behind" ;;
   *) fail "unknown case $case_name" ;;
 esac
 echo "ok: $case_name"
