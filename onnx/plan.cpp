@@ -21,10 +21,18 @@ bool Builder::is_const(const std::string& name) const { return consts_.count(nam
 const Const& Builder::constant(const Node& node, std::size_t input) const {
   const auto name = node.input(input);
   check(name.has_value(), node.label(), ": input ", input, " is required");
-  const auto it = consts_.find(*name);
-  check(it != consts_.end(), node.label(), ": input ", input, " ('", *name,
-        "') must be a constant or computable from the input shape alone");
-  return it->second;
+  if (const auto it = consts_.find(*name); it != consts_.end()) return it->second;
+  // A graph input where a constant is needed (the weight of a model exported with export_params=False):
+  // the plan bakes its current value in, and is only reused for inputs holding the same values.
+  const auto slot = slots_.find(*name);
+  const auto k = slot == slots_.end() ? plan_.input_slots.end()
+                                      : std::find(plan_.input_slots.begin(), plan_.input_slots.end(), slot->second);
+  check(k != plan_.input_slots.end(), node.label(), ": input ", input, " ('", *name,
+        "') must be a constant, a graph input, or computable from the input shape alone");
+  const Tensor& value = *values_[static_cast<std::size_t>(slot->second)];
+  plan_.frozen_inputs.emplace_back(k - plan_.input_slots.begin(), value.clone());
+  const Shape& shape = value.shape();
+  return consts_[*name] = make_floats({shape.begin(), shape.end()}, {value.values().begin(), value.values().end()});
 }
 
 int Builder::slot_of(const Node& node, const std::string& name) const {
