@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -64,6 +65,15 @@ std::string declared(const std::vector<int64_t>& dims) {
   std::string out;
   for (int64_t d : dims) out += (out.empty() ? "" : ", ") + (d < 0 ? "?" : std::to_string(d));
   return "[" + out + "]";
+}
+
+// Whether the inputs hold the values the plan froze (bitwise).
+bool holds_frozen(const onnx::Plan& plan, std::span<const Tensor* const> inputs) {
+  return std::all_of(plan.frozen_inputs.begin(), plan.frozen_inputs.end(), [&](const auto& frozen) {
+    const Tensor& x = *inputs[frozen.first];
+    return x.shape() == frozen.second.shape() &&
+           std::memcmp(x.data(), frozen.second.data(), sizeof(float) * static_cast<std::size_t>(x.numel())) == 0;
+  });
 }
 
 double median(std::vector<double> v) {
@@ -133,7 +143,7 @@ std::shared_ptr<const onnx::Plan> OnnxModel::plan_for(std::span<const Tensor* co
   }
   const auto entry = plans_->entry(std::move(shapes));
   std::lock_guard build(entry->build);
-  ran = !entry->plan;
+  ran = !entry->plan || !holds_frozen(*entry->plan, inputs);
   if (ran) {
     auto plan = std::make_shared<onnx::Plan>();
     std::vector<Tensor> results = onnx::build_plan(*model_, inputs, *plan);

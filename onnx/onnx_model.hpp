@@ -11,7 +11,9 @@
 // folded into constants, BatchNormalization and Relu / LeakyRelu after a convolution are fused into it,
 // the remaining nodes become Strider operators with their weights packed, and every activation gets a
 // block of an arena laid out by liveness. Later runs with that shape replay the plan, writing their
-// activations into an arena kept from call to call; the model keeps the plans of several shapes.
+// activations into an arena kept from call to call; the model keeps the plans of several shapes. A graph
+// input used where a constant is needed (the weights of a model exported with export_params=False) is
+// baked into the plan: a plan is replayed only for inputs holding the same values.
 //
 // Thread safety: a model may be shared between threads. run(), profile() and every other const member
 // may be called from any number of threads at once (a plan is built once, under a lock, and each call

@@ -21,10 +21,18 @@ bool Builder::is_const(const std::string& name) const { return consts_.count(nam
 const Const& Builder::constant(const Node& node, std::size_t input) const {
   const auto name = node.input(input);
   check(name.has_value(), node.label(), ": input ", input, " is required");
-  const auto it = consts_.find(*name);
-  check(it != consts_.end(), node.label(), ": input ", input, " ('", *name,
-        "') must be a constant or computable from the input shape alone");
-  return it->second;
+  if (const auto it = consts_.find(*name); it != consts_.end()) return it->second;
+  // A graph input where a constant is needed (the weight of a model exported with export_params=False):
+  // the plan bakes its current value in, and is only reused for inputs holding the same values.
+  const auto slot = slots_.find(*name);
+  const auto k = slot == slots_.end() ? plan_.input_slots.end()
+                                      : std::find(plan_.input_slots.begin(), plan_.input_slots.end(), slot->second);
+  check(k != plan_.input_slots.end(), node.label(), ": input ", input, " ('", *name,
+        "') must be a constant, a graph input, or computable from the input shape alone");
+  const Tensor& value = *values_[static_cast<std::size_t>(slot->second)];
+  plan_.frozen_inputs.emplace_back(k - plan_.input_slots.begin(), value.clone());
+  const Shape& shape = value.shape();
+  return consts_[*name] = make_floats({shape.begin(), shape.end()}, {value.values().begin(), value.values().end()});
 }
 
 int Builder::slot_of(const Node& node, const std::string& name) const {
@@ -88,7 +96,24 @@ void Builder::emit(const Node& node, const std::vector<std::string>& inputs, con
   owned_.push_back(std::move(result));
   values_.push_back(&owned_.back());
   slots_[output] = step.output;
+  free_dead(node, step.inputs);
   plan_.steps.push_back(std::move(step));
+}
+
+// The building run keeps a step's result only while a later node reads it under some name: its
+// memory peak is that of the live activations, as a plan's run.
+void Builder::free_dead(const Node& node, const std::vector<int>& read) {
+  const auto index = [&](const Node* n) { return n - model_.nodes.data(); };
+  for (int slot : read) {
+    bool alive = false;
+    for (const auto& [name, s] : slots_) {
+      if (s != slot) continue;
+      const auto it = consumers_.find(name);
+      alive = alive || (it != consumers_.end() && index(it->second.back()) > index(&node)) ||
+              std::any_of(model_.outputs.begin(), model_.outputs.end(), [&](const ValueInfo& o) { return o.name == name; });
+    }
+    if (!alive) owned_[static_cast<std::size_t>(slot)] = Tensor();
+  }
 }
 
 const Node* Builder::sole_consumer(const std::string& name) const {

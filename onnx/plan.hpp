@@ -41,6 +41,9 @@ struct Plan {
   std::vector<Step> steps;
   std::vector<int> output_slots;
   int slot_count = 0;
+  // Graph inputs a node reads as constants (a Conv's weight given as an input), with the values the plan
+  // was built for: it runs only inputs that hold the same.
+  std::vector<std::pair<std::size_t, Tensor>> frozen_inputs;
   int64_t arena_floats = 0;           // what the layout needs
   std::unique_ptr<Pool<Tensor>> arenas = std::make_unique<Pool<Tensor>>();
   int64_t activation_floats = 0;      // all step outputs but the graph outputs, laid end to end
@@ -64,7 +67,8 @@ class Builder {
   Builder(const Model& model, Plan& plan);
 
   bool is_const(const std::string& name) const;
-  const Const& constant(const Node& node, std::size_t input) const;  // rejects a non-constant input
+  // Rejects an input computed from a graph input; a graph input itself is frozen into the plan.
+  const Const& constant(const Node& node, std::size_t input) const;
   const Tensor& tensor(const Node& node, std::size_t input) const;   // rejects a constant input
   void set_const(const std::string& name, Const value);
   void alias(const std::string& name, const std::string& existing);
@@ -84,10 +88,11 @@ class Builder {
 
  private:
   int slot_of(const Node& node, const std::string& name) const;
+  void free_dead(const Node& node, const std::vector<int>& read);
 
   const Model& model_;
   Plan& plan_;
-  std::map<std::string, Const> consts_;
+  mutable std::map<std::string, Const> consts_;  // constant() adds the graph inputs it freezes
   std::map<std::string, int> slots_;
   std::deque<Tensor> owned_;                // step results, per slot (a deque: pointers to them stay valid)
   std::vector<const Tensor*> values_;       // per slot: owned_ or a caller's input

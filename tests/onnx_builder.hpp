@@ -32,7 +32,7 @@ class ModelBuilder {
     for (std::size_t k = 0; k < dims.size(); ++k) {
       auto* d = shape->mutable_shape()->add_dim();
       if (dims[k] >= 0) d->set_dim_value(dims[k]);
-      else d->set_dim_param("d" + std::to_string(k));
+      else d->mutable_dim_param()->append("d").append(std::to_string(k));  // not "d" + ...: GCC 12's -Wrestrict
     }
   }
   void output(const std::string& name) { graph()->add_output()->set_name(name); }

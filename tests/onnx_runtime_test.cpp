@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/parallel.hpp"
+#include "ops/conv2d.hpp"
 #include "onnx_builder.hpp"
 #include "test_util.hpp"
 
@@ -202,6 +203,30 @@ TEST(OnnxRuntime, ProfileCoversEveryStepAndNamesTheFusions) {
   EXPECT_GE(p.nodes[0].median_ms, p.nodes[1].median_ms);
   EXPECT_EQ(p.arena_bytes, 4 * (8 * 16 * 16 + 16));  // the conv's output; the sigmoid's is the graph output
   EXPECT_TRUE(rejects([&] { model.profile(in, 0); }, {"runs must be at least 1, but got 0"}));
+}
+
+// A model exported with export_params=False: its weight is a graph input, baked into the plan, which is
+// rebuilt when the weight changes.
+TEST(OnnxRuntime, WeightsGivenAsGraphInputs) {
+  ModelBuilder m(13);
+  m.input("x", {1, 2, -1, -1});
+  m.input("w", {3, 2, 3, 3});
+  set_ints(m.node("Conv", {"x", "w"}, "y"), "pads", {1, 1, 1, 1});
+  m.output("y");
+  const OnnxModel model = m.load();
+  const Tensor x = random_tensor({1, 2, 6, 5}, 11);
+  const Tensor w1 = random_tensor({3, 2, 3, 3}, 12), w2 = random_tensor({3, 2, 3, 3}, 13);
+  const auto expected = [&](const Tensor& w) {
+    Conv2d conv(2, 3, 3, {.padding = 1, .bias = false});
+    conv.set_weight(w.clone());
+    return conv.forward(x);
+  };
+  for (const Tensor* w : {&w1, &w1, &w2, &w1}) {
+    std::map<std::string, Tensor> in;
+    in.emplace("x", x.clone());
+    in.emplace("w", w->clone());
+    EXPECT_TRUE(near(model.run(in).at("y"), expected(*w), 1e-5));
+  }
 }
 
 TEST(OnnxRuntime, ThreadPoolGivenToAModel) {

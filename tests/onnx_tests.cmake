@@ -17,6 +17,20 @@ if(TARGET strider-run)
             --compare ${parity_dir}/encdec00.expected.npy --repeat 3 -o ${parity_dir}/encdec00.cli.npy)
   set_tests_properties(strider_run_encoder_decoder PROPERTIES FIXTURES_REQUIRED parity_cases
     PASS_REGULAR_EXPRESSION "max abs error .*: ok")
+  # Outputs are checked before anything runs (one error line, nothing printed before it): an unknown
+  # name, a format no writer takes, a missing folder.
+  foreach(case "nosuch=y.npy|has no output named 'nosuch'" "y.xyz|not a format strider-run writes"
+                "missing_dir/y.npy|the folder 'missing_dir' does not exist")
+    string(REPLACE "|" ";" parts "${case}")
+    list(GET parts 0 output)
+    list(GET parts 1 message)
+    string(MAKE_C_IDENTIFIER "${output}" id)
+    add_test(NAME strider_run_names_output_${id}
+      COMMAND sh -c "\"$0\" \"$1\" \"$2\" -o \"$3\" 2>&1; echo \"exit $?\"" $<TARGET_FILE:strider-run>
+              ${parity_dir}/encdec00.onnx ${parity_dir}/encdec00.input.npy ${output})
+    set_tests_properties(strider_run_names_output_${id} PROPERTIES FIXTURES_REQUIRED parity_cases
+      PASS_REGULAR_EXPRESSION "^strider-run: [^\n]*${message}[^\n]*\nexit 2\n$")
+  endforeach()
   # A file that is not ONNX: one line naming the file, exit code 2.
   add_test(NAME strider_run_rejects_a_bad_file
     COMMAND sh -c "\"$0\" \"$1\" \"$1\" 2>&1; echo \"exit $?\"" $<TARGET_FILE:strider-run> ${CMAKE_CURRENT_SOURCE_DIR}/onnx_tests.cmake)
