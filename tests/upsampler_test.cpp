@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 #include <stop_token>
+#include <thread>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -68,14 +69,14 @@ TEST(UpsamplerPixels, RoundTripsEveryDepthAndRepeatsTheEdge) {
 
 TEST(UpsamplerTiling, TiledEqualsUntiledOnAMediumImage) {
   const Upsampler net;  // PyTorch's default initialisation: the weights do not matter here
-  const ModelX2 model = as_model_x2(net);
+  const TileModel model = as_model_x2(net);
   for (const int type : {CV_32FC3, CV_8UC1}) {
     const cv::Mat image = random_image(101, 150, type, 2);  // odd height: the repeated last row
-    const cv::Mat whole = upsample_x2_tiled(image, image.depth(), model, {.tile = 1000});
+    const cv::Mat whole = upsample_tiled(image, image.depth(), model, {.tile = 1000});
     for (const int tile : {40, 63}) {
       SCOPED_TRACE(::testing::Message() << "type " << type << " tile " << tile);
       int64_t calls = 0, reported = 0;
-      const cv::Mat tiled = upsample_x2_tiled(image, image.depth(), model, {.tile = tile},
+      const cv::Mat tiled = upsample_tiled(image, image.depth(), model, {.tile = tile},
                                               [&](int64_t, int64_t total) { ++calls, reported = total; });
       ASSERT_EQ(tiled.size(), cv::Size(300, 202));
       EXPECT_EQ(cv::norm(whole, tiled, cv::NORM_INF), 0.0);
@@ -87,7 +88,7 @@ TEST(UpsamplerTiling, TiledEqualsUntiledOnAMediumImage) {
 
 TEST(UpsamplerTiling, KeepsAlphaAndDepthAtBothScales) {
   const Upsampler net;
-  const ModelX2 model = as_model_x2(net);
+  const TileModel model = as_model_x2(net);
   const cv::Mat image = random_image(21, 30, CV_16UC4, 6);
   for (const int scale : {2, 4}) {
     const cv::Mat result = upsample_image(image, scale, model, {.tile = 16});
@@ -106,7 +107,7 @@ TEST(UpsamplerTiling, ReceptiveRadiusHolds) {
   // Changing one input pixel changes no output farther than 2 · (radius + 1) pixels away: what the tiling's
   // overlap relies on.
   const Upsampler net;
-  const ModelX2 model = as_model_x2(net);
+  const TileModel model = as_model_x2(net);
   const Tensor x = Tensor::uniform({1, 3, 48, 48}, 0.0f, 1.0f, 4);
   const Tensor before = model.forward(x);
   const int64_t reach = 2 * (model.receptive_radius + 1);
@@ -144,6 +145,18 @@ TEST(ImageUpsampler, MatchesTheTilerReportsProgressAndCancels) {
                UpsampleCancelled);
   EXPECT_EQ(tiles, 2);
   EXPECT_THROW(upsampler.upsample(image, {.stop = stop.get_token()}), UpsampleCancelled);  // before any tile
+}
+
+TEST(ImageUpsampler, OneInstanceServesSeveralThreads) {
+  const ImageUpsampler upsampler(STRIDER_UPSAMPLER_WEIGHTS);
+  const cv::Mat image = random_image(30, 44, CV_8UC3, 9);
+  const cv::Mat serial = upsampler.upsample(image, {.tile = 16});
+  std::vector<cv::Mat> results(4);
+  std::vector<std::thread> threads;
+  for (cv::Mat& result : results)
+    threads.emplace_back([&] { result = upsampler.upsample(image, {.tile = 16}); });
+  for (std::thread& thread : threads) thread.join();
+  for (const cv::Mat& result : results) EXPECT_EQ(cv::norm(result, serial, cv::NORM_INF), 0.0);
 }
 
 TEST(ImageUpsampler, KeepsEveryKindOfImage) {

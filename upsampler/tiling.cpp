@@ -21,14 +21,15 @@ int64_t tile_count(int height, int width, const TileOptions& options) {
   return tiles_along(round_up_even(height), tile) * tiles_along(round_up_even(width), tile);
 }
 
-cv::Mat upsample_x2_tiled(const cv::Mat& image, int depth, const ModelX2& model, const TileOptions& options,
+cv::Mat upsample_tiled(const cv::Mat& image, int depth, const TileModel& model, const TileOptions& options,
                           const Progress& progress) {
   check(options.tile >= 1, "upsample: --tile must be at least 1, but got ", options.tile);
   check(!image.empty(), "upsample: the image is empty");
   const int tile = round_up_even(options.tile), overlap = round_up_even(model.receptive_radius + 1);
   // The model sees an even-sized image: the last row / column repeated (region_to_tensor reads past the edge).
   const int height = round_up_even(image.rows), width = round_up_even(image.cols);
-  cv::Mat out(2 * image.rows, 2 * image.cols, CV_MAKETYPE(depth, image.channels()));
+  const int s = model.scale;
+  cv::Mat out(s * image.rows, s * image.cols, CV_MAKETYPE(depth, image.channels()));
   const int64_t total = tile_count(image.rows, image.cols, options);
   int64_t done = 0;
   for (int y0 = 0; y0 < height; y0 += tile) {
@@ -39,17 +40,18 @@ cv::Mat upsample_x2_tiled(const cv::Mat& image, int depth, const ModelX2& model,
       const int ry1 = std::min(y1 + overlap, height), rx1 = std::min(x1 + overlap, width);
       const Tensor result = model.forward(region_to_tensor(image, cv::Rect(rx0, ry0, rx1 - rx0, ry1 - ry0)));
       // The core's output, cropped to the output image (the repeated row / column is dropped).
-      const cv::Rect core(2 * x0, 2 * y0, std::min(2 * x1, out.cols) - 2 * x0, std::min(2 * y1, out.rows) - 2 * y0);
-      tensor_to_region(result, 2 * (y0 - ry0), 2 * (x0 - rx0), out, core);
+      const cv::Rect core(s * x0, s * y0, std::min(s * x1, out.cols) - s * x0, std::min(s * y1, out.rows) - s * y0);
+      tensor_to_region(result, s * (y0 - ry0), s * (x0 - rx0), out, core);
       if (progress) progress(++done, total);
     }
   }
   return out;
 }
 
-cv::Mat upsample_image(const cv::Mat& image, int scale, const ModelX2& model, const TileOptions& options,
+cv::Mat upsample_image(const cv::Mat& image, int scale, const TileModel& model, const TileOptions& options,
                        const Progress& progress) {
-  check(scale == 2 || scale == 4, "upsample: --scale must be 2 or 4, but got ", scale);
+  check(scale == model.scale || scale == model.scale * model.scale, "upsample: --scale must be ", model.scale,
+        " or ", model.scale * model.scale, " for this model, but got ", scale);
   check(image.depth() == CV_8U || image.depth() == CV_16U,
         "upsample: expected an 8-bit or 16-bit image, but got OpenCV depth ", image.depth());
   check(image.channels() >= 1 && image.channels() <= 4,
@@ -66,18 +68,20 @@ cv::Mat upsample_image(const cv::Mat& image, int scale, const ModelX2& model, co
   }
   // Progress counts the tiles of every stage.
   const int64_t first = tile_count(colour.rows, colour.cols, options);
-  const int64_t total = first + (scale == 4 ? tile_count(2 * colour.rows, 2 * colour.cols, options) : 0);
+  const bool two_stages = scale != model.scale;
+  const int64_t total =
+      first + (two_stages ? tile_count(model.scale * colour.rows, model.scale * colour.cols, options) : 0);
   const auto stage_progress = [&](int64_t offset) -> Progress {
     if (!progress) return {};
     return [&progress, offset, total](int64_t done, int64_t) { progress(offset + done, total); };
   };
   cv::Mat result;
-  if (scale == 2) {
-    result = upsample_x2_tiled(colour, colour.depth(), model, options, stage_progress(0));
+  if (!two_stages) {
+    result = upsample_tiled(colour, colour.depth(), model, options, stage_progress(0));
   } else {
     // Rounded to 16 bits between the stages, as samples/upsampler/evaluate.py does.
-    const cv::Mat middle = upsample_x2_tiled(colour, CV_16U, model, options, stage_progress(0));
-    result = upsample_x2_tiled(middle, colour.depth(), model, options, stage_progress(first));
+    const cv::Mat middle = upsample_tiled(colour, CV_16U, model, options, stage_progress(0));
+    result = upsample_tiled(middle, colour.depth(), model, options, stage_progress(first));
   }
   if (alpha.empty()) return result;
   cv::resize(alpha, alpha, result.size(), 0, 0, cv::INTER_CUBIC);

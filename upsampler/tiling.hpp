@@ -15,10 +15,12 @@
 
 namespace strider::upsampler {
 
-// The ×2 model: [1, 3, h, w] RGB in [0, 1] with h, w even -> [1, 3, 2h, 2w] (not clamped).
-struct ModelX2 {
+// A model the tiler runs: [1, 3, h, w] RGB in [0, 1] with h, w even -> [1, 3, scale·h, scale·w] (not
+// clamped). Strider's model is ×2 (as_model_x2); `upsample --model FILE.onnx` brings others.
+struct TileModel {
   std::function<Tensor(const Tensor&)> forward;
   int receptive_radius;  // input pixels
+  int scale = 2;
 };
 
 struct TileOptions {
@@ -31,15 +33,15 @@ using Progress = std::function<void(int64_t done, int64_t total)>;
 // Tiles of `tile` pixels cover a width×height image: how many along each axis.
 int64_t tile_count(int height, int width, const TileOptions& options);
 
-// ×2 of a 1- or 3-channel CV_8U / CV_16U / CV_32F image into a new image with as many channels and
-// `depth` (CV_8U, CV_16U or CV_32F). Odd sizes are handled by repeating the last row / column and
-// cropping the result.
-cv::Mat upsample_x2_tiled(const cv::Mat& image, int depth, const ModelX2& model, const TileOptions& options,
-                          const Progress& progress = {});
+// The model's scale of a 1- or 3-channel CV_8U / CV_16U / CV_32F image into a new image with as many
+// channels and `depth` (CV_8U, CV_16U or CV_32F). Odd sizes are handled by repeating the last row /
+// column and cropping the result.
+cv::Mat upsample_tiled(const cv::Mat& image, int depth, const TileModel& model, const TileOptions& options,
+                       const Progress& progress = {});
 
-// ×2 or ×4 (two ×2 stages, the intermediate kept in 16 bits) of a 1-, 3- or 4-channel image of 8 or 16
-// bits. Alpha takes the cheap path, cv::INTER_CUBIC.
-cv::Mat upsample_image(const cv::Mat& image, int scale, const ModelX2& model, const TileOptions& options,
+// `scale` = the model's scale s, or s² (two stages, the intermediate kept in 16 bits: ×4 with Strider's
+// model) of a 1-, 3- or 4-channel image of 8 or 16 bits. Alpha takes the cheap path, cv::INTER_CUBIC.
+cv::Mat upsample_image(const cv::Mat& image, int scale, const TileModel& model, const TileOptions& options,
                        const Progress& progress = {});
 
 }  // namespace strider::upsampler

@@ -22,7 +22,7 @@ Upsampler load_upsampler(const std::filesystem::path& weights) {
   return model;
 }
 
-ModelX2 as_model_x2(const Upsampler& model) {
+TileModel as_model_x2(const Upsampler& model) {
   return {[&model](const Tensor& x) { return model(x); }, Upsampler::receptive_radius};
 }
 

@@ -42,6 +42,6 @@ class Upsampler : public nn::Module {
 // The model with the weights of a safetensors file (every key must match).
 Upsampler load_upsampler(const std::filesystem::path& weights);
 // The model as the tiler sees it; `model` must outlive the result.
-ModelX2 as_model_x2(const Upsampler& model);
+TileModel as_model_x2(const Upsampler& model);
 
 }  // namespace strider::upsampler

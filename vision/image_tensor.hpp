@@ -9,7 +9,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "core/tensor.hpp"
+#include "../core/tensor.hpp"
 
 namespace strider::vision {
 

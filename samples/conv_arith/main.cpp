@@ -13,6 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/check.hpp"
+#include "core/version.hpp"
 #include "draw.hpp"
 #include "gif.hpp"
 #include "report.hpp"
@@ -89,6 +90,7 @@ void run(const Params& p, std::string_view figure, const Output& out) {
 int main(int argc, char** argv) {
   CLI::App app{"conv-arith: sizes, relation, matrix and pictures of a convolution, transposed convolution or "
                "pooling, as in Dumoulin & Visin's guide to convolution arithmetic. A size is N or HxW."};
+  app.set_version_flag("--version", "conv-arith " STRIDER_VERSION);
   Params p;
   std::string kind = "conv", input = "5", kernel = "3", stride, padding = "0", dilation = "1", output_padding = "0";
   std::string figure;
@@ -116,7 +118,7 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "conv-arith: " << e.what() << '\n';

@@ -21,6 +21,7 @@
 #include "core/check.hpp"
 #include "core/npy.hpp"
 #include "core/parallel.hpp"
+#include "core/version.hpp"
 #include "onnx/onnx_model.hpp"
 #include "samples/image_io.hpp"
 
@@ -198,6 +199,7 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   CLI::App app("strider-run: run an ONNX model on .npy tensors or an image", "strider-run");
   app.footer(preprocessing);
+  app.set_version_flag("--version", "strider-run " STRIDER_VERSION);
   Options o;
   std::optional<std::string> positional_input;
   app.add_option("model", o.model, "MODEL.onnx, from torch.onnx.export")->required();
@@ -216,7 +218,7 @@ int main(int argc, char** argv) {
                "GFLOP/s or GB/s and what it fused; and the activation arena's size");
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "strider-run: " << e.what() << " (--help for usage)\n";

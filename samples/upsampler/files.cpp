@@ -3,15 +3,22 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <fstream>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <iomanip>
 #include <iostream>
+#include <map>
+#include <set>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "core/check.hpp"
+#include "vision/image_file.hpp"
 
 namespace strider::upsampler {
 namespace fs = std::filesystem;
@@ -24,12 +31,40 @@ std::string lower_extension(const fs::path& path) {
   return ext;
 }
 
+// The temporary file being written, for the signal handler: the name is complete before the flag is set.
+volatile std::sig_atomic_t temporary_pending = 0;
+char temporary_name[4096];
+
+extern "C" void remove_temporary_and_die(int signal) {
+  if (temporary_pending) ::unlink(temporary_name);  // async-signal-safe
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+// Writes all of `bytes` to `path` and fsyncs it; false with errno set on any failure.
+bool write_durably(const fs::path& path, const std::vector<uchar>& bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<std::size_t>(n);
+  }
+  bool ok = written == bytes.size() && ::fsync(fd) == 0;
+  const int saved = errno;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok && saved != 0) errno = saved;
+  return ok;
+}
+
+fs::path same_file(const fs::path& path) { return fs::weakly_canonical(path); }
+
 }  // namespace
 
-cv::Mat read_image(const fs::path& path) {
-  check(fs::is_regular_file(path), "cannot read '", path.string(), "': no such file");
-  cv::Mat image = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
-  check(!image.empty(), "cannot read '", path.string(), "': not an image format OpenCV decodes");
+cv::Mat read_image(const fs::path& path, int64_t max_pixels) {
+  cv::Mat image = vision::read_image(path, {.max_pixels = max_pixels});
   check(image.depth() == CV_8U || image.depth() == CV_16U, "cannot upsample '", path.string(),
         "': expected 8- or 16-bit pixels, but it has OpenCV depth ", image.depth());
   if (image.channels() == 2) {  // grey + alpha (some TIFFs): as BGRA, alpha kept
@@ -42,8 +77,13 @@ cv::Mat read_image(const fs::path& path) {
 }
 
 void check_output_path(const fs::path& path, const fs::path& input) {
-  check(!(fs::exists(path) && fs::equivalent(path, input)) && fs::weakly_canonical(path) != fs::weakly_canonical(input),
+  check(!(fs::exists(path) && fs::equivalent(path, input)) && same_file(path) != same_file(input),
         "refusing to write '", path.string(), "': it is the input image");
+  const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  check(fs::is_directory(folder), "cannot write '", path.string(), "': the folder '", folder.string(),
+        "' does not exist");
+  check(::access(folder.c_str(), W_OK) == 0, "cannot write '", path.string(), "': the folder '", folder.string(),
+        "' is not writable");
   const std::string ext = lower_extension(path);
   check(!ext.empty() && cv::haveImageWriter(path.string()), "cannot write '", path.string(),
         "': OpenCV has no encoder for the extension '", ext, "'");
@@ -54,20 +94,30 @@ void write_image_atomically(const fs::path& path, const cv::Mat& image, const fs
   std::vector<uchar> bytes;
   const std::string ext = lower_extension(path);
   check(cv::imencode(ext, image, bytes), "cannot encode '", path.string(), "' as ", ext);
-  // The temporary file sits in the same directory, so the rename cannot cross file systems.
+  // The temporary file sits in the same folder, so the rename cannot cross file systems.
   fs::path temporary = path;
   temporary += ".part" + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temporary, ignored);
-      fail("cannot write '", temporary.string(), "'");
-    }
+  check(temporary.native().size() < sizeof(temporary_name), "cannot write '", path.string(), "': path too long");
+  std::strcpy(temporary_name, temporary.c_str());
+  temporary_pending = 1;
+  errno = 0;
+  const bool written = write_durably(temporary, bytes);
+  const std::string reason = std::strerror(errno);
+  std::error_code renamed;
+  if (written) fs::rename(temporary, path, renamed);
+  if (!written || renamed) ::unlink(temporary.c_str());
+  temporary_pending = 0;
+  check(written && !renamed, "cannot write '", path.string(), "': ", written ? renamed.message() : reason);
+  // The rename is durable once the folder's entry is.
+  if (const int folder = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+      folder >= 0) {
+    ::fsync(folder);
+    ::close(folder);
   }
-  fs::rename(temporary, path);
+}
+
+void remove_temporary_files_on_signals() {
+  for (const int signal : {SIGINT, SIGTERM}) std::signal(signal, remove_temporary_and_die);
 }
 
 std::vector<fs::path> list_images(const fs::path& folder) {
@@ -82,15 +132,73 @@ std::vector<fs::path> list_images(const fs::path& folder) {
   return images;
 }
 
-ProgressBar::ProgressBar(std::string label) : label_(std::move(label)), start_(std::chrono::steady_clock::now()) {}
+fs::path compare_path(const fs::path& output) {
+  fs::path picture = output;
+  return picture.replace_filename(output.stem().string() + "_compare.png");
+}
+
+std::vector<FolderJob> plan_folder(const std::vector<fs::path>& images, const fs::path& folder, int scale,
+                                   bool compare, bool overwrite) {
+  const auto outputs_of = [&](const std::vector<fs::path>& inputs) {
+    std::map<std::string, int> stems;
+    for (const fs::path& input : inputs) ++stems[input.stem().string()];
+    std::vector<fs::path> outputs;
+    for (const fs::path& input : inputs) {
+      std::string name = input.stem().string();
+      if (stems[name] > 1) name += '_' + lower_extension(input).substr(1);  // h.jpg, h.png -> h_jpg, h_png
+      name += "_x" + std::to_string(scale) + ".png";
+      outputs.push_back(folder / name);
+    }
+    return outputs;
+  };
+  // Files this run would write are no inputs: NAME_x2.png left in the folder by a previous run.
+  std::set<fs::path> written;
+  for (const fs::path& output : outputs_of(images)) {
+    written.insert(same_file(output));
+    if (compare) written.insert(same_file(compare_path(output)));
+  }
+  std::vector<fs::path> inputs;
+  for (const fs::path& image : images)
+    if (!written.contains(same_file(image))) inputs.push_back(image);
+
+  const std::vector<fs::path> outputs = outputs_of(inputs);
+  std::map<fs::path, fs::path> claimed;  // output -> the input that writes it
+  std::vector<FolderJob> jobs;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    FolderJob job{inputs[i], outputs[i], ""};
+    const auto [first, fresh] = claimed.emplace(same_file(job.output), job.input);
+    if (!fresh) {
+      job.refused = "its output '" + job.output.string() + "' is also " + first->second.filename().string() + "'s";
+    } else if (!overwrite) {
+      for (const fs::path& file : compare ? std::vector{job.output, compare_path(job.output)} : std::vector{job.output})
+        if (fs::exists(file)) job.refused = file.string() + " exists and is not overwritten (--overwrite replaces it)";
+    }
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+ProgressBar::Style ProgressBar::style_for_stderr(bool quiet) {
+  return quiet ? Style::quiet : ::isatty(STDERR_FILENO) ? Style::bar : Style::lines;
+}
+
+ProgressBar::ProgressBar(std::string label, Style style)
+    : label_(std::move(label)), style_(style), start_(std::chrono::steady_clock::now()) {}
 
 void ProgressBar::update(int64_t done, int64_t total) {
-  constexpr int width = 30;
-  const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
+  const int64_t percent = total > 0 ? 100 * done / total : 100;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  std::cerr << '\r' << label_ << " [" << std::string(filled, '#') << std::string(width - filled, '.') << "] "
-            << std::setw(3) << (total > 0 ? 100 * done / total : 100) << "%  " << done << '/' << total << " tiles  "
-            << std::fixed << std::setprecision(1) << seconds << " s" << (done == total ? "\n" : "") << std::flush;
+  if (style_ == Style::bar) {
+    constexpr int width = 30;
+    const int filled = static_cast<int>(width * percent / 100);
+    std::cerr << '\r' << label_ << " [" << std::string(filled, '#') << std::string(width - filled, '.') << "] "
+              << std::setw(3) << percent << "%  " << done << '/' << total << " tiles  " << std::fixed
+              << std::setprecision(1) << seconds << " s" << (done == total ? "\n" : "") << std::flush;
+  } else if (style_ == Style::lines && percent / 10 != last_tenth_) {
+    last_tenth_ = percent / 10;
+    std::cerr << label_ << ": " << percent << "% (" << done << '/' << total << " tiles, " << std::fixed
+              << std::setprecision(1) << seconds << " s)\n";
+  }
 }
 
 }  // namespace strider::upsampler

@@ -1,4 +1,4 @@
-"""The ×2 upsampler, defined once in PyTorch; samples/upsampler/upsampler_model.cpp builds the same
+"""The ×2 upsampler, defined once in PyTorch; upsampler/upsampler_model.cpp builds the same
 network from Strider's modules with the same parameter names.
 
     x [N, 3, H, W] in [0, 1], H and W even;  σ = LeakyReLU(0.1)

@@ -9,8 +9,9 @@ flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fn
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRIDER_FUZZ=ON \
   -DSTRIDER_BUILD_TESTS=OFF -DSTRIDER_BUILD_SAMPLES=OFF -DSTRIDER_BUILD_BENCHMARKS=OFF \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" > /dev/null
-cmake --build build-fuzz -j2 --target fuzz_npy fuzz_safetensors fuzz_onnx
-for target in fuzz_npy fuzz_safetensors fuzz_onnx; do
+targets="fuzz_npy fuzz_safetensors fuzz_onnx fuzz_image"
+cmake --build build-fuzz -j2 --target $targets
+for target in $targets; do
   work=build-fuzz/corpus/$target
   mkdir -p "$work"
   echo "== $target: $runs runs"
@@ -24,4 +25,4 @@ for target in fuzz_npy fuzz_safetensors fuzz_onnx; do
   fi
   grep -E "^Done" "$log"
 done
-echo "fuzz: 3 targets, $runs runs each, no crash"
+echo "fuzz: $(echo $targets | wc -w) targets, $runs runs each, no crash"
