@@ -4,6 +4,7 @@
 #include <climits>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "files.hpp"
 #include "numpy_tensor.hpp"
 #include "upsampler/image_upsampler.hpp"
+#include "vision/image_file.hpp"
 
 namespace strider::python {
 
@@ -63,7 +65,7 @@ class Upsampler {
     check_scale(scale);
     py::gil_scoped_release nogil;
     upsampler::check_output_path(output, input);
-    const cv::Mat image = upsampler::read_image(input);
+    const cv::Mat image = upsampler::read_image(input, vision::ReadOptions{}.max_pixels);
     upsampler::write_image_atomically(output, upsampler_.upsample(image, {.scale = scale, .tile = tile}), input);
     return {image.cols, image.rows};
   }
@@ -83,11 +85,12 @@ void bind_upsample(py::module_& m) {
       .def("upsample", &Upsampler::upsample, py::arg("image"), py::arg("scale") = 2, py::arg("tile") = 256)
       .def("upsample_file", &Upsampler::upsample_file, py::arg("input"), py::arg("output"), py::arg("scale") = 2,
            py::arg("tile") = 256);
-  // The files of `folder` the `upsample` program takes, sorted by name.
-  m.def("list_images", [](const std::string& folder) {
-    std::vector<std::string> names;
-    for (const auto& path : upsampler::list_images(folder)) names.push_back(path.string());
-    return names;
+  // The `upsample` program's plan for a folder: (input, output, why it is refused or "") per image.
+  m.def("plan_folder", [](const std::string& input_dir, const std::string& output_dir, int scale) {
+    std::vector<std::tuple<std::string, std::string, std::string>> jobs;
+    for (const auto& job : upsampler::plan_folder(upsampler::list_images(input_dir), output_dir, scale, false, false))
+      jobs.emplace_back(job.input.string(), job.output.string(), job.refused);
+    return jobs;
   });
 }
 
