@@ -28,12 +28,12 @@ class Upsampler {
 
   py::array upsample(py::handle image, int scale, int tile) const {
     check_scale(scale);
-    if (image.is_none()) throw py::type_error("upsample: image must be a numpy array, but got None");
+    if (image.is_none()) throw_input_type_error("upsample: image must be a numpy array, but got None");
     py::array array = py::module_::import("numpy").attr("asarray")(image);
     const bool u8 = array.dtype().equal(py::dtype::of<uint8_t>()), u16 = array.dtype().equal(py::dtype::of<uint16_t>());
     if (!u8 && !u16)
-      throw py::type_error("upsample: image must be uint8 or uint16 as cv2.imread returns it, but got dtype " +
-                           py::str(array.dtype()).cast<std::string>());
+      throw_input_type_error("upsample: image must be uint8 or uint16 as cv2.imread returns it, but got dtype " +
+                             py::str(array.dtype()).cast<std::string>());
     check(array.ndim() == 2 || array.ndim() == 3, "upsample: image must be H×W or H×W×C, but got rank ", array.ndim());
     const int64_t h = array.shape(0), w = array.shape(1), c = array.ndim() == 3 ? array.shape(2) : 1;
     check(c == 1 || c == 3 || c == 4, "upsample: expected 1, 3 or 4 channels, but got ", c);

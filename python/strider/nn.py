@@ -27,7 +27,7 @@ _INT64_MAX = 2**63 - 1
 
 def _int(value, name):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, but got {value!r}")
+        raise _strider.InputTypeError(f"{name} must be an int, but got {value!r}")
     if not -_INT64_MAX <= int(value) <= _INT64_MAX:
         raise ValueError(f"{name} must fit in 64 bits, but got {value}")
     return int(value)
@@ -171,7 +171,8 @@ class Sequential(Module):
         super().__init__()
         for index, module in enumerate(modules):
             if not isinstance(module, Module):
-                raise TypeError(f"Sequential: argument {index} is not a strider.nn.Module, but {type(module).__name__}")
+                raise _strider.InputTypeError(f"Sequential: argument {index} is not a strider.nn.Module, but "
+                                              f"{type(module).__name__}")
             setattr(self, str(index), module)
 
     def __len__(self):
