@@ -224,9 +224,10 @@ def test_the_gil_is_released_while_computing(rng):
             counts[0] += 1
 
     def long():
-        inside["before"] = counts[0]
-        big(x_big)
-        inside["after"] = counts[0]
+        for _ in range(3):  # the largest of three counts: robust to a short thread starved by the OS
+            before = counts[0]
+            big(x_big)
+            inside["during"] = max(inside.get("during", 0), counts[0] - before)
         done.set()
 
     try:
@@ -237,4 +238,4 @@ def test_the_gil_is_released_while_computing(rng):
             t.join()
     finally:
         strider.set_num_threads(strider_threads)
-    assert inside["after"] - inside["before"] > 10
+    assert inside["during"] > 10
