@@ -40,7 +40,7 @@ class Upsampler {
     // OpenCV sizes are ints: the output must fit (checked before converting a broadcast view).
     check(h >= 1 && w >= 1 && h <= INT_MAX / scale && w <= INT_MAX / scale, "upsample: image of ", h, "×", w,
           " cannot be upsampled ×", scale, ": each side must be between 1 and ", INT_MAX / scale);
-    if (!(array.flags() & py::array::c_style)) array = py::module_::import("numpy").attr("ascontiguousarray")(array);
+    array = py::module_::import("numpy").attr("require")(array, py::none(), "CA");  // no copy when it already is
     const cv::Mat input(static_cast<int>(h), static_cast<int>(w), CV_MAKETYPE(u8 ? CV_8U : CV_16U, static_cast<int>(c)),
                         const_cast<void*>(array.data()));
     auto result = std::make_unique<cv::Mat>();

@@ -42,7 +42,8 @@ TensorArg to_tensor(py::handle object, std::string_view what) {
                            py::str(array.dtype()).cast<std::string>());
   check(array.ndim() >= 1 && array.ndim() <= Shape::max_rank, what, " must have rank 1 to 4, but got rank ",
         array.ndim(), " (shape ", py::str(py::tuple(array.attr("shape"))).cast<std::string>(), ")");
-  if (!is_plain_float32(array)) array = numpy.attr("ascontiguousarray")(array, "float32");
+  // "CA": C-contiguous and aligned (ascontiguousarray alone keeps an unaligned contiguous array).
+  if (!is_plain_float32(array)) array = numpy.attr("require")(array, "float32", "CA");
   const std::vector<int64_t> dims(array.shape(), array.shape() + array.ndim());
   Tensor tensor = Tensor::wrap(static_cast<float*>(const_cast<void*>(array.data())), Shape(dims));
   return {std::move(array), std::move(tensor)};

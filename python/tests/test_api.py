@@ -179,6 +179,9 @@ def test_non_contiguous_and_negative_strides_are_converted(rng):
     for view in (x[..., ::-1], x[:, :, ::2, :], np.asfortranarray(x), x.astype(">f4"), x.astype(np.float64)):
         np.testing.assert_array_equal(conv(view), conv(np.ascontiguousarray(view, dtype=np.float32)))
     np.testing.assert_array_equal(conv(x.tolist()), conv(x))
+    unaligned = np.frombuffer(b"\0" + x.tobytes(), np.float32, x.size, 1).reshape(x.shape)  # offset 1 byte
+    assert not unaligned.flags.aligned
+    np.testing.assert_array_equal(conv(unaligned), conv(x))
 
 
 def test_threads_and_simd_level():
