@@ -71,8 +71,10 @@ def test_huge_output_is_refused_not_allocated():
 
 def test_bad_state_dict_entries():
     conv = nn.Conv2d(2, 2, 1)
-    with pytest.raises(strider.InputTypeError, match="real numbers"):
+    with pytest.raises(ValueError, match="unsupported tensor for weight: dtype complex64"):
         conv.load_state_dict({"weight": np.zeros((2, 2, 1, 1), np.complex64), "bias": np.zeros(2)})
+    with pytest.raises(strider.InputTypeError, match="real numbers"):
+        conv.weight = np.zeros((2, 2, 1, 1), np.complex64)
     with pytest.raises(ValueError, match="size mismatch for weight"):
         conv.load_state_dict({"weight": np.zeros((2, 2, 1, 1, 1)), "bias": np.zeros(2)})
     with pytest.raises(ValueError, match="cannot open|no such file|not"):
