@@ -50,6 +50,7 @@ def main():
         fn(), fn()  # warm-up, as the peer does
         cpp, py = [], []
         for _ in range(args.rounds):
+            time.sleep(0.2)  # this process's oneTBB workers spin a while after work: let them sleep first
             out = subprocess.run([args.peer, what, "1", str(calls)], check=True, capture_output=True, text=True)
             cpp.append(float(out.stdout.split()[0]))
             py.append(python_round(fn, calls))

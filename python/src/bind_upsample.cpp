@@ -4,6 +4,7 @@
 #include <climits>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "files.hpp"
 #include "numpy_tensor.hpp"
 #include "upsampler/image_upsampler.hpp"
+#include "vision/image_file.hpp"
 
 namespace strider::python {
 
@@ -26,19 +28,19 @@ class Upsampler {
 
   py::array upsample(py::handle image, int scale, int tile) const {
     check_scale(scale);
-    if (image.is_none()) throw py::type_error("upsample: image must be a numpy array, but got None");
+    if (image.is_none()) throw_input_type_error("upsample: image must be a numpy array, but got None");
     py::array array = py::module_::import("numpy").attr("asarray")(image);
     const bool u8 = array.dtype().equal(py::dtype::of<uint8_t>()), u16 = array.dtype().equal(py::dtype::of<uint16_t>());
     if (!u8 && !u16)
-      throw py::type_error("upsample: image must be uint8 or uint16 as cv2.imread returns it, but got dtype " +
-                           py::str(array.dtype()).cast<std::string>());
+      throw_input_type_error("upsample: image must be uint8 or uint16 as cv2.imread returns it, but got dtype " +
+                             py::str(array.dtype()).cast<std::string>());
     check(array.ndim() == 2 || array.ndim() == 3, "upsample: image must be H×W or H×W×C, but got rank ", array.ndim());
     const int64_t h = array.shape(0), w = array.shape(1), c = array.ndim() == 3 ? array.shape(2) : 1;
     check(c == 1 || c == 3 || c == 4, "upsample: expected 1, 3 or 4 channels, but got ", c);
     // OpenCV sizes are ints: the output must fit (checked before converting a broadcast view).
     check(h >= 1 && w >= 1 && h <= INT_MAX / scale && w <= INT_MAX / scale, "upsample: image of ", h, "×", w,
           " cannot be upsampled ×", scale, ": each side must be between 1 and ", INT_MAX / scale);
-    if (!(array.flags() & py::array::c_style)) array = py::module_::import("numpy").attr("ascontiguousarray")(array);
+    array = py::module_::import("numpy").attr("require")(array, py::none(), "CA");  // no copy when it already is
     const cv::Mat input(static_cast<int>(h), static_cast<int>(w), CV_MAKETYPE(u8 ? CV_8U : CV_16U, static_cast<int>(c)),
                         const_cast<void*>(array.data()));
     auto result = std::make_unique<cv::Mat>();
@@ -63,7 +65,7 @@ class Upsampler {
     check_scale(scale);
     py::gil_scoped_release nogil;
     upsampler::check_output_path(output, input);
-    const cv::Mat image = upsampler::read_image(input);
+    const cv::Mat image = upsampler::read_image(input, vision::ReadOptions{}.max_pixels);
     upsampler::write_image_atomically(output, upsampler_.upsample(image, {.scale = scale, .tile = tile}), input);
     return {image.cols, image.rows};
   }
@@ -83,11 +85,12 @@ void bind_upsample(py::module_& m) {
       .def("upsample", &Upsampler::upsample, py::arg("image"), py::arg("scale") = 2, py::arg("tile") = 256)
       .def("upsample_file", &Upsampler::upsample_file, py::arg("input"), py::arg("output"), py::arg("scale") = 2,
            py::arg("tile") = 256);
-  // The files of `folder` the `upsample` program takes, sorted by name.
-  m.def("list_images", [](const std::string& folder) {
-    std::vector<std::string> names;
-    for (const auto& path : upsampler::list_images(folder)) names.push_back(path.string());
-    return names;
+  // The `upsample` program's plan for a folder: (input, output, why it is refused or "") per image.
+  m.def("plan_folder", [](const std::string& input_dir, const std::string& output_dir, int scale) {
+    std::vector<std::tuple<std::string, std::string, std::string>> jobs;
+    for (const auto& job : upsampler::plan_folder(upsampler::list_images(input_dir), output_dir, scale, false, false))
+      jobs.emplace_back(job.input.string(), job.output.string(), job.refused);
+    return jobs;
   });
 }
 

@@ -6,16 +6,18 @@ trained upsampler, computed by Strider's C++ kernels with the GIL released.
     y = conv(x)                         # x: float32 [N, C, H, W] or [C, H, W] numpy array
     big = strider.upsample(cv2.imread("photo.png", cv2.IMREAD_UNCHANGED), scale=2)
 
-Invalid arguments raise ValueError with the C++ library's message.
+Invalid arguments raise ValueError with the C++ library's message; an argument of the wrong kind (None,
+a non-numeric dtype) raises InputTypeError, both a TypeError and a ValueError.
 """
 import os
 import threading
 
 from . import _strider
-from ._strider import arithmetic, get_num_threads, set_num_threads, simd_level
+from ._strider import InputTypeError, arithmetic, get_num_threads, set_num_threads, simd_level
 from . import nn
 
-__all__ = ["nn", "arithmetic", "load_onnx", "upsample", "set_num_threads", "get_num_threads", "simd_level"]
+__all__ = ["nn", "arithmetic", "InputTypeError", "load_onnx", "upsample", "upsampler", "set_num_threads",
+           "get_num_threads", "simd_level"]
 
 UPSAMPLER_WEIGHTS = os.path.join(os.path.dirname(__file__), "upsampler_x2.safetensors")
 

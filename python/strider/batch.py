@@ -6,7 +6,7 @@ Without --scheduler it starts a LocalCluster of N worker processes on this machi
 127.0.0.1 only); with it, the tasks go to a running cluster (`dask scheduler`, `dask worker` on each
 machine; every worker needs `strider` importable and INPUT_DIR / OUTPUT_DIR at the same paths).
 Each worker process loads the model once (a worker plugin, then strider.upsampler() keeps it).
-Outputs are OUTPUT_DIR/NAME_x2.png as the `upsample` program names them, written to a temporary file
+Outputs are OUTPUT_DIR/NAME_x2.png, planned as the `upsample` program plans a folder, written to a temporary file
 and renamed into place, so a rerun skips exactly the finished ones. A file that fails is reported with
 its error while the others go on; if a worker dies, Dask runs its tasks again elsewhere. Exit code 1
 if any file failed.
@@ -40,11 +40,6 @@ class LoadModel(WorkerPlugin):
 def upsample_file(source, target, scale):
     """One task: `source` ×scale written atomically to `target`; returns the input's (width, height)."""
     return strider.upsampler().upsample_file(source, target, scale)
-
-
-def output_path(source, output_dir, scale):
-    stem = os.path.splitext(os.path.basename(source))[0]
-    return os.path.join(output_dir, f"{stem}_x{scale}.png")
 
 
 @dataclass
@@ -81,12 +76,15 @@ def run(input_dir, output_dir, scale, client, progress=True, log=sys.stderr):
     os.makedirs(output_dir, exist_ok=True)
     summary = Summary()
     jobs = []
-    for source in strider._strider.list_images(input_dir):
-        target = output_path(source, output_dir, scale)
-        if os.path.exists(target):
+    # The upsample program's names (NAME_x2.png; NAME_EXT_x2.png when two images share a name).
+    for source, target, refused in strider._strider.plan_folder(input_dir, output_dir, scale):
+        if not refused:
+            jobs.append((source, target))
+        elif os.path.exists(target):
             summary.skipped += 1
         else:
-            jobs.append((source, target))
+            summary.failed[source] = refused
+            log.write(f"failed: {source}: {refused}\n")
     futures = {client.submit(upsample_file, source, target, scale, pure=False): source for source, target in jobs}
     bar = ProgressBar(len(futures)) if progress and futures else None
     for count, future in enumerate(as_completed(futures), 1):

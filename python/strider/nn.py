@@ -27,7 +27,7 @@ _INT64_MAX = 2**63 - 1
 
 def _int(value, name):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, but got {value!r}")
+        raise _strider.InputTypeError(f"{name} must be an int, but got {value!r}")
     if not -_INT64_MAX <= int(value) <= _INT64_MAX:
         raise ValueError(f"{name} must fit in 64 bits, but got {value}")
     return int(value)
@@ -102,10 +102,12 @@ class Module:
         lines = self.extra_repr().split("\n") if self.extra_repr() else []
         for name, child in self._modules.items():
             lines.append(f"({name}): " + repr(child).replace("\n", "\n  "))
+        name = type(self).__name__
+        if not lines:
+            return f"{name}()"
         if len(lines) == 1 and not self._modules:
-            return f"{type(self).__name__}({lines[0]})"
-        body = "".join("\n  " + line for line in lines)
-        return f"{type(self).__name__}({body}{chr(10) if lines else ''})"
+            return f"{name}({lines[0]})"
+        return f"{name}(" + "".join("\n  " + line for line in lines) + "\n)"
 
     def _leaves(self):
         """(dotted prefix, leaf) for every C++ leaf module below this one."""
@@ -139,9 +141,11 @@ class Module:
                 full = prefix + key
                 used.add(full)
                 if full in state:
-                    entries[key] = state[full]
-                    if np.shape(state[full]) != current.shape:
-                        errors.append(f"size mismatch for {full}: copying a param with shape {_shape(state[full])} "
+                    entries[key] = value = np.asarray(state[full])
+                    if value.dtype.kind not in "fiub":
+                        errors.append(f"unsupported tensor for {full}: dtype {value.dtype} is not a real number type.")
+                    elif value.shape != current.shape:
+                        errors.append(f"size mismatch for {full}: copying a param with shape {_shape(value)} "
                                       f"from checkpoint, the shape in current model is {_shape(current)}.")
                 elif full in unsupported:
                     errors.append(f"unsupported tensor for {full}: {unsupported[full]}.")
@@ -171,7 +175,8 @@ class Sequential(Module):
         super().__init__()
         for index, module in enumerate(modules):
             if not isinstance(module, Module):
-                raise TypeError(f"Sequential: argument {index} is not a strider.nn.Module, but {type(module).__name__}")
+                raise _strider.InputTypeError(f"Sequential: argument {index} is not a strider.nn.Module, but "
+                                              f"{type(module).__name__}")
             setattr(self, str(index), module)
 
     def __len__(self):

@@ -179,6 +179,9 @@ def test_non_contiguous_and_negative_strides_are_converted(rng):
     for view in (x[..., ::-1], x[:, :, ::2, :], np.asfortranarray(x), x.astype(">f4"), x.astype(np.float64)):
         np.testing.assert_array_equal(conv(view), conv(np.ascontiguousarray(view, dtype=np.float32)))
     np.testing.assert_array_equal(conv(x.tolist()), conv(x))
+    unaligned = np.frombuffer(b"\0" + x.tobytes(), np.float32, x.size, 1).reshape(x.shape)  # offset 1 byte
+    assert not unaligned.flags.aligned
+    np.testing.assert_array_equal(conv(unaligned), conv(x))
 
 
 def test_threads_and_simd_level():
@@ -224,9 +227,10 @@ def test_the_gil_is_released_while_computing(rng):
             counts[0] += 1
 
     def long():
-        inside["before"] = counts[0]
-        big(x_big)
-        inside["after"] = counts[0]
+        for _ in range(3):  # the largest of three counts: robust to a short thread starved by the OS
+            before = counts[0]
+            big(x_big)
+            inside["during"] = max(inside.get("during", 0), counts[0] - before)
         done.set()
 
     try:
@@ -237,4 +241,4 @@ def test_the_gil_is_released_while_computing(rng):
             t.join()
     finally:
         strider.set_num_threads(strider_threads)
-    assert inside["after"] - inside["before"] > 10
+    assert inside["during"] > 10

@@ -24,11 +24,15 @@ def make_images(folder, count, rng, size=(160, 160)):
     return sorted(str(p) for p in folder.iterdir())
 
 
+def output_path(source, output_dir, scale):
+    return os.path.join(output_dir, os.path.splitext(os.path.basename(source))[0] + f"_x{scale}.png")
+
+
 def assert_outputs_equal_upsample(sources, output_dir, scale):
-    expected = sorted(os.path.basename(batch.output_path(s, output_dir, scale)) for s in sources)
+    expected = sorted(os.path.basename(output_path(s, output_dir, scale)) for s in sources)
     assert sorted(os.listdir(output_dir)) == expected  # each output once, no temporary files left
     for source in sources:
-        written = cv2.imread(batch.output_path(source, output_dir, scale), cv2.IMREAD_UNCHANGED)
+        written = cv2.imread(output_path(source, output_dir, scale), cv2.IMREAD_UNCHANGED)
         np.testing.assert_array_equal(written, strider.upsample(cv2.imread(source, cv2.IMREAD_UNCHANGED), scale))
 
 
@@ -39,7 +43,7 @@ def test_command_line_two_workers_failures_and_rerun(tmp_path, rng):
     command = [sys.executable, "-m", "strider.batch", str(tmp_path / "in"), str(out), "--workers", "2"]
     first = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert first.returncode == 1, first.stderr
-    assert "broken.png" in first.stderr and "not an image format OpenCV decodes" in first.stderr
+    assert "broken.png" in first.stderr and "not an image OpenCV decodes" in first.stderr
     assert "done 4, skipped 0, failed 1" in first.stdout
     assert "batch [" in first.stderr and "5/5 images" in first.stderr  # the progress bar
     assert_outputs_equal_upsample(sources, str(out), 2)

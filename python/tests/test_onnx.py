@@ -1,4 +1,6 @@
 """ONNX models exported by torch in the test, run by strider.load_onnx."""
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -50,6 +52,29 @@ def test_one_input_model_matches_torch(tmp_path, rng):
     y = loaded(x)
     np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(loaded.run({"image": x})["mask"], y)
+
+
+def test_one_model_shared_by_two_threads(tmp_path, rng):
+    torch.manual_seed(0)
+    export(Encoder().eval(), torch.zeros(1, 3, 16, 12), tmp_path / "encoder.onnx", ["image"], ["mask"])
+    model = strider.load_onnx(tmp_path / "encoder.onnx")
+    inputs = [rng.uniform(-1, 1, (1, 3, 16, 12)).astype(np.float32) for _ in range(2)]
+    expected = [model(x) for x in inputs]
+    results = [[], []]
+
+    def work(i):
+        for _ in range(20):
+            results[i].append(model(inputs[i]))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(2):
+        assert len(results[i]) == 20
+        for y in results[i]:
+            np.testing.assert_array_equal(y, expected[i])
 
 
 def test_run_by_name_with_two_inputs_and_outputs(tmp_path, rng):
