@@ -105,7 +105,7 @@ TEST(Onnx, RejectsBrokenAndUnsupportedFiles) {
   ModelBuilder attr({1, 1, 4, 4});
   set_string(attr.node("Resize", {"x"}, "y"), "mode", "area");
   EXPECT_TRUE(rejects([&] { attr.load().run(Tensor::zeros({1, 1, 4, 4})); },
-                      {"Resize node 'n0'", "mode 'area'", "not supported (nearest, linear, cubic)"}));
+                      {"Resize node 'n0'", "mode 'area'", "not supported (nearest, linear, bilinear, cubic)"}));
 }
 
 TEST(Onnx, RunRejectsAnInputOfAnotherShape) {
