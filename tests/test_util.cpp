@@ -1,5 +1,7 @@
 #include "test_util.hpp"
 
+#include "ops/winograd_kernel.hpp"
+
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -67,6 +69,34 @@ Tensor summation_tolerance(const Tensor& sum_of_abs, const Tensor& result, int64
   Tensor tolerance(result.shape());
   for (int64_t i = 0; i < result.numel(); ++i)
     tolerance[i] = static_cast<float>(gamma * sum_of_abs[i] + u * std::abs(result[i]) + 1e-30);
+  return tolerance;
+}
+
+Tensor winograd_tolerance(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t groups,
+                          const Tensor& result) {
+  constexpr double u = 0x1p-24;
+  const Tensor x = input.rank() == 3 ? input.view({1, input.size(0), input.size(1), input.size(2)}) : input.view(input.shape());
+  const int64_t images = x.size(0), out = weight.size(0), in_g = weight.size(1), out_g = out / groups;
+  const int64_t plane = x.size(2) * x.size(3), out_plane = images > 0 ? result.numel() / (images * out) : 0;
+  const double gamma = (in_g + 14) * u / (1 - (in_g + 14) * u);
+  Tensor tolerance(result.shape());
+  for (int64_t n = 0; n < images; ++n)
+    for (int64_t o = 0; o < out; ++o) {
+      double sum = 0;
+      for (int64_t c = 0; c < in_g; ++c) {
+        const float* xc = x.data() + (n * x.size(1) + o / out_g * in_g + c) * plane;
+        const float* wc = weight.data() + (o * in_g + c) * 9;
+        double max_x = 0, max_w = 0;
+        for (int64_t i = 0; i < plane; ++i) max_x = std::max<double>(max_x, std::abs(xc[i]));
+        for (int64_t i = 0; i < 9; ++i) max_w = std::max<double>(max_w, std::abs(wc[i]));
+        sum += max_x * max_w;
+      }
+      const double bound = gamma * (kernels::winograd_amplification * sum + (bias.defined() ? std::abs(bias[o]) : 0.0));
+      for (int64_t i = 0; i < out_plane; ++i) {
+        const int64_t at = (n * out + o) * out_plane + i;
+        tolerance[at] = static_cast<float>(bound + u * std::abs(result[at]) + 1e-30);
+      }
+    }
   return tolerance;
 }
 
