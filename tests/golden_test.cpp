@@ -20,6 +20,7 @@ namespace {
 
 using nlohmann::json;
 using testing::abs;
+using testing::as_conv2d_weight;
 using testing::near;
 using testing::rejects;
 using testing::summation_tolerance;
@@ -161,11 +162,14 @@ TEST_P(GoldenCase, MatchesPyTorch) {
           const Tensor output = run(op, record, input);
           // Winograd's own error adds to PyTorch's (the bound comes from the direct kernel on |x|, |w|).
           Tensor winograd;
+          const int64_t groups = conv.options().groups;
           if constexpr (std::is_same_v<std::decay_t<decltype(conv)>, Conv2d>) {
             if (conv.algorithm_for(input.shape()) == ConvAlgorithm::winograd)
-              winograd = winograd_tolerance(input, conv.weight(), conv.bias(), conv.options().groups, expected);
-            conv.set_algorithm(ConvAlgorithm::direct);
+              winograd = winograd_tolerance(input, conv.weight(), conv.bias(), groups, expected);
+          } else if (conv.uses_winograd(input.shape())) {
+            winograd = winograd_tolerance(input, as_conv2d_weight(conv.weight(), groups), conv.bias(), groups, expected);
           }
+          conv.set_algorithm(ConvAlgorithm::direct);
           set_parameters(conv, std::move(abs_weight), std::move(abs_bias));
           const Tensor bound = run(op, record, abs(input));
           Tensor tolerance = summation_tolerance(bound, expected, terms);

@@ -18,6 +18,7 @@ namespace strider {
 namespace {
 
 using testing::abs;
+using testing::as_conv2d_weight;
 using testing::near;
 using testing::random_tensor;
 using testing::summation_tolerance;
@@ -174,11 +175,13 @@ TEST_P(EveryLevel, WinogradMatchesReference) {
 
 TEST_P(EveryLevel, ConvTranspose2dMatchesReference) {
   Rng rng(2);
-  int tested = 0;
+  int tested = 0, winograd_trials = 0;
   for (int trial = 0; trial < 700; ++trial) {
     const int64_t groups = rng.pick<int64_t>({1, 1, 2, 3});
     const int64_t in = groups * rng(1, 4), out = groups * rng(1, 9);
-    const Hw k{rng(1, 5), rng(1, 5)}, s{rng(1, 4), rng(1, 4)}, d{rng.pick<int64_t>({1, 1, 2, 3}), rng(1, 2)};
+    Hw k{rng(1, 5), rng(1, 5)}, s{rng(1, 4), rng(1, 4)};
+    const Hw d{rng.pick<int64_t>({1, 1, 2, 3}), rng(1, 2)};
+    if (trial % 4 == 1) k = 3, s = 1;  // a 3x3 stride-1 phase, for Winograd (forced on odd trials)
     const Hw p{rng(0, 3), rng(0, 3)};
     const Hw op{rng(0, std::max(s.h, d.h) - 1), rng(0, std::max(s.w, d.w) - 1)};
     ConvTranspose2d conv(in, out, k,
@@ -194,6 +197,7 @@ TEST_P(EveryLevel, ConvTranspose2dMatchesReference) {
       continue;  // output size <= 0
     }
     conv.reset_parameters(trial);
+    if (trial % 2) conv.set_algorithm(ConvAlgorithm::winograd);  // on the phases with 3x3 taps
     SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << conv << " on " << x_shape);
     const Tensor x = random_tensor(x_shape, trial);
     const Epilogue epilogue = rng.pick({Epilogue{}, Epilogue::relu()});
@@ -202,10 +206,17 @@ TEST_P(EveryLevel, ConvTranspose2dMatchesReference) {
     const Tensor bound = ref::conv_transpose2d(
         abs(x), abs(conv.weight()), conv.bias().defined() ? abs(conv.bias()) : Tensor(), conv.params());
     const int64_t terms = in / groups * k.h * k.w + 1;
-    ASSERT_TRUE(near(conv.forward(x, epilogue), expected, summation_tolerance(bound, expected, terms)));
+    Tensor tolerance = summation_tolerance(bound, expected, terms);
+    if (conv.uses_winograd(x_shape)) {
+      ++winograd_trials;
+      const Tensor winograd = winograd_tolerance(x, as_conv2d_weight(conv.weight(), groups), conv.bias(), groups, expected);
+      for (int64_t i = 0; i < tolerance.numel(); ++i) tolerance[i] = std::max(tolerance[i], winograd[i]);
+    }
+    ASSERT_TRUE(near(conv.forward(x, epilogue), expected, tolerance));
     ++tested;
   }
   EXPECT_GE(tested, 600);
+  EXPECT_GE(winograd_trials, 20);
 }
 
 TEST_P(EveryLevel, PoolingMatchesReference) {

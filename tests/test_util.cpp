@@ -85,10 +85,11 @@ Tensor winograd_tolerance(const Tensor& input, const Tensor& weight, const Tenso
       double sum = 0;
       for (int64_t c = 0; c < in_g; ++c) {
         const float* xc = x.data() + (n * x.size(1) + o / out_g * in_g + c) * plane;
-        const float* wc = weight.data() + (o * in_g + c) * 9;
+        const int64_t taps = weight.size(2) * weight.size(3);
+        const float* wc = weight.data() + (o * in_g + c) * taps;
         double max_x = 0, max_w = 0;
         for (int64_t i = 0; i < plane; ++i) max_x = std::max<double>(max_x, std::abs(xc[i]));
-        for (int64_t i = 0; i < 9; ++i) max_w = std::max<double>(max_w, std::abs(wc[i]));
+        for (int64_t i = 0; i < taps; ++i) max_w = std::max<double>(max_w, std::abs(wc[i]));
         sum += max_x * max_w;
       }
       const double bound = gamma * (kernels::winograd_amplification * sum + (bias.defined() ? std::abs(bias[o]) : 0.0));
@@ -98,6 +99,16 @@ Tensor winograd_tolerance(const Tensor& input, const Tensor& weight, const Tenso
       }
     }
   return tolerance;
+}
+
+Tensor as_conv2d_weight(const Tensor& w, int64_t groups) {
+  const int64_t in = w.size(0), out_g = w.size(1), in_g = in / groups;
+  Tensor t({out_g * groups, in_g, w.size(2), w.size(3)});
+  for (int64_t o = 0; o < out_g * groups; ++o)
+    for (int64_t c = 0; c < in_g; ++c)
+      for (int64_t a = 0; a < w.size(2); ++a)
+        for (int64_t b = 0; b < w.size(3); ++b) t.at(o, c, a, b) = w.at(o / out_g * in_g + c, o % out_g, a, b);
+  return t;
 }
 
 }  // namespace strider::testing

@@ -22,8 +22,10 @@ Conv2d make_conv(const Params& p) {
   return conv;
 }
 ConvTranspose2d make_transposed(const Params& p) {
-  return ConvTranspose2d(1, 1, p.kernel, {.stride = p.stride, .padding = p.padding,
-                                          .output_padding = p.output_padding, .bias = false, .dilation = p.dilation});
+  ConvTranspose2d conv(1, 1, p.kernel, {.stride = p.stride, .padding = p.padding,
+                                        .output_padding = p.output_padding, .bias = false, .dilation = p.dilation});
+  conv.set_algorithm(ConvAlgorithm::direct);  // exact, as make_conv
+  return conv;
 }
 MaxPool2d make_maxpool(const Params& p) {
   return MaxPool2d(p.kernel, {.stride = p.stride, .padding = p.padding, .dilation = p.dilation,
