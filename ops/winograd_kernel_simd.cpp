@@ -224,13 +224,14 @@ void run_winograd_tasks(const ConvPass& p, const WinogradWeights& w, const Winog
                         int64_t end, float* scratch, int64_t* columns) noexcept {
   static_assert(std::is_same_v<A, Arch>, "this TU holds the kernels of one arch");
   for (int64_t task = begin; task < end; ++task) {
-    const int64_t cb = task % geo.col_blocks, rb = task / geo.col_blocks % geo.row_blocks;
-    int64_t rest = task / (geo.col_blocks * geo.row_blocks);
+    // The sub-lattices vary fastest: consecutive tasks then read the same band of input rows, from cache.
     Tiles t{};
-    t.px = rest % geo.lattices_w;
-    rest /= geo.lattices_w;
+    t.px = task % geo.lattices_w;
+    int64_t rest = task / geo.lattices_w;
     t.py = rest % geo.lattices_h;
     rest /= geo.lattices_h;
+    const int64_t cb = rest % geo.col_blocks, rb = rest / geo.col_blocks % geo.row_blocks;
+    rest /= geo.col_blocks * geo.row_blocks;
     t.g = rest % w.groups;
     t.n = rest / w.groups;
     t.lattice_h = ceil_div(p.out_h - t.py, p.dilation_h);
