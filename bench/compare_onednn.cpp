@@ -5,10 +5,11 @@
 //   compare_onednn [--threads=2] [--rounds=5] [--shapes=PATH] [--only=c3,t1]
 //
 // Each round times, case by case, Strider and then oneDNN in each of its layouts: "blocked" (format any:
-// oneDNN picks, usually nChw16c), NHWC, and NCHW in and out (Strider's own interface). Only the primitive
-// is timed, with data already in its layout and weights reordered once. A timing is the fastest call of
-// about 0.1 s of calls; the table keeps the best round. Prints a Markdown table: oneDNN's best layout /
-// Strider and oneDNN NCHW / Strider (> 1: Strider is faster).
+// oneDNN picks, usually nChw16c), NHWC, NCHW, and NCHW in and out through reorders to and from the
+// blocked layout (Strider's own interface, as PyTorch runs oneDNN). Without the reorders only the
+// primitive is timed, with data already in its layout; weights are reordered once, untimed. A timing is
+// the fastest call of about 0.1 s of calls; the table keeps the best round. Prints a Markdown table:
+// oneDNN's best layout / Strider and oneDNN's best NCHW in/out / Strider (> 1: Strider is faster).
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
@@ -48,10 +49,14 @@ double fastest_ms(const std::function<void()>& f) {
   return best;
 }
 
-// One oneDNN convolution or deconvolution in one layout, ready to run.
+// One oneDNN convolution or deconvolution in one layout, ready to run: the primitive, and with
+// `reorder` the reorders from and to NCHW around it.
 struct OneDnnRun {
-  dnnl::primitive primitive;
-  std::unordered_map<int, memory> args;
+  std::vector<std::pair<dnnl::primitive, std::unordered_map<int, memory>>> steps;
+  void operator()(dnnl::stream& stream) {
+    for (auto& [primitive, args] : steps) primitive.execute(stream, args);
+    stream.wait();
+  }
 };
 
 struct Case {
@@ -66,7 +71,7 @@ struct Case {
   }
 };
 
-OneDnnRun make_onednn(const Case& c, const dnnl::engine& engine, tag layout) {
+OneDnnRun make_onednn(const Case& c, const dnnl::engine& engine, tag layout, bool reorder) {
   const memory::dims src{c.n, c.cin, c.h, c.w}, dst{c.n, c.cout, c.out_h(), c.out_w()};
   const memory::dims weights = c.g == 1 ? memory::dims{c.cout, c.cin, c.k, c.k}
                                         : memory::dims{c.g, c.cout / c.g, c.cin / c.g, c.k, c.k};
@@ -80,21 +85,21 @@ OneDnnRun make_onednn(const Case& c, const dnnl::engine& engine, tag layout) {
     return c.transposed ? (in - 1) * c.s - c.p + reach - out : (out - 1) * c.s + reach - in - c.p;
   };
   const memory::dims pad_r{after(c.h, c.out_h()), after(c.w, c.out_w())};
-  OneDnnRun run;
+  dnnl::primitive primitive;
   memory::desc src_chosen, w_chosen, dst_chosen;
   if (c.transposed) {
     const dnnl::deconvolution_forward::primitive_desc pd(
         {dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct, src_md, w_md, b_md, dst_md,
          strides, dilates, pad_l, pad_r},
         engine);
-    run.primitive = dnnl::deconvolution_forward(pd);
+    primitive = dnnl::deconvolution_forward(pd);
     src_chosen = pd.src_desc(), w_chosen = pd.weights_desc(), dst_chosen = pd.dst_desc();
   } else {
     const dnnl::convolution_forward::primitive_desc pd(
         {dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md, w_md, b_md, dst_md,
          strides, dilates, pad_l, pad_r},
         engine);
-    run.primitive = dnnl::convolution_forward(pd);
+    primitive = dnnl::convolution_forward(pd);
     src_chosen = pd.src_desc(), w_chosen = pd.weights_desc(), dst_chosen = pd.dst_desc();
   }
   memory src_mem(src_chosen, engine), w_mem(w_chosen, engine), b_mem(b_md, engine), dst_mem(dst_chosen, engine);
@@ -103,7 +108,17 @@ OneDnnRun make_onednn(const Case& c, const dnnl::engine& engine, tag layout) {
     const std::size_t count = m->get_desc().get_size() / sizeof(float);
     for (std::size_t i = 0; i < count; ++i) data[i] = static_cast<float>((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
   }
-  run.args = {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w_mem}, {DNNL_ARG_BIAS, b_mem}, {DNNL_ARG_DST, dst_mem}};
+  OneDnnRun run;
+  if (reorder) {
+    const memory src_nchw({src, f32, tag::nchw}, engine), dst_nchw({dst, f32, tag::nchw}, engine);
+    run.steps.push_back({dnnl::reorder(src_nchw, src_mem), {{DNNL_ARG_FROM, src_nchw}, {DNNL_ARG_TO, src_mem}}});
+    run.steps.push_back({primitive, {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w_mem}, {DNNL_ARG_BIAS, b_mem},
+                                     {DNNL_ARG_DST, dst_mem}}});
+    run.steps.push_back({dnnl::reorder(dst_mem, dst_nchw), {{DNNL_ARG_FROM, dst_mem}, {DNNL_ARG_TO, dst_nchw}}});
+    return run;
+  }
+  run.steps.push_back({primitive, {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w_mem}, {DNNL_ARG_BIAS, b_mem},
+                                   {DNNL_ARG_DST, dst_mem}}});
   return run;
 }
 
@@ -159,9 +174,9 @@ int main(int argc, char** argv) try {
 
   const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   dnnl::stream stream(engine);
-  constexpr tag layouts[] = {tag::any, tag::nhwc, tag::nchw};
-  constexpr const char* layout_names[] = {"blocked", "NHWC", "NCHW"};
-  std::vector<std::array<double, 4>> best(cases.size());  // Strider, then the three layouts
+  // Layouts: oneDNN's choice, NHWC, NCHW as such, and NCHW in and out through reorders to its choice.
+  constexpr tag layouts[] = {tag::any, tag::nhwc, tag::nchw, tag::any};
+  std::vector<std::array<double, 5>> best(cases.size());  // Strider, then the four layouts
   for (auto& b : best) b.fill(std::numeric_limits<double>::infinity());
   for (int round = 0; round < rounds; ++round) {
     for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -169,23 +184,19 @@ int main(int argc, char** argv) try {
       const Tensor x = Tensor::uniform({c.n, c.cin, c.h, c.w}, -1, 1, 1);
       const auto strider_run = make_strider(c);
       best[i][0] = std::min(best[i][0], fastest_ms([&] { (void)strider_run(x); }));
-      for (int l = 0; l < 3; ++l) {
-        OneDnnRun run = make_onednn(c, engine, layouts[l]);
-        best[i][l + 1] = std::min(best[i][l + 1], fastest_ms([&] {
-          run.primitive.execute(stream, run.args);
-          stream.wait();
-        }));
+      for (int l = 0; l < 4; ++l) {
+        OneDnnRun run = make_onednn(c, engine, layouts[l], l == 3);
+        best[i][l + 1] = std::min(best[i][l + 1], fastest_ms([&] { run(stream); }));
       }
     }
   }
-  std::printf("| case | Strider ms | oneDNN %s ms | %s ms | %s ms | best layout / Strider | NCHW / Strider |\n",
-              layout_names[0], layout_names[1], layout_names[2]);
-  std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+  std::printf("| case | Strider ms | oneDNN blocked ms | NHWC ms | NCHW ms | NCHW in/out via blocked ms "
+              "| best layout / Strider | best NCHW in/out / Strider |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const auto& b = best[i];
-    const double onednn_best = std::min({b[1], b[2], b[3]});
-    std::printf("| %s | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f |\n", cases[i].name.c_str(), b[0], b[1], b[2], b[3],
-                onednn_best / b[0], b[3] / b[0]);
+    std::printf("| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f |\n", cases[i].name.c_str(), b[0], b[1], b[2],
+                b[3], b[4], std::min({b[1], b[2], b[3]}) / b[0], std::min(b[3], b[4]) / b[0]);
   }
   std::printf("\n%d threads, SIMD %s, best of %d alternating rounds\n", get_num_threads(),
               std::string(simd_level_name(simd_level())).c_str(), rounds);
