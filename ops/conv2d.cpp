@@ -77,6 +77,10 @@ void Conv2d::repack() {
   const Shape& s = weight_.shape();
   packed_ = kernels::pack_conv_weights(params_.groups, s[1], s[0] / params_.groups, s[2], s[3],
                                        [&](int64_t o, int64_t c, int64_t a, int64_t b) { return weight_.at(o, c, a, b); });
+  if (params_.kernel == Hw(3) && params_.stride == Hw(1))
+    winograd_ = kernels::transform_winograd_weights(
+        params_.groups, s[1], s[0] / params_.groups,
+        [&](int64_t o, int64_t c, int64_t a, int64_t b) { return weight_.at(o, c, a, b); });
 }
 
 void Conv2d::set_bias(Tensor bias) {
@@ -114,18 +118,14 @@ Shape Conv2d::output_shape(const Shape& input) const {
   return batched ? Shape{input[0], out_channels_, oh, ow} : Shape{out_channels_, oh, ow};
 }
 
-Tensor Conv2d::forward(const Tensor& input, const Epilogue& epilogue) const {
-  Tensor output(output_shape(input.shape()));
-  const Tensor x = batched_view(input);
-  const Tensor y = batched_view(output);
+kernels::ConvPass Conv2d::make_pass(const Shape& input) const {
+  const Shape output = output_shape(input);
   kernels::ConvPass pass;
-  pass.input = x.data();
-  pass.batch = x.size(0);
-  pass.in_h = x.size(2);
-  pass.in_w = x.size(3);
-  pass.output = output.data();
-  pass.out_h = y.size(2);
-  pass.out_w = y.size(3);
+  pass.batch = input.rank() == 4 ? input[0] : 1;
+  pass.in_h = input[-2];
+  pass.in_w = input[-1];
+  pass.out_h = output[-2];
+  pass.out_w = output[-1];
   const Conv2dParams& p = params_;
   if (p.kernel == Hw(1) && p.stride == Hw(1) && p.pad_h == Pad(0) && p.pad_w == Pad(0)) {
     // A pointwise convolution is one GEMM over all pixels: one long row fills the microkernels.
@@ -144,8 +144,21 @@ Tensor Conv2d::forward(const Tensor& input, const Epilogue& epilogue) const {
   pass.padding_mode = p.padding_mode;
   pass.weights = &packed_;
   pass.bias = bias_.defined() ? bias_.data() : nullptr;
+  return pass;
+}
+
+ConvAlgorithm Conv2d::algorithm_for(const Shape& input) const {
+  return kernels::use_winograd(algorithm_, make_pass(input)) ? ConvAlgorithm::winograd : ConvAlgorithm::direct;
+}
+
+Tensor Conv2d::forward(const Tensor& input, const Epilogue& epilogue) const {
+  kernels::ConvPass pass = make_pass(input.shape());
+  Tensor output(output_shape(input.shape()));
+  pass.input = input.data();
+  pass.output = output.data();
   pass.epilogue = epilogue;
-  kernels::run_conv_pass(pass);
+  if (kernels::use_winograd(algorithm_, pass)) kernels::run_winograd_pass(pass, winograd_);
+  else kernels::run_conv_pass(pass);
   return output;
 }
 

@@ -12,6 +12,7 @@
 #include "../core/tensor.hpp"
 #include "conv_kernel.hpp"
 #include "epilogue.hpp"
+#include "winograd_kernel.hpp"
 
 namespace strider {
 
@@ -78,8 +79,16 @@ class Conv2d {
   const Conv2dOptions& options() const { return options_; }
   const Conv2dParams& params() const { return params_; }
 
+  // Forces the direct kernel (the same rounding as before Winograd existed) or Winograd where it
+  // applies; automatic (the default) follows default_conv_algorithm() and the measured crossover.
+  void set_algorithm(ConvAlgorithm algorithm) { algorithm_ = algorithm; }
+  ConvAlgorithm algorithm() const { return algorithm_; }
+  // What forward() runs for this input shape: direct or winograd.
+  ConvAlgorithm algorithm_for(const Shape& input) const;
+
  private:
   void repack();
+  kernels::ConvPass make_pass(const Shape& input) const;  // all but the data pointers and epilogue
 
   int64_t in_channels_;
   int64_t out_channels_;
@@ -88,6 +97,8 @@ class Conv2d {
   Tensor weight_;
   Tensor bias_;
   kernels::PackedConvWeights packed_;  // weight_ in the kernel's layout, repacked whenever it is set
+  kernels::WinogradWeights winograd_;  // its Winograd transform, for 3x3 stride-1 layers
+  ConvAlgorithm algorithm_ = ConvAlgorithm::automatic;
 };
 // PyTorch's repr: Conv2d(3, 32, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))
 std::ostream& operator<<(std::ostream& os, const Conv2d& conv);

@@ -97,12 +97,14 @@ void ConvTranspose2d::repack() {
       Phase ph{row, col, axis_phase<AxisPhase>(row, p.kernel.h, p.stride.h, p.padding.h, p.dilation.h),
                axis_phase<AxisPhase>(col, p.kernel.w, p.stride.w, p.padding.w, p.dilation.w), {}};
       // The direct convolution's weight (o, c, a, b) is the transposed weight (c, o) at the phase's taps.
-      ph.weights = kernels::pack_conv_weights(
-          p.groups, in_g, out_g, static_cast<int64_t>(ph.h.taps.size()), static_cast<int64_t>(ph.w.taps.size()),
-          [&](int64_t o, int64_t c, int64_t a, int64_t b) {
-            return weight_.at(o / out_g * in_g + c, o % out_g, ph.h.taps[static_cast<std::size_t>(a)],
-                              ph.w.taps[static_cast<std::size_t>(b)]);
-          });
+      const auto weight = [&](int64_t o, int64_t c, int64_t a, int64_t b) {
+        return weight_.at(o / out_g * in_g + c, o % out_g, ph.h.taps[static_cast<std::size_t>(a)],
+                          ph.w.taps[static_cast<std::size_t>(b)]);
+      };
+      ph.weights = kernels::pack_conv_weights(p.groups, in_g, out_g, static_cast<int64_t>(ph.h.taps.size()),
+                                              static_cast<int64_t>(ph.w.taps.size()), weight);
+      if (ph.h.taps.size() == 3 && ph.w.taps.size() == 3)
+        ph.winograd = kernels::transform_winograd_weights(p.groups, in_g, out_g, weight);
       phases_.push_back(std::move(ph));
     }
   }
@@ -167,44 +169,60 @@ Shape ConvTranspose2d::output_shape(const Shape& input, const std::vector<int64_
   return transposed_output_shape(input, out_channels_, resolve(input, &output_size));
 }
 
+kernels::ConvPass ConvTranspose2d::phase_pass(const Phase& ph, const Shape& input, int64_t out_h, int64_t out_w,
+                                              const ConvTranspose2dParams& params) const {
+  // The phase writes output rows ph.row, ph.row + s_h, ... and columns ph.col, ph.col + s_w, ...
+  kernels::ConvPass pass;
+  pass.batch = input.rank() == 4 ? input[0] : 1;
+  pass.in_h = input[-2];
+  pass.in_w = input[-1];
+  pass.out_h = ceil_div(out_h - ph.row, params.stride.h);
+  pass.out_w = ceil_div(out_w - ph.col, params.stride.w);
+  pass.out_batch_stride = out_channels_ * out_h * out_w;
+  pass.out_channel_stride = out_h * out_w;
+  pass.out_row_stride = params.stride.h * out_w;
+  pass.out_col_stride = params.stride.w;
+  pass.dilation_h = ph.h.dilation;
+  pass.dilation_w = ph.w.dilation;
+  pass.pad_top = ph.h.pad;
+  pass.pad_left = ph.w.pad;
+  pass.weights = &ph.weights;
+  pass.bias = bias_.defined() ? bias_.data() : nullptr;
+  return pass;
+}
+
+bool ConvTranspose2d::uses_winograd(const Shape& input) const {
+  const ConvTranspose2dParams params = resolve(input, nullptr);
+  const Shape out = transposed_output_shape(input, out_channels_, params);
+  for (const Phase& ph : phases_) {
+    const kernels::ConvPass pass = phase_pass(ph, input, out[-2], out[-1], params);
+    if (pass.out_h > 0 && pass.out_w > 0 && kernels::use_winograd(algorithm_, pass)) return true;
+  }
+  return false;
+}
+
 Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& params,
                             const Epilogue& epilogue) const {
   Tensor output(transposed_output_shape(input.shape(), out_channels_, params));
-  const Tensor x = batched_view(input);
-  const Tensor y = batched_view(output);
-  const int64_t out_h = y.size(2), out_w = y.size(3);
-  const int64_t plane = out_h * out_w;
+  const int64_t out_h = output.size(-2), out_w = output.size(-1);
   if (bias_only_phases_) {
     // The outputs no tap reaches; the phases below overwrite the others.
-    for (int64_t n = 0; n < y.size(0); ++n)
+    const int64_t plane = out_h * out_w;
+    const int64_t batch = input.rank() == 4 ? input.size(0) : 1;
+    for (int64_t n = 0; n < batch; ++n)
       for (int64_t o = 0; o < out_channels_; ++o) {
         float* channel = output.data() + (n * out_channels_ + o) * plane;
         std::fill(channel, channel + plane, apply(epilogue, bias_.defined() ? bias_[o] : 0.0f));
       }
   }
   for (const Phase& ph : phases_) {
-    // The phase writes output rows ph.row, ph.row + s_h, ... and columns ph.col, ph.col + s_w, ...
-    kernels::ConvPass pass;
-    pass.input = x.data();
-    pass.batch = x.size(0);
-    pass.in_h = x.size(2);
-    pass.in_w = x.size(3);
-    pass.out_h = ceil_div(out_h - ph.row, params.stride.h);
-    pass.out_w = ceil_div(out_w - ph.col, params.stride.w);
+    kernels::ConvPass pass = phase_pass(ph, input.shape(), out_h, out_w, params);
     if (pass.out_h <= 0 || pass.out_w <= 0) continue;
+    pass.input = input.data();
     pass.output = output.data() + ph.row * out_w + ph.col;
-    pass.out_batch_stride = out_channels_ * plane;
-    pass.out_channel_stride = plane;
-    pass.out_row_stride = params.stride.h * out_w;
-    pass.out_col_stride = params.stride.w;
-    pass.dilation_h = ph.h.dilation;
-    pass.dilation_w = ph.w.dilation;
-    pass.pad_top = ph.h.pad;
-    pass.pad_left = ph.w.pad;
-    pass.weights = &ph.weights;
-    pass.bias = bias_.defined() ? bias_.data() : nullptr;
     pass.epilogue = epilogue;
-    kernels::run_conv_pass(pass);
+    if (kernels::use_winograd(algorithm_, pass)) kernels::run_winograd_pass(pass, ph.winograd);
+    else kernels::run_conv_pass(pass);
   }
   return output;
 }

@@ -15,6 +15,7 @@
 #include "../core/tensor.hpp"
 #include "conv_kernel.hpp"
 #include "epilogue.hpp"
+#include "winograd_kernel.hpp"
 
 namespace strider {
 
@@ -64,6 +65,12 @@ class ConvTranspose2d {
   const ConvTranspose2dOptions& options() const { return options_; }
   const ConvTranspose2dParams& params() const { return params_; }
 
+  // As Conv2d::set_algorithm: the phases with 3x3 taps are 3x3 stride-1 convolutions Winograd can run.
+  void set_algorithm(ConvAlgorithm algorithm) { algorithm_ = algorithm; }
+  ConvAlgorithm algorithm() const { return algorithm_; }
+  // Whether forward() runs some phase of this input with Winograd.
+  bool uses_winograd(const Shape& input) const;
+
  private:
   // Output rows (or columns) whose index is congruent to `phase` modulo the stride receive contributions
   // only from the kernel taps in `taps` (highest first): a stride-1 convolution of the input with those
@@ -78,11 +85,16 @@ class ConvTranspose2d {
     int64_t col = 0;  // and columns col, col + s_w, ...
     AxisPhase h, w;
     kernels::PackedConvWeights weights;
+    kernels::WinogradWeights winograd;  // for 3x3 taps
   };
 
   // The params for this input: output_padding from output_size when one is given.
   ConvTranspose2dParams resolve(const Shape& input, const std::vector<int64_t>* output_size) const;
   Tensor run(const Tensor& input, const ConvTranspose2dParams& params, const Epilogue& epilogue) const;
+  // Phase ph's pass over an input of shape `input` into an output of out_h x out_w: all but the data
+  // pointers and the epilogue.
+  kernels::ConvPass phase_pass(const Phase& ph, const Shape& input, int64_t out_h, int64_t out_w,
+                               const ConvTranspose2dParams& params) const;
   void repack();
 
   int64_t in_channels_;
@@ -95,6 +107,7 @@ class ConvTranspose2d {
   // weight: at most k_h · k_w of them however large the stride. The other phases' outputs are the bias.
   std::vector<Phase> phases_;
   bool bias_only_phases_ = false;
+  ConvAlgorithm algorithm_ = ConvAlgorithm::automatic;
 };
 std::ostream& operator<<(std::ostream& os, const ConvTranspose2d& conv);
 

@@ -18,9 +18,11 @@ namespace strider {
 namespace {
 
 using testing::abs;
+using testing::as_conv2d_weight;
 using testing::near;
 using testing::random_tensor;
 using testing::summation_tolerance;
+using testing::winograd_tolerance;
 
 // Output widths at the edges of every vector width V in {4, 8, 16} (1, V - 1, V, V + 1, 2V + 3), of the
 // microkernels (48, 96) and of the column tiles (192).
@@ -82,11 +84,16 @@ bool matches_reference(Conv2d& conv, const Shape& x_shape, int trial, Rng& rng) 
   const Epilogue epilogue = rng.pick({Epilogue{}, Epilogue::relu(), Epilogue::leaky_relu(0.2f)});
   Tensor expected = ref::conv2d(x, conv.weight(), conv.bias(), conv.params());
   for (float& v : expected.values()) v = apply(epilogue, v);
+  const Tensor actual = conv.forward(x, epilogue);
+  if (conv.algorithm_for(x_shape) == ConvAlgorithm::winograd) {
+    EXPECT_TRUE(near(actual, expected, winograd_tolerance(x, conv.weight(), conv.bias(), conv.options().groups, expected)));
+    return true;
+  }
   const Tensor bound = ref::conv2d(abs(x), abs(conv.weight()), conv.bias().defined() ? abs(conv.bias()) : Tensor(),
                                    conv.params());
   const Shape& w = conv.weight().shape();
   const int64_t terms = w[1] * w[2] * w[3] + 1;  // per output: in_channels / groups · kernel taps, and the bias
-  EXPECT_TRUE(near(conv.forward(x, epilogue), expected, summation_tolerance(bound, expected, terms)));
+  EXPECT_TRUE(near(actual, expected, summation_tolerance(bound, expected, terms)));
   return true;
 }
 
@@ -195,13 +202,42 @@ TEST_P(EveryLevel, Depthwise3x3MatchesReference) {
   EXPECT_GE(tested, 250);
 }
 
+// Winograd (forced) on 3x3 stride-1 layers: sub-lattices of every dilation, groups, every padding mode,
+// output channels across the 64-channel blocks, tile rows and columns across the tasks' edges.
+TEST_P(EveryLevel, WinogradMatchesReference) {
+  Rng rng(4);
+  int tested = 0;
+  for (int trial = 0; trial < 100; ++trial) {
+    const int64_t groups = rng.pick<int64_t>({1, 1, 2, 3});
+    const int64_t in = groups * rng(1, 3), out = groups * rng.pick<int64_t>({1, 5, 16, 17, 33, 70});
+    const Hw d{rng.pick<int64_t>({1, 1, 2, 3}), rng.pick<int64_t>({1, 1, 2, 4})}, p{rng(0, 4), rng(0, 4)};
+    const char* mode = rng.pick({"zeros", "zeros", "reflect", "replicate", "circular"});
+    // Widths up to 3 tasks of 32 tiles (x dilation), heights across several tasks' tile rows when narrow;
+    // small images for many channels (the reference is slow).
+    const int64_t out_w = trial % 2 || out > 17 ? edge_widths[trial / 2 % 16] : rng(1, 400);
+    const int64_t out_h = out_w > 48 ? rng(1, 5) : rng(1, out > 17 ? 12 : 30);
+    const Shape x_shape{rng(1, 2), in, input_for_output(rng, out_h, 3, 1, 2 * p.h, d.h),
+                        input_for_output(rng, out_w, 3, 1, 2 * p.w, d.w)};
+    Conv2d conv(in, out, 3,
+                {.padding = Conv2dPadding(p.h, p.w), .dilation = d, .groups = groups, .bias = rng.coin(),
+                 .padding_mode = mode});
+    conv.set_algorithm(ConvAlgorithm::winograd);
+    if (!matches_reference(conv, x_shape, trial, rng)) continue;
+    if (HasFailure()) return;
+    ++tested;
+  }
+  EXPECT_GE(tested, 70);
+}
+
 TEST_P(EveryLevel, ConvTranspose2dMatchesReference) {
   Rng rng(2);
-  int tested = 0;
+  int tested = 0, winograd_trials = 0;
   for (int trial = 0; trial < 700; ++trial) {
     const int64_t groups = rng.pick<int64_t>({1, 1, 2, 3});
     const int64_t in = groups * rng(1, 4), out = groups * rng(1, 9);
-    const Hw k{rng(1, 5), rng(1, 5)}, s{rng(1, 4), rng(1, 4)}, d{rng.pick<int64_t>({1, 1, 2, 3}), rng(1, 2)};
+    Hw k{rng(1, 5), rng(1, 5)}, s{rng(1, 4), rng(1, 4)};
+    const Hw d{rng.pick<int64_t>({1, 1, 2, 3}), rng(1, 2)};
+    if (trial % 4 == 1) k = 3, s = 1;  // a 3x3 stride-1 phase, for Winograd (forced on odd trials)
     const Hw p{rng(0, 3), rng(0, 3)};
     const Hw op{rng(0, std::max(s.h, d.h) - 1), rng(0, std::max(s.w, d.w) - 1)};
     ConvTranspose2d conv(in, out, k,
@@ -217,6 +253,7 @@ TEST_P(EveryLevel, ConvTranspose2dMatchesReference) {
       continue;  // output size <= 0
     }
     conv.reset_parameters(trial);
+    if (trial % 2) conv.set_algorithm(ConvAlgorithm::winograd);  // on the phases with 3x3 taps
     SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << conv << " on " << x_shape);
     const Tensor x = random_tensor(x_shape, trial);
     const Epilogue epilogue = rng.pick({Epilogue{}, Epilogue::relu()});
@@ -225,10 +262,17 @@ TEST_P(EveryLevel, ConvTranspose2dMatchesReference) {
     const Tensor bound = ref::conv_transpose2d(
         abs(x), abs(conv.weight()), conv.bias().defined() ? abs(conv.bias()) : Tensor(), conv.params());
     const int64_t terms = in / groups * k.h * k.w + 1;
-    ASSERT_TRUE(near(conv.forward(x, epilogue), expected, summation_tolerance(bound, expected, terms)));
+    Tensor tolerance = summation_tolerance(bound, expected, terms);
+    if (conv.uses_winograd(x_shape)) {
+      ++winograd_trials;
+      const Tensor winograd = winograd_tolerance(x, as_conv2d_weight(conv.weight(), groups), conv.bias(), groups, expected);
+      for (int64_t i = 0; i < tolerance.numel(); ++i) tolerance[i] = std::max(tolerance[i], winograd[i]);
+    }
+    ASSERT_TRUE(near(conv.forward(x, epilogue), expected, tolerance));
     ++tested;
   }
   EXPECT_GE(tested, 600);
+  EXPECT_GE(winograd_trials, 20);
 }
 
 TEST_P(EveryLevel, PoolingMatchesReference) {
@@ -280,13 +324,16 @@ TEST(Threads, ResultsAreBitwiseIdenticalForAnyThreadCount) {
   Conv2d conv(16, 24, 3, {.stride = {1, 2}, .padding = 1, .dilation = {2, 1}});
   ConvTranspose2d up(16, 8, 4, {.stride = 2, .padding = 1});
   AvgPool2d pool(3, {.stride = 2, .padding = 1, .ceil_mode = true, .count_include_pad = false});
+  Conv2d winograd(16, 24, 3, {.padding = 1, .dilation = {1, 2}});
+  winograd.set_algorithm(ConvAlgorithm::winograd);
   const Tensor x = random_tensor({2, 16, 37, 211}, 1);
-  const auto run_all = [&] { return std::tuple{conv(x), up(x), pool(x)}; };
+  const auto run_all = [&] { return std::tuple{conv(x), up(x), pool(x), winograd(x)}; };
   set_num_threads(1);
-  const auto [c1, t1, p1] = run_all();
+  const auto [c1, t1, p1, w1] = run_all();
   set_num_threads(std::max(all, 2));
-  const auto [c2, t2, p2] = run_all();
+  const auto [c2, t2, p2, w2] = run_all();
   set_num_threads(all);
+  EXPECT_TRUE(near(w2, w1, 0.0));
   EXPECT_TRUE(near(c2, c1, 0.0));
   EXPECT_TRUE(near(t2, t1, 0.0));
   EXPECT_TRUE(near(p2, p1, 0.0));

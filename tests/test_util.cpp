@@ -1,5 +1,7 @@
 #include "test_util.hpp"
 
+#include "ops/winograd_kernel.hpp"
+
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -68,6 +70,45 @@ Tensor summation_tolerance(const Tensor& sum_of_abs, const Tensor& result, int64
   for (int64_t i = 0; i < result.numel(); ++i)
     tolerance[i] = static_cast<float>(gamma * sum_of_abs[i] + u * std::abs(result[i]) + 1e-30);
   return tolerance;
+}
+
+Tensor winograd_tolerance(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t groups,
+                          const Tensor& result) {
+  constexpr double u = 0x1p-24;
+  const Tensor x = input.rank() == 3 ? input.view({1, input.size(0), input.size(1), input.size(2)}) : input.view(input.shape());
+  const int64_t images = x.size(0), out = weight.size(0), in_g = weight.size(1), out_g = out / groups;
+  const int64_t plane = x.size(2) * x.size(3), out_plane = images > 0 ? result.numel() / (images * out) : 0;
+  const double gamma = (in_g + 14) * u / (1 - (in_g + 14) * u);
+  Tensor tolerance(result.shape());
+  for (int64_t n = 0; n < images; ++n)
+    for (int64_t o = 0; o < out; ++o) {
+      double sum = 0;
+      for (int64_t c = 0; c < in_g; ++c) {
+        const float* xc = x.data() + (n * x.size(1) + o / out_g * in_g + c) * plane;
+        const int64_t taps = weight.size(2) * weight.size(3);
+        const float* wc = weight.data() + (o * in_g + c) * taps;
+        double max_x = 0, max_w = 0;
+        for (int64_t i = 0; i < plane; ++i) max_x = std::max<double>(max_x, std::abs(xc[i]));
+        for (int64_t i = 0; i < taps; ++i) max_w = std::max<double>(max_w, std::abs(wc[i]));
+        sum += max_x * max_w;
+      }
+      const double bound = gamma * (kernels::winograd_amplification * sum + (bias.defined() ? std::abs(bias[o]) : 0.0));
+      for (int64_t i = 0; i < out_plane; ++i) {
+        const int64_t at = (n * out + o) * out_plane + i;
+        tolerance[at] = static_cast<float>(bound + u * std::abs(result[at]) + 1e-30);
+      }
+    }
+  return tolerance;
+}
+
+Tensor as_conv2d_weight(const Tensor& w, int64_t groups) {
+  const int64_t in = w.size(0), out_g = w.size(1), in_g = in / groups;
+  Tensor t({out_g * groups, in_g, w.size(2), w.size(3)});
+  for (int64_t o = 0; o < out_g * groups; ++o)
+    for (int64_t c = 0; c < in_g; ++c)
+      for (int64_t a = 0; a < w.size(2); ++a)
+        for (int64_t b = 0; b < w.size(3); ++b) t.at(o, c, a, b) = w.at(o / out_g * in_g + c, o % out_g, a, b);
+  return t;
 }
 
 }  // namespace strider::testing

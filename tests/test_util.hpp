@@ -30,4 +30,12 @@ Tensor abs(const Tensor& x);
 // u = 2^-24) applied to sum_of_abs = Σ|terms|, plus one rounding of the result.
 Tensor summation_tolerance(const Tensor& sum_of_abs, const Tensor& result, int64_t n);
 
+// Winograd F(4x4, 3x3)'s error bound (ops/winograd_kernel.hpp) for a Conv2d-layout weight
+// [out, in / groups, kh, kw] (a transposed convolution's phases use 3x3 of its taps): gamma_{C + 14} · (48² · Σ_c max|x_c| · max|w_{o,c}| + |b_o|) per image and
+// output channel, plus one rounding of the result.
+Tensor winograd_tolerance(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t groups,
+                          const Tensor& result);
+// A transposed convolution's weight [in, out / groups, kh, kw] in Conv2d's layout [out, in / groups, kh, kw].
+Tensor as_conv2d_weight(const Tensor& transposed_weight, int64_t groups);
+
 }  // namespace strider::testing

@@ -5,6 +5,11 @@
 
 namespace strider::upsampler {
 
+Upsampler::Upsampler() {
+  for (nn::Conv2d* conv : {&head_, &body_, &down_, &mid1_, &mid2_, &fuse_, &refine_})
+    conv->op().set_algorithm(ConvAlgorithm::direct);
+}
+
 Tensor Upsampler::forward(const Tensor& x) const {
   // Each convolution's LeakyReLU(0.1) is fused into its store, as act(conv(x)) in model.py.
   const Epilogue act = Epilogue::leaky_relu(0.1f);

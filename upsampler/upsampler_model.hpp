@@ -21,6 +21,9 @@ class Upsampler : public nn::Module {
   // mid2 ±4·2 → up → fuse ±1 → refine ±1 → tail, checked by tests/upsampler_test.cpp.
   static constexpr int receptive_radius = 20;
 
+  // Every convolution runs the direct kernel: the tiler needs each output's bits to depend only on the
+  // inputs within receptive_radius, and Winograd's rounding reaches a 6x6 tile's whole window.
+  Upsampler();
   Tensor forward(const Tensor& x) const override;
   std::string type_name() const override { return "Upsampler"; }
 

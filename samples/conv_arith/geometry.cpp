@@ -13,14 +13,19 @@ namespace strider::conv_arith {
 
 namespace {
 
-// One channel in and out, no bias: the operator's output is its input's image under C alone.
+// One channel in and out, no bias: the operator's output is its input's image under C alone. Direct
+// summation, whatever STRIDER_CONV_ALGO says: small integers then come out exact.
 Conv2d make_conv(const Params& p) {
-  return Conv2d(1, 1, p.kernel, {.stride = p.stride, .padding = Conv2dPadding(p.padding.h, p.padding.w),
-                                 .dilation = p.dilation, .bias = false});
+  Conv2d conv(1, 1, p.kernel, {.stride = p.stride, .padding = Conv2dPadding(p.padding.h, p.padding.w),
+                               .dilation = p.dilation, .bias = false});
+  conv.set_algorithm(ConvAlgorithm::direct);
+  return conv;
 }
 ConvTranspose2d make_transposed(const Params& p) {
-  return ConvTranspose2d(1, 1, p.kernel, {.stride = p.stride, .padding = p.padding,
-                                          .output_padding = p.output_padding, .bias = false, .dilation = p.dilation});
+  ConvTranspose2d conv(1, 1, p.kernel, {.stride = p.stride, .padding = p.padding,
+                                        .output_padding = p.output_padding, .bias = false, .dilation = p.dilation});
+  conv.set_algorithm(ConvAlgorithm::direct);  // exact, as make_conv
+  return conv;
 }
 MaxPool2d make_maxpool(const Params& p) {
   return MaxPool2d(p.kernel, {.stride = p.stride, .padding = p.padding, .dilation = p.dilation,

@@ -1,0 +1,93 @@
+// The arch-neutral half of the Winograd kernel: the algorithm switch, task geometry, dispatch.
+#include "winograd_kernel.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <string_view>
+
+#include "../core/check.hpp"
+#include "../core/parallel.hpp"
+#include "../core/simd_batch.hpp"
+
+namespace strider {
+
+namespace {
+
+ConvAlgorithm initial_algorithm() {
+  const char* requested = std::getenv("STRIDER_CONV_ALGO");
+  if (requested == nullptr || *requested == '\0') return ConvAlgorithm::automatic;
+  const std::string_view name = requested;
+  if (name == "auto") return ConvAlgorithm::automatic;
+  if (name == "direct") return ConvAlgorithm::direct;
+  if (name == "winograd") return ConvAlgorithm::winograd;
+  fail("STRIDER_CONV_ALGO: '", name, "' is not one of auto, direct, winograd");
+}
+
+std::atomic<ConvAlgorithm>& current() {
+  static std::atomic<ConvAlgorithm> algorithm{initial_algorithm()};
+  return algorithm;
+}
+
+}  // namespace
+
+ConvAlgorithm default_conv_algorithm() { return current().load(std::memory_order_relaxed); }
+void set_default_conv_algorithm(ConvAlgorithm algorithm) { current().store(algorithm, std::memory_order_relaxed); }
+
+namespace kernels {
+
+bool use_winograd(ConvAlgorithm algorithm, const ConvPass& p) {
+  const PackedConvWeights& w = *p.weights;
+  if (w.kernel_h != 3 || w.kernel_w != 3 || p.stride_h != 1 || p.stride_w != 1) return false;
+  if (algorithm == ConvAlgorithm::automatic) algorithm = default_conv_algorithm();
+  if (algorithm != ConvAlgorithm::automatic) return algorithm == ConvAlgorithm::winograd;
+  // Measured crossover (bench_ops): below these the transforms cost more than the multiplications they
+  // save. Dilation 4 (shapes.json's c6) splits the image into 16 small sub-lattices whose strided
+  // gathers cost more than the direct kernel's panels.
+  const int64_t lattice_h = p.out_h / p.dilation_h, lattice_w = p.out_w / p.dilation_w;
+  return w.in_per_group >= 16 && w.out_per_group >= 16 && lattice_h >= 8 && lattice_w >= 8 && p.dilation_h <= 2 &&
+         p.dilation_w <= 2;
+}
+
+WinogradGeometry winograd_geometry(const ConvPass& p) {
+  WinogradGeometry g{};
+  g.lattices_h = std::min(p.dilation_h, p.out_h);
+  g.lattices_w = std::min(p.dilation_w, p.out_w);
+  g.tiles_h = ceil_div(ceil_div(p.out_h, p.dilation_h), 4);
+  g.tiles_w = ceil_div(ceil_div(p.out_w, p.dilation_w), 4);
+  // About 32 tiles per task: enough to keep the GEMMs' weights in cache while they are reused, few
+  // enough for the transformed inputs to stay in L2.
+  constexpr int64_t task_tiles = 32;
+  g.col_blocks = ceil_div(g.tiles_w, task_tiles);
+  g.row_tiles = ceil_div(g.tiles_w, g.col_blocks);
+  g.task_rows = g.col_blocks > 1 ? 1 : std::clamp<int64_t>(task_tiles / g.row_tiles, 1, g.tiles_h);
+  g.row_blocks = ceil_div(g.tiles_h, g.task_rows);
+  return g;
+}
+
+int64_t winograd_columns(const WinogradGeometry& geo) { return 4 * (geo.row_tiles + 16); }
+
+int64_t winograd_scratch_floats(const WinogradWeights& w, const WinogradGeometry& geo) {
+  const int64_t tiles = geo.tiles();
+  // Transformed inputs, one channel block's products (at most 64 channels), the phase-split input rows
+  // with the row they are split from, and the transform's intermediate rows; widths at the widest vector, 16 lanes.
+  return 36 * w.in_per_group * (tiles + 16) + 36 * tiles * 64 + 32 * (geo.row_tiles + 17) + 1 + 36 * 16;
+}
+
+void run_winograd_pass(const ConvPass& pass, const WinogradWeights& w) {
+  const WinogradGeometry geo = winograd_geometry(pass);
+  const int64_t tasks =
+      pass.batch * w.groups * geo.lattices_h * geo.lattices_w * geo.row_blocks * geo.col_blocks;
+  if (tasks == 0) return;
+  const auto floats = static_cast<std::size_t>(winograd_scratch_floats(w, geo));
+  const auto columns = static_cast<std::size_t>(winograd_columns(geo));
+  dispatch([&](auto arch) {
+    parallel_for(0, tasks, [&](int64_t begin, int64_t end) {
+      Workspace& ws = thread_workspace(floats, columns);
+      run_winograd_tasks<decltype(arch)>(pass, w, geo, begin, end, ws.panel.data(), ws.offsets.data());
+    });
+  });
+}
+
+}  // namespace kernels
+}  // namespace strider
