@@ -12,33 +12,6 @@ namespace strider::onnx {
 
 namespace {
 
-// Operands that may be constants (weights) or computed: constants are captured as tensors, the others
-// are the step's arguments, in order.
-struct Operands {
-  std::vector<std::shared_ptr<const Tensor>> constant;  // per operand: null when computed or absent
-  std::vector<int> argument;                            // per operand: its argument index, or -1
-  std::vector<std::string> slots;                       // the computed operands' names
-
-  const Tensor* get(std::span<const Tensor* const> x, std::size_t k) const {
-    if (constant[k]) return constant[k].get();
-    return argument[k] >= 0 ? x[static_cast<std::size_t>(argument[k])] : nullptr;
-  }
-};
-
-Operands operands(const Builder& b, const Node& n, std::size_t count) {
-  Operands o{std::vector<std::shared_ptr<const Tensor>>(count), std::vector<int>(count, -1), {}};
-  for (std::size_t k = 0; k < count; ++k) {
-    if (!n.input(k)) continue;
-    if (b.is_const(n.inputs[k])) {
-      o.constant[k] = std::make_shared<const Tensor>(b.constant(n, k).to_tensor(n.label()));
-    } else {
-      o.argument[k] = static_cast<int>(o.slots.size());
-      o.slots.push_back(n.inputs[k]);
-    }
-  }
-  return o;
-}
-
 // numpy.matmul for ranks 1-4: batch axes broadcast, a rank-1 operand is a row (left) or column (right).
 Tensor matmul(const Tensor& a, const Tensor& b, const std::string& label) {
   Dims ad = dims_of(a), bd = dims_of(b);
@@ -78,7 +51,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, const std::string& label) {
 }
 
 void matmul_node(Builder& b, const Node& n) {
-  const Operands o = operands(b, n, 2);
+  const Operands o = b.operands(n, 2, 2);
   const std::string label = n.label();
   b.emit(n, o.slots, n.outputs.at(0),
          [o, label](std::span<const Tensor* const> x) { return matmul(*o.get(x, 0), *o.get(x, 1), label); });
@@ -86,7 +59,7 @@ void matmul_node(Builder& b, const Node& n) {
 
 // Y = alpha · A' · B' + beta · C, A' = transA ? Aᵀ : A (2-D), C broadcast to [M, N].
 void gemm(Builder& b, const Node& n) {
-  const Operands o = operands(b, n, 3);
+  const Operands o = b.operands(n, 3, 2);
   const double alpha = n.get_float("alpha", 1.0f), beta = n.get_float("beta", 1.0f);
   const bool ta = n.get_int("transA", 0) != 0, tb = n.get_int("transB", 0) != 0;
   const std::string label = n.label();

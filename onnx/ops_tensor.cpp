@@ -261,16 +261,11 @@ void register_tensor_ops(HandlerTable& table) {
   table["Concat"] = [](Builder& b, const Node& n) {
     if (all_const(b, n)) return fold(b, n);
     // Constant operands (a learned token, a fixed channel) are captured as tensors, in their places.
-    std::vector<std::shared_ptr<const Tensor>> constant(n.inputs.size());
-    std::vector<std::string> inputs;
-    for (std::size_t k = 0; k < n.inputs.size(); ++k) {
-      if (b.is_const(n.inputs[k])) constant[k] = std::make_shared<const Tensor>(b.constant(n, k).to_tensor(n.label()));
-      else inputs.push_back(n.inputs[k]);
-    }
+    const Operands o = b.operands(n, n.inputs.size(), n.inputs.size());
     const auto axis = static_cast<int>(n.get_int("axis", 0));
-    b.emit(n, inputs, n.outputs.at(0), [axis, constant](std::span<const Tensor* const> x) {
+    b.emit(n, o.slots, n.outputs.at(0), [axis, o](std::span<const Tensor* const> x) {
       std::vector<const Tensor*> parts;
-      for (std::size_t k = 0, slot = 0; k < constant.size(); ++k) parts.push_back(constant[k] ? constant[k].get() : x[slot++]);
+      for (std::size_t k = 0; k < o.constant.size(); ++k) parts.push_back(o.get(x, k));
       return cat(parts, axis);
     });
   };

@@ -48,6 +48,21 @@ const Tensor& Builder::tensor(const Node& node, std::size_t input) const {
   return *values_[static_cast<std::size_t>(slot_of(node, *name))];
 }
 
+Operands Builder::operands(const Node& node, std::size_t count, std::size_t required) const {
+  Operands o{std::vector<std::shared_ptr<const Tensor>>(count), std::vector<int>(count, -1), {}};
+  for (std::size_t k = 0; k < count; ++k) {
+    check(k >= required || node.input(k), node.label(), ": input ", k, " is required");
+    if (!node.input(k)) continue;
+    if (is_const(node.inputs[k])) {
+      o.constant[k] = std::make_shared<const Tensor>(constant(node, k).to_tensor(node.label()));
+    } else {
+      o.argument[k] = static_cast<int>(o.slots.size());
+      o.slots.push_back(node.inputs[k]);
+    }
+  }
+  return o;
+}
+
 void Builder::set_const(const std::string& name, Const value) { consts_[name] = std::move(value); }
 
 void Builder::alias(const std::string& name, const std::string& existing) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <functional>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <variant>
@@ -58,6 +59,19 @@ std::vector<Tensor> build_plan(const Model& model, std::span<const Tensor* const
 void run_plan(const Plan& plan, std::span<const Tensor* const> inputs, std::span<Tensor> outputs,
               std::vector<double>* step_ms = nullptr);
 
+// A node's operands that may be constants (weights, a learned token) or computed: constants are
+// captured as tensors, the others are its step's arguments, in order.
+struct Operands {
+  std::vector<std::shared_ptr<const Tensor>> constant;  // per operand: null when computed or absent
+  std::vector<int> argument;                            // per operand: its argument index, or -1
+  std::vector<std::string> slots;                       // the computed operands' names, for emit()
+
+  const Tensor* get(std::span<const Tensor* const> x, std::size_t k) const {
+    if (constant[k]) return constant[k].get();
+    return argument[k] >= 0 ? x[static_cast<std::size_t>(argument[k])] : nullptr;
+  }
+};
+
 // What node handlers see while the plan is built: each value is a constant or a slot holding the tensor
 // that the current inputs give.
 class Builder {
@@ -70,6 +84,8 @@ class Builder {
   // Rejects an input computed from a graph input; a graph input itself is frozen into the plan.
   const Const& constant(const Node& node, std::size_t input) const;
   const Tensor& tensor(const Node& node, std::size_t input) const;   // rejects a constant input
+  // Inputs 0 .. count - 1, of which the first `required` must be present.
+  Operands operands(const Node& node, std::size_t count, std::size_t required) const;
   void set_const(const std::string& name, Const value);
   void alias(const std::string& name, const std::string& existing);
   // Adds a step reading the slots of `inputs` (names of non-constant values), runs it, and binds its
