@@ -18,6 +18,9 @@ namespace strider {
 namespace {
 
 using testing::abs;
+using testing::EveryLevel;
+using testing::every_simd_level;
+using testing::level_name;
 using testing::near;
 using testing::random_tensor;
 using testing::summation_tolerance;
@@ -43,28 +46,6 @@ class Rng {
 // An input size whose convolution output is `out` (any of the s sizes that floor to it), at least 1.
 int64_t input_for_output(Rng& rng, int64_t out, int64_t k, int64_t s, int64_t p_total, int64_t d) {
   return std::max<int64_t>(1, (out - 1) * s + dilated_kernel_size(k, d) - p_total + rng(0, s - 1));
-}
-
-// Runs the body once per SIMD level, restoring the level afterwards.
-class EveryLevel : public ::testing::TestWithParam<SimdLevel> {
- protected:
-  void SetUp() override {
-    const auto levels = available_simd_levels();
-    if (std::find(levels.begin(), levels.end(), GetParam()) == levels.end())
-      GTEST_SKIP() << simd_level_name(GetParam()) << " is not available on this CPU";
-    previous_ = simd_level();
-    set_simd_level(GetParam());
-  }
-  void TearDown() override { set_simd_level(previous_); }
-
- private:
-  SimdLevel previous_ = SimdLevel::scalar;
-};
-
-std::string level_name(const ::testing::TestParamInfo<SimdLevel>& info) {
-  std::string name(simd_level_name(info.param));
-  std::erase(name, '.');
-  return name;
 }
 
 // Runs conv, its parameters drawn from `trial`, on a random input of x_shape with a random epilogue, and
@@ -215,9 +196,7 @@ TEST_P(EveryLevel, PoolingMatchesReference) {
   EXPECT_GE(tested, 600);
 }
 
-INSTANTIATE_TEST_SUITE_P(Simd, EveryLevel,
-                         ::testing::Values(SimdLevel::scalar, SimdLevel::sse4_2, SimdLevel::avx2, SimdLevel::avx512),
-                         level_name);
+INSTANTIATE_TEST_SUITE_P(Simd, EveryLevel, every_simd_level, level_name);
 
 TEST(Threads, ResultsAreBitwiseIdenticalForAnyThreadCount) {
   const int all = get_num_threads();

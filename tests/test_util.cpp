@@ -1,5 +1,6 @@
 #include "test_util.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -68,6 +69,20 @@ Tensor summation_tolerance(const Tensor& sum_of_abs, const Tensor& result, int64
   for (int64_t i = 0; i < result.numel(); ++i)
     tolerance[i] = static_cast<float>(gamma * sum_of_abs[i] + u * std::abs(result[i]) + 1e-30);
   return tolerance;
+}
+
+void EveryLevel::SetUp() {
+  previous_ = simd_level();
+  const auto levels = available_simd_levels();
+  if (std::find(levels.begin(), levels.end(), GetParam()) == levels.end())
+    GTEST_SKIP() << simd_level_name(GetParam()) << " is not available on this CPU";
+  set_simd_level(GetParam());
+}
+
+std::string level_name(const ::testing::TestParamInfo<SimdLevel>& info) {
+  std::string name(simd_level_name(info.param));
+  std::erase(name, '.');
+  return name;
 }
 
 }  // namespace strider::testing

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <string>
 
+#include "core/simd.hpp"
 #include "core/tensor.hpp"
 
 namespace strider::testing {
@@ -29,5 +30,19 @@ Tensor abs(const Tensor& x);
 // The error bound of a float32 sum of n products in any order (Higham's gamma_n = n·u / (1 - n·u),
 // u = 2^-24) applied to sum_of_abs = Σ|terms|, plus one rounding of the result.
 Tensor summation_tolerance(const Tensor& sum_of_abs, const Tensor& result, int64_t n);
+
+// Runs the body once per SIMD level, restoring the level afterwards; a level this CPU lacks is skipped.
+// Instantiate with INSTANTIATE_TEST_SUITE_P(Simd, Fixture, every_simd_level, level_name).
+class EveryLevel : public ::testing::TestWithParam<SimdLevel> {
+ protected:
+  void SetUp() override;
+  void TearDown() override { set_simd_level(previous_); }
+
+ private:
+  SimdLevel previous_ = SimdLevel::scalar;
+};
+inline const auto every_simd_level =
+    ::testing::Values(SimdLevel::scalar, SimdLevel::sse4_2, SimdLevel::avx2, SimdLevel::avx512);
+std::string level_name(const ::testing::TestParamInfo<SimdLevel>& info);
 
 }  // namespace strider::testing
