@@ -8,6 +8,7 @@
 #include "../ops/activation.hpp"
 #include "../ops/join.hpp"
 #include "../ops/pixel_shuffle.hpp"
+#include "activation_nodes.hpp"
 #include "index_ops.hpp"
 #include "plan.hpp"
 
@@ -73,28 +74,6 @@ void binary(HandlerTable& table, const char* op, F f) {
       return out;
     });
   };
-}
-
-// Clip's bounds: inputs 1 and 2 from opset 11, attributes min/max before; absent bounds are infinite.
-std::pair<double, double> clip_bounds(const Builder& b, const Node& n) {
-  double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
-  if (b.model().opset >= 11) {
-    if (n.input(1)) lo = b.constant(n, 1).number(0);
-    if (n.input(2)) hi = b.constant(n, 2).number(0);
-  } else {
-    lo = n.get_float("min", -std::numeric_limits<float>::infinity());
-    hi = n.get_float("max", std::numeric_limits<float>::infinity());
-  }
-  return {lo, hi};
-}
-
-// PRelu's slope: one value, or one per channel as torch exports it ([C], [C, 1, 1] or [1, C, 1, 1]).
-Tensor prelu_weight(const Node& n, const Const& slope, int64_t channels) {
-  int64_t non_unit = 0;
-  for (int64_t d : slope.dims) non_unit += d != 1;
-  check(slope.numel() == 1 || (slope.numel() == channels && non_unit == 1), n.label(), ": slope of shape ",
-        slope.describe(), " is not supported (one value, or one per channel)");
-  return make_floats({slope.numel()}, slope.floats).to_tensor(n.label());
 }
 
 void pad(Builder& b, const Node& n) {
@@ -180,26 +159,23 @@ void depth_to_space(Builder& b, const Node& n) {
 }  // namespace
 
 void register_tensor_ops(HandlerTable& table) {
-  unary(table, "Relu", [](const Tensor& x) { return relu(x); });
-  unary(table, "Sigmoid", [](const Tensor& x) { return sigmoid(x); });
-  unary(table, "Tanh", [](const Tensor& x) { return strider::tanh(x); });
-  table["LeakyRelu"] = [](Builder& b, const Node& n) {
-    const double alpha = n.get_float("alpha", 0.01f);
-    b.emit(n, {n.inputs.at(0)}, n.outputs.at(0),
-           [alpha](std::span<const Tensor* const> x) { return leaky_relu(*x[0], alpha); });
-  };
-  table["PRelu"] = [](Builder& b, const Node& n) {
-    const Tensor& x = b.tensor(n, 0);
-    auto w = std::make_shared<const Tensor>(prelu_weight(n, b.constant(n, 1), x.rank() >= 2 ? x.size(1) : 1));
-    b.emit(n, {n.inputs[0]}, n.outputs.at(0), [w](std::span<const Tensor* const> in) { return prelu(*in[0], *w); });
-  };
-  table["Clip"] = [](Builder& b, const Node& n) {
-    const std::pair<double, double> bounds = clip_bounds(b, n);
-    const double lo = bounds.first, hi = bounds.second;  // named copies: clang 14 cannot capture bindings
-    check(lo <= hi, n.label(), ": min ", lo, " must not exceed max ", hi);
-    b.emit(n, {n.inputs.at(0)}, n.outputs.at(0),
-           [lo, hi](std::span<const Tensor* const> x) { return hardtanh(*x[0], lo, hi); });
-  };
+  // Activations: the same description the convolutions fuse (activation_nodes.hpp).
+  for (const char* op : {"Relu", "Sigmoid", "Tanh", "LeakyRelu", "PRelu", "Clip", "Elu", "Selu", "Celu", "HardSigmoid",
+                         "HardSwish", "Softplus"})
+    table[op] = [](Builder& b, const Node& n) {
+      const Tensor& x = b.tensor(n, 0);
+      const std::optional<Activation> a = activation_of(b, n, x.rank() >= 2 ? x.size(1) : 1);
+      check(a.has_value(), n.label(), ": its parameters must be constants");
+      auto shared = std::make_shared<const Activation>(*a);
+      b.emit(n, {n.inputs[0]}, n.outputs.at(0),
+             [shared](std::span<const Tensor* const> in) { return activate(*in[0], *shared); });
+    };
+  // torch exports the erf form of GELU as x · 0.5 · (1 + Erf(x / √2)).
+  unary(table, "Erf", [](const Tensor& x) {
+    Tensor y(x.shape());
+    for (int64_t i = 0; i < x.numel(); ++i) y[i] = static_cast<float>(std::erf(static_cast<double>(x[i])));
+    return y;
+  });
   binary(table, "Add", [](float a, float c) { return a + c; });
   binary(table, "Sub", [](float a, float c) { return a - c; });
   binary(table, "Mul", [](float a, float c) { return a * c; });

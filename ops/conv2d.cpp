@@ -116,6 +116,7 @@ Shape Conv2d::output_shape(const Shape& input) const {
 
 Tensor Conv2d::forward(const Tensor& input, const Epilogue& epilogue) const {
   Tensor output(output_shape(input.shape()));
+  epilogue.check_for("Conv2d", out_channels_, output.shape());
   const Tensor x = batched_view(input);
   const Tensor y = batched_view(output);
   kernels::ConvPass pass;
@@ -145,6 +146,7 @@ Tensor Conv2d::forward(const Tensor& input, const Epilogue& epilogue) const {
   pass.weights = &packed_;
   pass.bias = bias_.defined() ? bias_.data() : nullptr;
   pass.epilogue = epilogue;
+  pass.residual = epilogue.residual() ? epilogue.residual()->data() : nullptr;
   kernels::run_conv_pass(pass);
   return output;
 }

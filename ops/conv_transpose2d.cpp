@@ -149,6 +149,8 @@ Shape ConvTranspose2d::output_shape(const Shape& input, const std::vector<int64_
 Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& params,
                             const Epilogue& epilogue) const {
   Tensor output(transposed_output_shape(input.shape(), out_channels_, params));
+  epilogue.check_for("ConvTranspose2d", out_channels_, output.shape());
+  const Tensor* residual = epilogue.residual();
   const Tensor x = batched_view(input);
   const Tensor y = batched_view(output);
   const int64_t out_h = y.size(2), out_w = y.size(3);
@@ -175,6 +177,7 @@ Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& pa
     pass.weights = &ph.weights;
     pass.bias = bias_.defined() ? bias_.data() : nullptr;
     pass.epilogue = epilogue;
+    pass.residual = residual ? residual->data() + ph.row * out_w + ph.col : nullptr;
     kernels::run_conv_pass(pass);
   }
   return output;
