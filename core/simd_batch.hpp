@@ -20,6 +20,7 @@ struct ScalarBatch {
   static ScalarBatch load_unaligned(const float* p) { return {*p}; }
   void store_unaligned(float* p) const { *p = v; }
   friend ScalarBatch operator+(ScalarBatch a, ScalarBatch b) { return {a.v + b.v}; }
+  friend ScalarBatch operator-(ScalarBatch a, ScalarBatch b) { return {a.v - b.v}; }
   friend ScalarBatch operator*(ScalarBatch a, ScalarBatch b) { return {a.v * b.v}; }
   friend ScalarBatch fma(ScalarBatch a, ScalarBatch b, ScalarBatch c) { return {a.v * b.v + c.v}; }
   friend ScalarBatch where_negative(ScalarBatch x, ScalarBatch if_negative) { return x.v < 0.0f ? if_negative : x; }

@@ -6,6 +6,7 @@
 
 #include "../core/arithmetic.hpp"
 #include "../ops/activation.hpp"
+#include "../ops/binary.hpp"
 #include "../ops/join.hpp"
 #include "../ops/pixel_shuffle.hpp"
 #include "activation_nodes.hpp"
@@ -48,9 +49,8 @@ void emit_reshape(Builder& b, const Node& n, DimsFor dims_for) {
          [shape](std::span<const Tensor* const> x) { return x[0]->clone().reshape(shape); });
 }
 
-template <class F>
-void binary(HandlerTable& table, const char* op, F f) {
-  table[op] = [f](Builder& b, const Node& n) {
+void binary_node(HandlerTable& table, const char* op, BinaryOp kind) {
+  table[op] = [kind](Builder& b, const Node& n) {
     if (all_const(b, n)) return fold(b, n);
     // A constant operand (a scale, a bias) is captured as a tensor; the other comes from its slot.
     std::array<std::shared_ptr<const Tensor>, 2> constant;
@@ -61,17 +61,11 @@ void binary(HandlerTable& table, const char* op, F f) {
       else inputs.push_back(n.inputs[k]);
     }
     const std::string label = n.label();
-    b.emit(n, inputs, n.outputs.at(0), [f, constant, label](std::span<const Tensor* const> x) {
+    b.emit(n, inputs, n.outputs.at(0), [kind, constant, label](std::span<const Tensor* const> x) {
       const Tensor& a = constant[0] ? *constant[0] : *x[0];
       const Tensor& c = constant[1] ? *constant[1] : *x[constant[0] ? 0 : 1];
-      const Dims dims = broadcast_dims(dims_of(a), dims_of(c), label);
-      Tensor out{Shape(std::span<const int64_t>(dims))};
-      if (a.shape() == c.shape()) {
-        for (int64_t i = 0; i < out.numel(); ++i) out[i] = f(a[i], c[i]);
-      } else {
-        broadcast_apply(a.data(), dims_of(a), c.data(), dims_of(c), dims, out.data(), f);
-      }
-      return out;
+      broadcast_dims(dims_of(a), dims_of(c), label);  // the node's message for incompatible shapes
+      return binary(kind, a, c);
     });
   };
 }
@@ -176,10 +170,10 @@ void register_tensor_ops(HandlerTable& table) {
     for (int64_t i = 0; i < x.numel(); ++i) y[i] = static_cast<float>(std::erf(static_cast<double>(x[i])));
     return y;
   });
-  binary(table, "Add", [](float a, float c) { return a + c; });
-  binary(table, "Sub", [](float a, float c) { return a - c; });
-  binary(table, "Mul", [](float a, float c) { return a * c; });
-  binary(table, "Div", [](float a, float c) { return a / c; });
+  binary_node(table, "Add", BinaryOp::add);
+  binary_node(table, "Sub", BinaryOp::sub);
+  binary_node(table, "Mul", BinaryOp::mul);
+  binary_node(table, "Div", BinaryOp::div);
   for (const char* op : {"Identity", "Dropout"})
     table[op] = [](Builder& b, const Node& n) { b.alias(n.outputs.at(0), n.inputs.at(0)); };
   table["Cast"] = [](Builder& b, const Node& n) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "../core/check.hpp"
+#include "binary.hpp"
 
 namespace strider {
 
@@ -55,9 +56,7 @@ Tensor cat(std::span<const Tensor* const> tensors, int dim) {
 Tensor add(const Tensor& a, const Tensor& b) {
   check(a.defined() && b.defined(), "add: both tensors must be defined");
   check(a.shape() == b.shape(), "add: shapes must be equal (no broadcasting), but got ", a.shape(), " and ", b.shape());
-  Tensor out(a.shape());
-  for (int64_t i = 0; i < a.numel(); ++i) out[i] = a[i] + b[i];
-  return out;
+  return binary(BinaryOp::add, a, b);
 }
 
 }  // namespace strider
