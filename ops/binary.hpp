@@ -24,6 +24,9 @@ namespace kernels {
 template <class Arch>
 void binary_span(BinaryOp op, const float* a, int64_t a_step, const float* b, int64_t b_step, float* out,
                  int64_t n) noexcept;
+// out[i] = in[i] · scale + shift for i < n (an FMA where the level has one). Thread-free.
+template <class Arch>
+void affine_span(const float* in, float scale, float shift, float* out, int64_t n) noexcept;
 }  // namespace kernels
 
 }  // namespace strider

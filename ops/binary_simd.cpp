@@ -44,6 +44,15 @@ void binary_span(BinaryOp op, const float* a, int64_t a_step, const float* b, in
   }
 }
 
+template <class A>
+void affine_span(const float* in, float scale, float shift, float* out, int64_t n) noexcept {
+  static_assert(std::is_same_v<A, Arch>, "this TU holds the kernels of one arch");
+  const float none = 0.0f;
+  const B s(scale), t(shift);
+  run([&](B x, B) { return fma(x, s, t); }, in, 1, &none, 0, out, n);
+}
+
+template void affine_span<Arch>(const float*, float, float, float*, int64_t) noexcept;
 template void binary_span<Arch>(BinaryOp, const float*, int64_t, const float*, int64_t, float*, int64_t) noexcept;
 
 }  // namespace strider::kernels
