@@ -57,8 +57,10 @@ TEST_P(Binary, BatchNormWithinTwoUlpsOfItsTerms) {
 TEST(Upsample, FastKernelsGiveTheReferenceBits) {
   for (int trial = 0; trial < 30; ++trial) {
     const Tensor x = Tensor::uniform({1 + trial % 2, 2, 1 + trial % 7, 1 + trial % 11}, -1, 1, trial);
-    const Hw size{1 + (trial * 7) % 23, 1 + (trial * 5) % 29};
+    // A scale factor gives the size (as Upsample computes it); without one, any size.
     const std::optional<double> scale = trial % 2 ? std::optional<double>(2.0 + trial % 3) : std::nullopt;
+    const Hw size = scale ? Hw{x.size(2) * (2 + trial % 3), x.size(3) * (2 + trial % 3)}
+                          : Hw{1 + (trial * 7) % 23, 1 + (trial * 5) % 29};
     EXPECT_TRUE(testing::near(upsample_nearest2d(x, size, scale, scale, trial % 3 == 0),
                               ref::upsample_nearest2d(x, size, scale, scale, trial % 3 == 0), 0.0));
     EXPECT_TRUE(testing::near(upsample_bilinear2d(x, size, trial % 4 == 0, scale, scale),
