@@ -108,7 +108,7 @@ Tensor activate(const Tensor& input, const Activation& a) {
   const float* x = input.data();
   float* y = out.data();
   // Blocks of a few pages: enough work per task to hide the scheduling, many tasks for balance.
-  constexpr int64_t block = 1 << 14;
+  constexpr int64_t block = 1 << 16;
   kernels::dispatch([&](auto arch) {
     parallel_for(0, ceil_div(input.numel(), block), [&](int64_t first, int64_t last) {
       for_each_channel_run(first * block, std::min(last * block, input.numel()), inner, channels,
