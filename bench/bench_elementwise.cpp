@@ -1,6 +1,6 @@
 // The element-wise operators on one [1, 64, 256, 256] tensor and the fused convolution epilogues, timed
 // for bench/compare_elementwise.py (which alternates this with PyTorch). Prints one line per case:
-// "name best_ms" (best of --reps runs after a warm-up).
+// "name best_ms" (best of --reps runs after ten warm-up runs).
 //
 //   bench_elementwise [--reps=N] [--threads=N] [--filter=SUBSTRING]
 #include <algorithm>
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   };
   for (const auto& [name, run] : cases) {
     if (!filter.empty() && name.find(filter) == std::string::npos) continue;
-    run();  // warm-up: page faults of the first output
+    for (int w = 0; w < 10; ++w) run();  // warm-up: the heap settles over the first outputs (page faults)
     double best = 1e30;
     for (int r = 0; r < reps; ++r) {
       const auto t0 = std::chrono::steady_clock::now();

@@ -70,7 +70,8 @@ def time_torch(cases, reps):
     best = {}
     with torch.inference_mode():
         for name, run in cases.items():
-            run()
+            for _ in range(10):  # warm-up, as bench_elementwise: the heap settles
+                run()
             t = float("inf")
             for _ in range(reps):
                 t0 = time.perf_counter()
