@@ -1,8 +1,8 @@
 // Element-wise, layout and padding nodes on tensors computed from the model input. Each falls back to
 // the constant path when all its inputs are constants (shape computations).
 #include <cmath>
-#include <limits>
 #include <memory>
+#include <numbers>
 
 #include "../core/arithmetic.hpp"
 #include "../ops/activation.hpp"
@@ -49,9 +49,45 @@ void emit_reshape(Builder& b, const Node& n, DimsFor dims_for) {
          [shape](std::span<const Tensor* const> x) { return x[0]->clone().reshape(shape); });
 }
 
+// Whether input k of n is a constant of one value close to v.
+bool is_number(const Builder& b, const Node& n, std::size_t k, double v) {
+  if (k >= n.inputs.size() || !b.is_const(n.inputs[k])) return false;
+  const Const& c = b.constant(n, k);
+  return c.numel() == 1 && std::abs(c.number(0) - v) <= 1e-6 * std::abs(v);
+}
+
+// torch's export of the erf GELU, x · (1 + Erf(x / √2)) · 0.5 as Div, Erf, Add, Mul, Mul, starting at
+// the Div n: the name of the last Mul's output (its nodes absorbed), or empty if n starts no such chain.
+std::string absorb_erf_gelu(Builder& b, const Node& n) {
+  if (n.inputs.size() != 2 || !is_number(b, n, 1, std::numbers::sqrt2)) return {};
+  const std::string& x = n.inputs[0];
+  const Node* erf = b.sole_consumer(n.outputs.at(0));
+  if (!erf || erf->op != "Erf") return {};
+  const Node* add = b.sole_consumer(erf->outputs.at(0));
+  if (!add || add->op != "Add" || add->inputs.size() != 2) return {};
+  const std::size_t one = add->inputs[0] == erf->outputs[0] ? 1 : 0;
+  if (!is_number(b, *add, one, 1.0)) return {};
+  const Node* mul = b.sole_consumer(add->outputs.at(0));
+  if (!mul || mul->op != "Mul" || mul->inputs.size() != 2 ||
+      mul->inputs[mul->inputs[0] == add->outputs[0] ? 1 : 0] != x)
+    return {};
+  const Node* half = b.sole_consumer(mul->outputs.at(0));
+  if (!half || half->op != "Mul" || half->inputs.size() != 2 ||
+      !is_number(b, *half, half->inputs[0] == mul->outputs[0] ? 1 : 0, 0.5))
+    return {};
+  for (const Node* absorbed : {erf, add, mul, half}) b.absorb(*absorbed);
+  return half->outputs.at(0);
+}
+
 void binary_node(HandlerTable& table, const char* op, BinaryOp kind) {
   table[op] = [kind](Builder& b, const Node& n) {
     if (all_const(b, n)) return fold(b, n);
+    if (kind == BinaryOp::div && !b.is_const(n.inputs.at(0))) {
+      if (const std::string out = absorb_erf_gelu(b, n); !out.empty()) {
+        b.emit(n, {n.inputs[0]}, out, [](std::span<const Tensor* const> x) { return gelu(*x[0]); });
+        return;
+      }
+    }
     // A constant operand (a scale, a bias) is captured as a tensor; the other comes from its slot.
     std::array<std::shared_ptr<const Tensor>, 2> constant;
     std::vector<std::string> inputs;

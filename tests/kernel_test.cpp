@@ -174,9 +174,10 @@ Epilogue random_chain(Rng& rng, int64_t channels, const Tensor* residual) {
         e.then(a);
         break;
       }
-      case 1: e.then(rng.pick({Activation(Activation::Kind::tanh), Activation(Activation::Kind::silu),
-                              elu_activation(0.5), gelu_activation("none"), clip_activation(-0.5, 0.5)}));
-              break;
+      case 1:
+        e.then(rng.pick({Activation(Activation::Kind::tanh), Activation(Activation::Kind::silu), elu_activation(0.5),
+                         gelu_activation("none"), clip_activation(-0.5, 0.5)}));
+        break;
       case 2: e.then_affine(values(-1.0f, 1.0f), values(-1.0f, 1.0f)); break;
       default: if (!e.residual()) e.then_residual(residual);
     }

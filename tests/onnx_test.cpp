@@ -141,6 +141,24 @@ TEST(Onnx, ResidualComputedLaterIsNotFused) {
   EXPECT_EQ(model.plan().size(), 3u);
 }
 
+// torch's export of nn.GELU(): Div, Erf, Add, Mul, Mul, run as one gelu step.
+TEST(Onnx, ErfGeluExportIsOneStep) {
+  ModelBuilder m({1, 2, 3, 17});
+  m.weight("sqrt2", Tensor::full({1}, 1.41421356f));
+  m.weight("one", Tensor::full({1}, 1.0f));
+  m.weight("half", Tensor::full({1}, 0.5f));
+  m.node("Div", {"x", "sqrt2"}, "d");
+  m.node("Erf", {"d"}, "e");
+  m.node("Add", {"e", "one"}, "a");
+  m.node("Mul", {"x", "a"}, "p");
+  m.node("Mul", {"p", "half"}, "y");
+  OnnxModel model = m.load();
+  const Tensor x = Tensor::uniform({1, 2, 3, 17}, -4, 4, 7);
+  const Tensor y = model.run(x);
+  EXPECT_EQ(model.plan().size(), 1u);
+  EXPECT_TRUE(near(y, gelu(x), 0.0));
+}
+
 TEST(Onnx, DepthToSpaceModes) {
   const Tensor x = Tensor::arange({1, 8, 2, 3});
   for (const std::string mode : {"CRD", "DCR"}) {
