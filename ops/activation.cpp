@@ -92,7 +92,8 @@ Tensor activation_reference(const Tensor& input, const Activation& a) {
   const int64_t inner = inner_of(input);
   Tensor out(input.shape());
   for (int64_t i = 0; i < input.numel(); ++i) {
-    const double slope = parameters == 0 ? 0.0 : a.weight[static_cast<std::size_t>(parameters == 1 ? 0 : i / inner % channels)];
+    const int64_t c = parameters == 1 ? 0 : i / inner % channels;
+    const double slope = parameters == 0 ? 0.0 : a.weight[static_cast<std::size_t>(c)];
     out[i] = static_cast<float>(activation_reference(a, input[i], slope));
   }
   return out;

@@ -10,6 +10,7 @@
 //
 // The kernels apply it per output vector (ops/epilogue_simd.hpp); apply() below is the reference.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "../core/tensor.hpp"
