@@ -10,6 +10,7 @@
 #include "nn/nn.hpp"
 #include "ops/activation.hpp"
 #include "ops/batch_norm2d.hpp"
+#include "ops/binary.hpp"
 #include "ops/conv2d.hpp"
 #include "ops/conv_transpose2d.hpp"
 #include "ops/join.hpp"

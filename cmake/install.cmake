@@ -9,7 +9,8 @@ include(CMakePackageConfigHelpers)
 install(FILES strider.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider)
 foreach(dir core nn ops)
   install(DIRECTORY ${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider/${dir} FILES_MATCHING PATTERN "*.hpp"
-          PATTERN "simd_batch.hpp" EXCLUDE)  # kernel-internal, needs xsimd
+          # kernel-internal, need xsimd
+          PATTERN "simd_batch.hpp" EXCLUDE PATTERN "panel.hpp" EXCLUDE PATTERN "*_simd.hpp" EXCLUDE)
 endforeach()
 install(FILES ${PROJECT_BINARY_DIR}/generated/core/version.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider/core)
 

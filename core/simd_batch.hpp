@@ -23,16 +23,9 @@ struct ScalarBatch {
   friend ScalarBatch operator-(ScalarBatch a, ScalarBatch b) { return {a.v - b.v}; }
   friend ScalarBatch operator*(ScalarBatch a, ScalarBatch b) { return {a.v * b.v}; }
   friend ScalarBatch fma(ScalarBatch a, ScalarBatch b, ScalarBatch c) { return {a.v * b.v + c.v}; }
-  friend ScalarBatch where_negative(ScalarBatch x, ScalarBatch if_negative) { return x.v < 0.0f ? if_negative : x; }
   friend ScalarBatch max_keep_nan(ScalarBatch best, ScalarBatch v) { return v.v > best.v || v.v != v.v ? v : best; }
   friend ScalarBatch operator/(ScalarBatch a, ScalarBatch b) { return {a.v / b.v}; }
 };
-
-// x where x >= 0 or NaN, else if_negative: ReLU and LeakyReLU keep NaN, as PyTorch's do.
-template <class B>
-B where_negative(B x, B if_negative) {
-  return xsimd::select(x < B(0.0f), if_negative, x);
-}
 
 // v where v > best or v is NaN, else best: max pooling's scan, where any NaN wins, as in PyTorch.
 template <class B>

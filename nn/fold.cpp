@@ -56,22 +56,41 @@ bool fold_pair(Module& first, const BatchNorm2d& bn) {
   return false;
 }
 
-// The epilogue that computes `activation`, if the kernels can.
-std::optional<Epilogue> as_epilogue(const Module& activation) {
-  if (dynamic_cast<const ReLU*>(&activation)) return Epilogue::relu();
-  if (const auto* leaky = dynamic_cast<const LeakyReLU*>(&activation))
-    return Epilogue::leaky_relu(static_cast<float>(leaky->negative_slope()));  // PyTorch uses the float slope
+// The output channels of a convolution layer, or 0 if `m` is none.
+int64_t conv_channels(const Module& m) {
+  if (const auto* conv = dynamic_cast<const Conv2d*>(&m)) return conv->op().out_channels();
+  if (const auto* conv = dynamic_cast<const ConvTranspose2d*>(&m)) return conv->op().out_channels();
+  return 0;
+}
+
+// `m` as an epilogue step for a convolution of `channels` outputs, if the kernels can apply it: an
+// activation, or a BatchNorm2d (after an activation: a per-channel affine).
+std::optional<Epilogue> as_step(const Module& m, int64_t channels) {
+  if (const auto* activation = dynamic_cast<const ActivationModule*>(&m)) {
+    Activation a = activation->activation();
+    if (a.kind == Activation::Kind::prelu && a.weight.size() != 1 && static_cast<int64_t>(a.weight.size()) != channels)
+      return std::nullopt;  // forward would reject it: leave it to do so
+    return Epilogue::of(std::move(a));
+  }
+  if (const auto* bn = dynamic_cast<const BatchNorm2d*>(&m); bn && bn->num_features() == channels) {
+    const ChannelAffine a =
+        batch_norm_affine(bn->running_mean(), bn->running_var(), bn->weight(), bn->bias(), bn->options().eps);
+    return Epilogue().then_affine(std::vector<float>(a.scale.begin(), a.scale.end()),
+                                  std::vector<float>(a.shift.begin(), a.shift.end()));
+  }
   return std::nullopt;
 }
 
-// Gives `conv` the epilogue if it is a convolution without one.
-bool fuse_into(Module& conv, const Epilogue& epilogue) {
+// Appends `steps` to the convolution's epilogue.
+void fuse_into(Module& conv, const Epilogue& steps) {
   const auto fuse = [&](auto* layer) {
-    if (layer == nullptr || layer->epilogue().kind != Epilogue::Kind::none) return false;
-    layer->set_epilogue(epilogue);
-    return true;
+    if (layer == nullptr) return;
+    Epilogue e = layer->epilogue();
+    e.steps.insert(e.steps.end(), steps.steps.begin(), steps.steps.end());
+    layer->set_epilogue(e);
   };
-  return fuse(dynamic_cast<Conv2d*>(&conv)) || fuse(dynamic_cast<ConvTranspose2d*>(&conv));
+  fuse(dynamic_cast<Conv2d*>(&conv));
+  fuse(dynamic_cast<ConvTranspose2d*>(&conv));
 }
 
 }  // namespace
@@ -81,12 +100,15 @@ int fuse_activations(Module& model) {
   auto children = model.named_children();
   if (auto* seq = dynamic_cast<Sequential*>(&model)) {
     for (std::size_t i = 0; i + 1 < children.size(); ++i) {
-      std::size_t next = i + 1;
-      while (next < children.size() && dynamic_cast<const Identity*>(children[next].second)) ++next;
-      if (next == children.size()) break;
-      const std::optional<Epilogue> epilogue = as_epilogue(*children[next].second);
-      if (epilogue && fuse_into(*children[i].second, *epilogue)) {
-        seq->replace(next, Identity());  // frees the activation: refresh the pointers
+      const int64_t channels = conv_channels(*children[i].second);
+      if (channels == 0) continue;
+      // The chain after the convolution, Identity children (folded BatchNorms) skipped.
+      for (std::size_t next = i + 1; next < children.size(); ++next) {
+        if (dynamic_cast<const Identity*>(children[next].second)) continue;
+        const std::optional<Epilogue> step = as_step(*children[next].second, channels);
+        if (!step) break;
+        fuse_into(*children[i].second, *step);
+        seq->replace(next, Identity());  // frees the fused module: refresh the pointers
         children = model.named_children();
         ++fused;
       }

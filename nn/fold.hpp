@@ -26,10 +26,12 @@ strider::ConvTranspose2d fold_affine(const strider::ConvTranspose2d& op, const C
 // Folds every such pair in the module tree; returns how many.
 int fold_batch_norms(Module& model);
 
-// Fuses a ReLU or LeakyReLU that follows a Conv2d / ConvTranspose2d inside a Sequential (Identity
-// children in between, such as folded BatchNorms, are skipped) into the convolution's output store,
-// saving a pass over the activations; the activation becomes Identity. Same values, bit for bit.
-// Returns how many were fused. Call it after loading weights and after fold_batch_norms.
+// Fuses the chain of pointwise modules that follows a Conv2d / ConvTranspose2d inside a Sequential —
+// any activation module (nn/activation.hpp) and BatchNorm2d (one that fold_batch_norms left, after an
+// activation) — into the convolution's output store (its Epilogue, in order), saving a pass over the
+// activations each; the fused modules become Identity (Identity children in between are skipped).
+// ReLU and LeakyReLU give the same bits; the others agree within the activations' stated ulps.
+// Returns how many modules were fused. Call it after loading weights and after fold_batch_norms.
 int fuse_activations(Module& model);
 
 }  // namespace strider::nn

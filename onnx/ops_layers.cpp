@@ -1,6 +1,6 @@
 // Convolutions, pools and BatchNormalization: nodes that become Strider operators, built once
-// per plan with their weights. A BatchNormalization and then a Relu / LeakyRelu that alone read a
-// convolution's output are fused into it (folded weights, the kernel's epilogue).
+// per plan with their weights. The chain of pointwise nodes that alone read a convolution's output is
+// fused into it (folded weights, the kernel's epilogue): see absorb_followers.
 #include <limits>
 #include <memory>
 
@@ -9,6 +9,7 @@
 #include "../ops/conv2d.hpp"
 #include "../ops/conv_transpose2d.hpp"
 #include "../ops/pool2d.hpp"
+#include "activation_nodes.hpp"
 #include "index_ops.hpp"
 #include "plan.hpp"
 
@@ -75,32 +76,69 @@ Hw kernel_of(const Node& n, const Const& weight) {
   return kernel;
 }
 
-// What follows a convolution that it can absorb: a BatchNormalization with constant parameters, then a
-// Relu or LeakyRelu. Returns the name of the last absorbed output.
+// The chain after a convolution that its store absorbs (ops/epilogue.hpp), each node the sole reader
+// of the one before: a BatchNormalization with constant parameters (folded into the weights when it
+// comes first, a per-channel affine after an activation), activations (activation_nodes.hpp), Mul /
+// Add / Sub / Div by a constant, and one Add of a tensor of the output's shape already computed (the
+// residual, read through input slot 1 of the step).
+struct Absorbed {
+  std::string out;        // the last absorbed output
+  Epilogue epilogue;      // its residual step's tensor is bound per call
+  std::string residual;   // the residual's name, or empty
+};
+
 template <class Conv>
-std::string absorb_followers(Builder& b, const Node& n, Conv& conv, Epilogue& epilogue) {
-  std::string out = n.outputs.at(0);
-  const Node* next = b.sole_consumer(out);
-  if (next && next->op == "BatchNormalization" && next->inputs.size() == 5 && next->outputs.size() == 1) {
-    bool params_const = true;
-    for (std::size_t k = 1; k < 5; ++k) params_const = params_const && b.is_const(next->inputs[k]);
-    if (params_const && next->get_int("training_mode", 0) == 0) {
+Absorbed absorb_followers(Builder& b, const Node& n, Conv& conv, const Shape& out_shape) {
+  Absorbed r{n.outputs.at(0), {}, {}};
+  const int64_t channels = conv.out_channels();
+  for (const Node* next = b.sole_consumer(r.out); next; next = b.sole_consumer(r.out)) {
+    if (next->outputs.size() != 1) break;
+    if (next->op == "BatchNormalization") {
+      bool params_const = next->inputs.size() == 5;
+      for (std::size_t k = 1; k < next->inputs.size(); ++k) params_const = params_const && b.is_const(next->inputs[k]);
+      if (!params_const || next->get_int("training_mode", 0) != 0) break;
       const ChannelAffine a = batch_norm_affine(
           b.constant(*next, 3).to_tensor(next->label()), b.constant(*next, 4).to_tensor(next->label()),
           b.constant(*next, 1).to_tensor(next->label()), b.constant(*next, 2).to_tensor(next->label()),
           next->get_float("epsilon", 1e-5f));
-      conv = nn::fold_affine(conv, a);
-      b.absorb(*next);
-      out = next->outputs[0];
-      next = b.sole_consumer(out);
+      if (r.epilogue.empty()) conv = nn::fold_affine(conv, a);
+      else r.epilogue.then_affine({a.scale.begin(), a.scale.end()}, {a.shift.begin(), a.shift.end()});
+    } else if (std::optional<Activation> a = activation_of(b, *next, channels)) {
+      r.epilogue.then(std::move(*a));
+    } else if (std::optional<Affine> a = constant_affine(b, *next, r.out, channels)) {
+      r.epilogue.then_affine(std::move(a->scale), std::move(a->shift));
+    } else if (next->op == "Add" && next->inputs.size() == 2 && r.residual.empty()) {
+      const std::size_t other = next->inputs[0] == r.out ? 1 : 0;
+      if (next->inputs[other] == r.out || b.is_const(next->inputs[other])) break;
+      try {
+        if (b.tensor(*next, other).shape() != out_shape) break;
+      } catch (const std::invalid_argument&) {
+        break;  // computed after the convolution: it cannot be read in its store
+      }
+      r.residual = next->inputs[other];
+      r.epilogue.then_residual(nullptr);
+    } else {
+      break;
     }
-  }
-  if (next && (next->op == "Relu" || next->op == "LeakyRelu")) {
-    epilogue = next->op == "Relu" ? Epilogue::relu() : Epilogue::leaky_relu(next->get_float("alpha", 0.01f));
     b.absorb(*next);
-    out = next->outputs.at(0);
+    r.out = next->outputs[0];
   }
-  return out;
+  return r;
+}
+
+// The convolution's step: runs `forward(input, epilogue)` with the residual (slot 1, if any) bound.
+template <class Forward>
+void emit_fused(Builder& b, const Node& n, const Absorbed& absorbed, Forward forward) {
+  std::vector<std::string> inputs{n.inputs[0]};
+  if (!absorbed.residual.empty()) inputs.push_back(absorbed.residual);
+  auto epilogue = std::make_shared<const Epilogue>(absorbed.epilogue);
+  b.emit(n, inputs, absorbed.out, [epilogue, forward](std::span<const Tensor* const> in) {
+    if (in.size() == 1) return forward(*in[0], *epilogue);
+    Epilogue bound = *epilogue;
+    for (Epilogue::Step& s : bound.steps)
+      if (s.kind == Epilogue::Step::Kind::residual) s.residual = in[1];
+    return forward(*in[0], bound);
+  });
 }
 
 // What Conv and ConvTranspose read alike: the 4-D input, the constant weight, its kernel and the group.
@@ -132,8 +170,6 @@ void conv(Builder& b, const Node& n) {
              .bias = n.input(2).has_value()});
   op.set_weight(w.to_tensor(n.label()));
   if (n.input(2)) op.set_bias(b.constant(n, 2).to_tensor(n.label()));
-  Epilogue epilogue;
-  const std::string out = absorb_followers(b, n, op, epilogue);
   // Conv2d pads symmetrically (as PyTorch); other pads are applied first, as zeros.
   std::shared_ptr<std::vector<Dims>> pads;
   if (!symmetric)
@@ -141,9 +177,13 @@ void conv(Builder& b, const Node& n) {
         pad_sources(n, x.size(0), 0, 0, PaddingMode::zeros), pad_sources(n, x.size(1), 0, 0, PaddingMode::zeros),
         pad_sources(n, x.size(2), win.pad_h.begin, win.pad_h.end, PaddingMode::zeros),
         pad_sources(n, x.size(3), win.pad_w.begin, win.pad_w.end, PaddingMode::zeros)});
+  const Shape x_shape = pads ? Shape{x.size(0), x.size(1), x.size(2) + win.pad_h.begin + win.pad_h.end,
+                                     x.size(3) + win.pad_w.begin + win.pad_w.end}
+                              : x.shape();
+  const Absorbed absorbed = absorb_followers(b, n, op, op.output_shape(x_shape));
   auto shared = std::make_shared<const Conv2d>(std::move(op));
-  b.emit(n, {n.inputs[0]}, out, [shared, epilogue, pads](std::span<const Tensor* const> in) {
-    return pads ? shared->forward(apply_pad(*in[0], *pads, 0.0f), epilogue) : shared->forward(*in[0], epilogue);
+  emit_fused(b, n, absorbed, [shared, pads](const Tensor& x, const Epilogue& e) {
+    return pads ? shared->forward(apply_pad(x, *pads, 0.0f), e) : shared->forward(x, e);
   });
 }
 
@@ -190,21 +230,20 @@ void conv_transpose(Builder& b, const Node& n) {
                       .bias = n.input(2).has_value(), .dilation = dilation});
   op.set_weight(w.to_tensor(n.label()));
   if (n.input(2)) op.set_bias(b.constant(n, 2).to_tensor(n.label()));
-  Epilogue epilogue;
-  const std::string out = pytorch ? absorb_followers(b, n, op, epilogue) : n.outputs.at(0);
-  auto shared = std::make_shared<const ConvTranspose2d>(std::move(op));
   if (pytorch) {
-    b.emit(n, {n.inputs[0]}, out,
-           [shared, epilogue](std::span<const Tensor* const> in) { return shared->forward(*in[0], epilogue); });
+    const Absorbed absorbed = absorb_followers(b, n, op, op.output_shape(x.shape()));
+    auto shared = std::make_shared<const ConvTranspose2d>(std::move(op));
+    emit_fused(b, n, absorbed, [shared](const Tensor& x, const Epilogue& e) { return shared->forward(x, e); });
     return;
   }
+  auto shared = std::make_shared<const ConvTranspose2d>(std::move(op));
   const Hw begin{pad[0].begin, pad[1].begin};
   const Hw size{checked_sub(checked_sub(conv_transpose_output_size(in[0], k[0], s[0], 0, d[0], a[0]), pad[0].begin,
                                         "ConvTranspose: output height"), pad[0].end, "ConvTranspose: output height"),
                 checked_sub(checked_sub(conv_transpose_output_size(in[1], k[1], s[1], 0, d[1], a[1]), pad[1].begin,
                                         "ConvTranspose: output width"), pad[1].end, "ConvTranspose: output width")};
   check(size.h > 0 && size.w > 0, n.label(), ": the output size ", size, " must be positive");
-  b.emit(n, {n.inputs[0]}, out, [shared, begin, size](std::span<const Tensor* const> in) {
+  b.emit(n, {n.inputs[0]}, n.outputs.at(0), [shared, begin, size](std::span<const Tensor* const> in) {
     const Tensor canvas = shared->forward(*in[0]);
     const int64_t channels = canvas.size(1), ch = canvas.size(2), cw = canvas.size(3);
     Tensor y({canvas.size(0), channels, size.h, size.w});

@@ -1,13 +1,15 @@
 // Element-wise, layout and padding nodes on tensors computed from the model input. Each falls back to
 // the constant path when all its inputs are constants (shape computations).
 #include <cmath>
-#include <limits>
 #include <memory>
+#include <numbers>
 
 #include "../core/arithmetic.hpp"
 #include "../ops/activation.hpp"
+#include "../ops/binary.hpp"
 #include "../ops/join.hpp"
 #include "../ops/pixel_shuffle.hpp"
+#include "activation_nodes.hpp"
 #include "index_ops.hpp"
 #include "plan.hpp"
 
@@ -46,10 +48,45 @@ void emit_reshape(Builder& b, const Node& n, DimsFor dims_for) {
          [shape](std::span<const Tensor* const> x) { return x[0]->clone().reshape(shape); });
 }
 
-template <class F>
-void binary(HandlerTable& table, const char* op, F f) {
-  table[op] = [f](Builder& b, const Node& n) {
+// Whether input k of n is a constant of one value close to v.
+bool is_number(const Builder& b, const Node& n, std::size_t k, double v) {
+  if (k >= n.inputs.size() || !b.is_const(n.inputs[k])) return false;
+  const Const& c = b.constant(n, k);
+  return c.numel() == 1 && std::abs(c.number(0) - v) <= 1e-6 * std::abs(v);
+}
+
+// torch's export of the erf GELU, x · (1 + Erf(x / √2)) · 0.5 as Div, Erf, Add, Mul, Mul, starting at
+// the Div n: the name of the last Mul's output (its nodes absorbed), or empty if n starts no such chain.
+std::string absorb_erf_gelu(Builder& b, const Node& n) {
+  if (n.inputs.size() != 2 || !is_number(b, n, 1, std::numbers::sqrt2)) return {};
+  const std::string& x = n.inputs[0];
+  const Node* erf = b.sole_consumer(n.outputs.at(0));
+  if (!erf || erf->op != "Erf") return {};
+  const Node* add = b.sole_consumer(erf->outputs.at(0));
+  if (!add || add->op != "Add" || add->inputs.size() != 2) return {};
+  const std::size_t one = add->inputs[0] == erf->outputs[0] ? 1 : 0;
+  if (!is_number(b, *add, one, 1.0)) return {};
+  const Node* mul = b.sole_consumer(add->outputs.at(0));
+  if (!mul || mul->op != "Mul" || mul->inputs.size() != 2 ||
+      mul->inputs[mul->inputs[0] == add->outputs[0] ? 1 : 0] != x)
+    return {};
+  const Node* half = b.sole_consumer(mul->outputs.at(0));
+  if (!half || half->op != "Mul" || half->inputs.size() != 2 ||
+      !is_number(b, *half, half->inputs[0] == mul->outputs[0] ? 1 : 0, 0.5))
+    return {};
+  for (const Node* absorbed : {erf, add, mul, half}) b.absorb(*absorbed);
+  return half->outputs.at(0);
+}
+
+void binary_node(HandlerTable& table, const char* op, BinaryOp kind) {
+  table[op] = [kind](Builder& b, const Node& n) {
     if (all_const(b, n)) return fold(b, n);
+    if (kind == BinaryOp::div && !b.is_const(n.inputs.at(0))) {
+      if (const std::string out = absorb_erf_gelu(b, n); !out.empty()) {
+        b.emit(n, {n.inputs[0]}, out, [](std::span<const Tensor* const> x) { return gelu(*x[0]); });
+        return;
+      }
+    }
     // A constant operand (a scale, a bias) is captured as a tensor; the other comes from its slot.
     std::array<std::shared_ptr<const Tensor>, 2> constant;
     std::vector<std::string> inputs;
@@ -59,41 +96,13 @@ void binary(HandlerTable& table, const char* op, F f) {
       else inputs.push_back(n.inputs[k]);
     }
     const std::string label = n.label();
-    b.emit(n, inputs, n.outputs.at(0), [f, constant, label](std::span<const Tensor* const> x) {
+    b.emit(n, inputs, n.outputs.at(0), [kind, constant, label](std::span<const Tensor* const> x) {
       const Tensor& a = constant[0] ? *constant[0] : *x[0];
       const Tensor& c = constant[1] ? *constant[1] : *x[constant[0] ? 0 : 1];
-      const Dims dims = broadcast_dims(dims_of(a), dims_of(c), label);
-      Tensor out{Shape(std::span<const int64_t>(dims))};
-      if (a.shape() == c.shape()) {
-        for (int64_t i = 0; i < out.numel(); ++i) out[i] = f(a[i], c[i]);
-      } else {
-        broadcast_apply(a.data(), dims_of(a), c.data(), dims_of(c), dims, out.data(), f);
-      }
-      return out;
+      broadcast_dims(dims_of(a), dims_of(c), label);  // the node's message for incompatible shapes
+      return binary(kind, a, c);
     });
   };
-}
-
-// Clip's bounds: inputs 1 and 2 from opset 11, attributes min/max before; absent bounds are infinite.
-std::pair<double, double> clip_bounds(const Builder& b, const Node& n) {
-  double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
-  if (b.model().opset >= 11) {
-    if (n.input(1)) lo = b.constant(n, 1).number(0);
-    if (n.input(2)) hi = b.constant(n, 2).number(0);
-  } else {
-    lo = n.get_float("min", -std::numeric_limits<float>::infinity());
-    hi = n.get_float("max", std::numeric_limits<float>::infinity());
-  }
-  return {lo, hi};
-}
-
-// PRelu's slope: one value, or one per channel as torch exports it ([C], [C, 1, 1] or [1, C, 1, 1]).
-Tensor prelu_weight(const Node& n, const Const& slope, int64_t channels) {
-  int64_t non_unit = 0;
-  for (int64_t d : slope.dims) non_unit += d != 1;
-  check(slope.numel() == 1 || (slope.numel() == channels && non_unit == 1), n.label(), ": slope of shape ",
-        slope.describe(), " is not supported (one value, or one per channel)");
-  return make_floats({slope.numel()}, slope.floats).to_tensor(n.label());
 }
 
 void pad(Builder& b, const Node& n) {
@@ -220,30 +229,27 @@ void space_to_depth(Builder& b, const Node& n) {
 }  // namespace
 
 void register_tensor_ops(HandlerTable& table) {
-  unary(table, "Relu", [](const Tensor& x) { return relu(x); });
-  unary(table, "Sigmoid", [](const Tensor& x) { return sigmoid(x); });
-  unary(table, "Tanh", [](const Tensor& x) { return strider::tanh(x); });
-  table["LeakyRelu"] = [](Builder& b, const Node& n) {
-    const double alpha = n.get_float("alpha", 0.01f);
-    b.emit(n, {n.inputs.at(0)}, n.outputs.at(0),
-           [alpha](std::span<const Tensor* const> x) { return leaky_relu(*x[0], alpha); });
-  };
-  table["PRelu"] = [](Builder& b, const Node& n) {
-    const Tensor& x = b.tensor(n, 0);
-    auto w = std::make_shared<const Tensor>(prelu_weight(n, b.constant(n, 1), x.rank() >= 2 ? x.size(1) : 1));
-    b.emit(n, {n.inputs[0]}, n.outputs.at(0), [w](std::span<const Tensor* const> in) { return prelu(*in[0], *w); });
-  };
-  table["Clip"] = [](Builder& b, const Node& n) {
-    const std::pair<double, double> bounds = clip_bounds(b, n);
-    const double lo = bounds.first, hi = bounds.second;  // named copies: clang 14 cannot capture bindings
-    check(lo <= hi, n.label(), ": min ", lo, " must not exceed max ", hi);
-    b.emit(n, {n.inputs.at(0)}, n.outputs.at(0),
-           [lo, hi](std::span<const Tensor* const> x) { return hardtanh(*x[0], lo, hi); });
-  };
-  binary(table, "Add", [](float a, float c) { return a + c; });
-  binary(table, "Sub", [](float a, float c) { return a - c; });
-  binary(table, "Mul", [](float a, float c) { return a * c; });
-  binary(table, "Div", [](float a, float c) { return a / c; });
+  // Activations: the same description the convolutions fuse (activation_nodes.hpp).
+  for (const char* op : {"Relu", "Sigmoid", "Tanh", "LeakyRelu", "PRelu", "Clip", "Elu", "Selu", "Celu", "HardSigmoid",
+                         "HardSwish", "Softplus"})
+    table[op] = [](Builder& b, const Node& n) {
+      const Tensor& x = b.tensor(n, 0);
+      const std::optional<Activation> a = activation_of(b, n, x.rank() >= 2 ? x.size(1) : 1);
+      check(a.has_value(), n.label(), ": its parameters must be constants");
+      auto shared = std::make_shared<const Activation>(*a);
+      b.emit(n, {n.inputs[0]}, n.outputs.at(0),
+             [shared](std::span<const Tensor* const> in) { return activate(*in[0], *shared); });
+    };
+  // torch exports the erf form of GELU as x · 0.5 · (1 + Erf(x / √2)).
+  unary(table, "Erf", [](const Tensor& x) {
+    Tensor y(x.shape());
+    for (int64_t i = 0; i < x.numel(); ++i) y[i] = static_cast<float>(std::erf(static_cast<double>(x[i])));
+    return y;
+  });
+  binary_node(table, "Add", BinaryOp::add);
+  binary_node(table, "Sub", BinaryOp::sub);
+  binary_node(table, "Mul", BinaryOp::mul);
+  binary_node(table, "Div", BinaryOp::div);
   table["Identity"] = [](Builder& b, const Node& n) { b.alias(n.outputs.at(0), n.inputs.at(0)); };
   table["Dropout"] = [](Builder& b, const Node& n) {
     // Inference: the identity. Training mode drops at random, and the mask output is not computed.

@@ -154,9 +154,11 @@ ConvAlgorithm Conv2d::algorithm_for(const Shape& input) const {
 Tensor Conv2d::forward(const Tensor& input, const Epilogue& epilogue) const {
   kernels::ConvPass pass = make_pass(input.shape());
   Tensor output(output_shape(input.shape()));
+  epilogue.check_for("Conv2d", out_channels_, output.shape());
   pass.input = input.data();
   pass.output = output.data();
   pass.epilogue = epilogue;
+  pass.residual = epilogue.residual() ? epilogue.residual()->data() : nullptr;
   if (kernels::use_winograd(algorithm_, pass)) kernels::run_winograd_pass(pass, winograd_);
   else kernels::run_conv_pass(pass);
   return output;

@@ -60,7 +60,7 @@ class Conv2d {
   Conv2d(int64_t in_channels, int64_t out_channels, Hw kernel_size, Conv2dOptions options = {});
 
   Tensor forward(const Tensor& input) const { return forward(input, Epilogue{}); }
-  // The same with an activation fused into the output store (what a following ReLU would do).
+  // The same with the pointwise ops after it fused into the output store (ops/epilogue.hpp).
   Tensor forward(const Tensor& input, const Epilogue& epilogue) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   // The output shape for an input shape, with every check forward() makes.

@@ -77,6 +77,7 @@ struct ConvPass {
   const PackedConvWeights* weights = nullptr;
   const float* bias = nullptr;  // per global output channel, or null
   Epilogue epilogue;
+  const float* residual = nullptr;  // the epilogue's residual, offset like `output` (ops/epilogue_simd.hpp)
 };
 
 // The input rows a task reads (ops/panel.hpp), and the floats of panel one task needs.

@@ -6,6 +6,7 @@
 
 #include "../core/simd_batch.hpp"
 #include "conv_kernel.hpp"
+#include "epilogue_simd.hpp"
 #include "panel.hpp"
 
 namespace strider::kernels {
@@ -38,29 +39,12 @@ constexpr int nr_for(int block) {
   }
 }
 
-inline B apply_epilogue(B v, const Epilogue& e) {
-  switch (e.kind) {
-    case Epilogue::Kind::relu: return where_negative(v, B(0.0f));
-    case Epilogue::Kind::leaky_relu: return where_negative(v, v * B(e.negative_slope));
-    case Epilogue::Kind::none: break;
-  }
-  return v;
-}
-
-// Stores the first `valid` lanes of v (all of them when valid >= V) at o, col_stride apart.
-inline void store(B v, float* o, int64_t col_stride, int64_t valid) {
-  if (col_stride == 1 && valid >= V) return v.store_unaligned(o);
-  float lanes[V];
-  v.store_unaligned(lanes);
-  for (int64_t l = 0; l < V && l < valid; ++l) o[l * col_stride] = lanes[l];
-}
-
 // One block x (NR·V) tile of outputs: columns j .. j + NR·V of the task's tile, for `valid_columns`
 // of which the results are stored (the rest read panel slack and are dropped).
 template <int Block, int NR>
 void microkernel(const float* weights, const float* panel, const int64_t* offsets, int64_t k_count, int64_t j,
                  float* out, int64_t channel_stride, int64_t col_stride, int64_t channels, const float* bias,
-                 int64_t valid_columns, const Epilogue& epilogue) {
+                 int64_t valid_columns, const EpilogueTarget& epilogue, int64_t first_channel) {
   B acc[Block][NR];
   for (int m = 0; m < Block; ++m)
     for (int r = 0; r < NR; ++r) acc[m][r] = B(0.0f);
@@ -77,8 +61,13 @@ void microkernel(const float* weights, const float* panel, const int64_t* offset
   for (int m = 0; m < Block && m < channels; ++m) {
     const B b(bias ? bias[m] : 0.0f);
     float* o = out + m * channel_stride + j * col_stride;
-    for (int r = 0; r < NR; ++r)
-      store(apply_epilogue(acc[m][r] + b, epilogue), o + r * V * col_stride, col_stride, valid_columns - r * V);
+    for (int r = 0; r < NR; ++r) {
+      float* at = o + r * V * col_stride;
+      const int64_t valid = valid_columns - r * V;
+      B v = acc[m][r] + b;
+      if (!epilogue.epilogue->empty()) v = apply_epilogue(v, epilogue, first_channel + m, at, col_stride, valid);
+      store_lanes(v, at, col_stride, valid);
+    }
   }
 }
 
@@ -87,18 +76,20 @@ void microkernel(const float* weights, const float* panel, const int64_t* offset
 template <int Block, int NR>
 void tail_microkernel(int64_t vectors, const float* weights, const float* panel, const int64_t* offsets,
                       int64_t k_count, int64_t j, float* out, int64_t channel_stride, int64_t col_stride,
-                      int64_t channels, const float* bias, int64_t valid_columns, const Epilogue& epilogue) {
+                      int64_t channels, const float* bias, int64_t valid_columns, const EpilogueTarget& epilogue,
+                      int64_t first_channel) {
   if constexpr (NR > 1) {
     if (vectors < NR)
       return tail_microkernel<Block, NR - 1>(vectors, weights, panel, offsets, k_count, j, out, channel_stride,
-                                             col_stride, channels, bias, valid_columns, epilogue);
+                                             col_stride, channels, bias, valid_columns, epilogue, first_channel);
   }
   microkernel<Block, NR>(weights, panel, offsets, k_count, j, out, channel_stride, col_stride, channels, bias,
-                         valid_columns, epilogue);
+                         valid_columns, epilogue, first_channel);
 }
 
 template <int Block>
-void run_blocks(const ConvPass& p, int64_t g, float* out, const float* panel, const int64_t* offsets, int64_t cols) {
+void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, float* out, const float* panel,
+                const int64_t* offsets, int64_t cols) {
   constexpr int NR = nr_for(Block);
   const PackedConvWeights& w = *p.weights;
   const int64_t k = w.k();
@@ -111,10 +102,11 @@ void run_blocks(const ConvPass& p, int64_t g, float* out, const float* panel, co
     const int64_t channels = w.out_per_group - first;
     for (int64_t j = 0; j < full; j += NR * V)
       microkernel<Block, NR>(weights, panel, offsets, k, j, block_out, p.out_channel_stride, p.out_col_stride,
-                             channels, bias, cols - j, p.epilogue);
+                             channels, bias, cols - j, epilogue, g * w.out_per_group + first);
     if (full < cols)
       tail_microkernel<Block, NR>((cols - full + V - 1) / V, weights, panel, offsets, k, full, block_out,
-                                  p.out_channel_stride, p.out_col_stride, channels, bias, cols - full, p.epilogue);
+                                  p.out_channel_stride, p.out_col_stride, channels, bias, cols - full, epilogue,
+                                  g * w.out_per_group + first);
   }
 }
 
@@ -141,7 +133,8 @@ struct DepthwiseRows {
   const int64_t* taps;  // the panel offsets of kernel row 0's three columns
   int64_t step;         // between the panel rows of consecutive output rows
   int64_t row_stride, col_stride, cols;
-  const Epilogue* epilogue;
+  const EpilogueTarget* epilogue;
+  int64_t channel;
 };
 
 // Output rows [0, R) and columns [j, j + NR·V) ∩ [0, cols) of a task.
@@ -162,8 +155,11 @@ void depthwise3x3_tile(const DepthwiseRows& d, const float* panel, float* out, i
   });
   unroll<R>([&](auto t) {
     unroll<NR>([&](auto r) {
-      store(apply_epilogue(acc[t][r] + d.bias, *d.epilogue), out + t * d.row_stride + (j + r * V) * d.col_stride,
-            d.col_stride, d.cols - j - r * V);
+      float* at = out + t * d.row_stride + (j + r * V) * d.col_stride;
+      const int64_t valid = d.cols - j - r * V;
+      B v = acc[t][r] + d.bias;
+      if (!d.epilogue->epilogue->empty()) v = apply_epilogue(v, *d.epilogue, d.channel, at, d.col_stride, valid);
+      store_lanes(v, at, d.col_stride, valid);
     });
   });
 }
@@ -200,6 +196,7 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
   const int64_t tiles = (p.out_w + tile_columns - 1) / tile_columns, row_blocks = ceil_div(p.out_h, source.rows);
   const int64_t step = row_step(source, width);
   const bool depthwise = is_depthwise3x3(p);
+  const EpilogueTarget epilogue{&p.epilogue, p.output, p.residual};
   for (int64_t task = begin; task < end; ++task) {
     const int64_t tile = task % tiles, block = task / tiles % row_blocks;
     const int64_t g = task / (tiles * row_blocks) % w.groups, n = task / (tiles * row_blocks * w.groups);
@@ -211,7 +208,7 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
                  i0 * p.out_row_stride + j0 * p.out_col_stride;
     if (depthwise) {
       DepthwiseRows d{{}, B(p.bias ? p.bias[g] : 0.0f), offsets, step, p.out_row_stride, p.out_col_stride, cols,
-                      &p.epilogue};
+                      &epilogue, g};
       const float* weights = w.data.data() + g * w.k();  // one block of one channel: the 9 taps in order
       for (int m = 0; m < 9; ++m) d.weights[m] = B(weights[m]);
       for (int64_t t = 0; t < rows; t += depthwise_rows)
@@ -222,12 +219,12 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
     for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride) {
       const float* rows_panel = panel + t * step;
       switch (w.block) {
-        case 8: run_blocks<8>(p, g, out, rows_panel, offsets, cols); break;
-        case 6: run_blocks<6>(p, g, out, rows_panel, offsets, cols); break;
-        case 4: run_blocks<4>(p, g, out, rows_panel, offsets, cols); break;
-        case 3: run_blocks<3>(p, g, out, rows_panel, offsets, cols); break;
-        case 2: run_blocks<2>(p, g, out, rows_panel, offsets, cols); break;
-        default: run_blocks<1>(p, g, out, rows_panel, offsets, cols); break;
+        case 8: run_blocks<8>(p, epilogue, g, out, rows_panel, offsets, cols); break;
+        case 6: run_blocks<6>(p, epilogue, g, out, rows_panel, offsets, cols); break;
+        case 4: run_blocks<4>(p, epilogue, g, out, rows_panel, offsets, cols); break;
+        case 3: run_blocks<3>(p, epilogue, g, out, rows_panel, offsets, cols); break;
+        case 2: run_blocks<2>(p, epilogue, g, out, rows_panel, offsets, cols); break;
+        default: run_blocks<1>(p, epilogue, g, out, rows_panel, offsets, cols); break;
       }
     }
   }

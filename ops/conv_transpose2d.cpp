@@ -95,7 +95,7 @@ void ConvTranspose2d::repack() {
   for (int64_t row : rows) {
     for (int64_t col : cols) {
       Phase ph{row, col, axis_phase<AxisPhase>(row, p.kernel.h, p.stride.h, p.padding.h, p.dilation.h),
-               axis_phase<AxisPhase>(col, p.kernel.w, p.stride.w, p.padding.w, p.dilation.w), {}};
+               axis_phase<AxisPhase>(col, p.kernel.w, p.stride.w, p.padding.w, p.dilation.w), {}, {}};
       // The direct convolution's weight (o, c, a, b) is the transposed weight (c, o) at the phase's taps.
       const auto weight = [&](int64_t o, int64_t c, int64_t a, int64_t b) {
         return weight_.at(o / out_g * in_g + c, o % out_g, ph.h.taps[static_cast<std::size_t>(a)],
@@ -204,6 +204,8 @@ bool ConvTranspose2d::uses_winograd(const Shape& input) const {
 Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& params,
                             const Epilogue& epilogue) const {
   Tensor output(transposed_output_shape(input.shape(), out_channels_, params));
+  epilogue.check_for("ConvTranspose2d", out_channels_, output.shape());
+  const Tensor* residual = epilogue.residual();
   const int64_t out_h = output.size(-2), out_w = output.size(-1);
   if (bias_only_phases_) {
     // The outputs no tap reaches; the phases below overwrite the others.
@@ -211,8 +213,10 @@ Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& pa
     const int64_t batch = input.rank() == 4 ? input.size(0) : 1;
     for (int64_t n = 0; n < batch; ++n)
       for (int64_t o = 0; o < out_channels_; ++o) {
-        float* channel = output.data() + (n * out_channels_ + o) * plane;
-        std::fill(channel, channel + plane, apply(epilogue, bias_.defined() ? bias_[o] : 0.0f));
+        const int64_t offset = (n * out_channels_ + o) * plane;
+        const float b = bias_.defined() ? bias_[o] : 0.0f;
+        for (int64_t i = 0; i < plane; ++i)
+          output[offset + i] = apply(epilogue, b, o, residual ? (*residual)[offset + i] : 0.0f);
       }
   }
   for (const Phase& ph : phases_) {
@@ -221,6 +225,7 @@ Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& pa
     pass.input = input.data();
     pass.output = output.data() + ph.row * out_w + ph.col;
     pass.epilogue = epilogue;
+    pass.residual = residual ? residual->data() + ph.row * out_w + ph.col : nullptr;
     if (kernels::use_winograd(algorithm_, pass)) kernels::run_winograd_pass(pass, ph.winograd);
     else kernels::run_conv_pass(pass);
   }

@@ -1,26 +1,53 @@
 #pragma once
 // What a convolution applies to each output after adding the bias, fused into the kernel's store so
-// that a following activation costs no extra pass over memory.
+// that the pointwise ops after it cost no extra pass over memory: a chain of steps, applied in order —
+// an activation (any of ops/activation.hpp), a per-channel or scalar affine v·scale + shift (a
+// BatchNorm after the activation, a Mul / Add by a constant), and the add of a residual tensor of the
+// output's shape (the ResBlock's y = x + s·conv(...), as affine(s) then residual).
+//
+//   Epilogue e = Epilogue::of(prelu_activation(w)).then_affine({0.1f}, {0.0f}).then_residual(&x);
+//   Tensor y = conv.forward(h, e);     // = x + 0.1 · prelu(conv(h))
+//
+// The kernels apply it per output vector (ops/epilogue_simd.hpp); apply() below is the reference.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../core/tensor.hpp"
+#include "activation.hpp"
 
 namespace strider {
 
 struct Epilogue {
-  enum class Kind { none, relu, leaky_relu };
-  Kind kind = Kind::none;
-  float negative_slope = 0.01f;  // leaky_relu only, as torch.nn.LeakyReLU
+  struct Step {
+    enum class Kind { activation, affine, residual };
+    Kind kind = Kind::activation;
+    Activation activation;
+    std::vector<float> scale, shift;  // affine: one value each, or one per output channel
+    const Tensor* residual = nullptr;  // residual: not owned; must outlive the call
+  };
+  std::vector<Step> steps;
 
-  static constexpr Epilogue relu() { return {Kind::relu, 0.0f}; }
-  static constexpr Epilogue leaky_relu(float negative_slope = 0.01f) { return {Kind::leaky_relu, negative_slope}; }
+  static Epilogue of(Activation a) { return Epilogue().then(std::move(a)); }
+  static Epilogue relu() { return of(relu_activation()); }
+  static Epilogue leaky_relu(float negative_slope = 0.01f) { return of(leaky_relu_activation(negative_slope)); }
+
+  Epilogue& then(Activation a);
+  Epilogue& then_affine(std::vector<float> scale, std::vector<float> shift);
+  Epilogue& then_residual(const Tensor* tensor);
+
+  bool empty() const { return steps.empty(); }
+  // The residual step's tensor, or null.
+  const Tensor* residual() const;
+  // Rejects per-channel parameters that do not have `channels` values and a residual whose shape is not
+  // `output` (the message names `op`).
+  void check_for(const char* op, int64_t channels, const Shape& output) const;
+  // "prelu, affine, residual": what was fused, for printing plans.
+  std::string str() const;
 };
 
-// The epilogue applied to one value, for the reference paths.
-inline float apply(const Epilogue& e, float v) {
-  switch (e.kind) {
-    case Epilogue::Kind::relu: return v < 0.0f ? 0.0f : v;  // NaN stays NaN, as in torch.relu
-    case Epilogue::Kind::leaky_relu: return v < 0.0f ? v * e.negative_slope : v;
-    case Epilogue::Kind::none: break;
-  }
-  return v;
-}
+// The epilogue applied to value v of output channel `channel`, whose residual value is `residual`: the
+// reference (activations by their double definition).
+float apply(const Epilogue& e, float v, int64_t channel = 0, float residual = 0.0f);
 
 }  // namespace strider

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "../core/check.hpp"
+#include "../core/parallel.hpp"
+#include "binary.hpp"
 
 namespace strider {
 
@@ -41,23 +43,36 @@ Tensor cat(std::span<const Tensor* const> tensors, int dim) {
   for (int a = 0; a < axis; ++a) outer *= first.size(a);
   for (int a = axis + 1; a < rank; ++a) inner *= first.size(a);
   const int64_t out_block = dims[static_cast<std::size_t>(axis)] * inner;
-  int64_t offset = 0;
+  // Copies in chunks of at most `chunk` values (outer index, tensor, chunk), in parallel.
+  constexpr int64_t chunk = 1 << 15;
+  std::vector<int64_t> offsets, chunks;  // per tensor: its offset in an output block, its chunks per block
+  int64_t total_chunks = 0, offset = 0;
   for (const Tensor* input : tensors) {
-    const Tensor& t = *input;
-    const int64_t block = t.size(axis) * inner;
-    for (int64_t o = 0; o < outer; ++o)
-      std::copy(t.data() + o * block, t.data() + (o + 1) * block, out.data() + o * out_block + offset);
+    const int64_t block = input->size(axis) * inner;
+    offsets.push_back(offset);
+    chunks.push_back(std::max<int64_t>(1, (block + chunk - 1) / chunk));
+    total_chunks += chunks.back();
     offset += block;
   }
+  parallel_for(0, outer * total_chunks, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t o = task / total_chunks;
+      int64_t k = task % total_chunks;
+      std::size_t t = 0;
+      while (k >= chunks[t]) k -= chunks[t++];
+      const int64_t block = tensors[t]->size(axis) * inner;
+      const int64_t from = k * chunk, to = std::min(block, from + chunk);
+      const float* src = tensors[t]->data() + o * block;
+      std::copy(src + from, src + to, out.data() + o * out_block + offsets[t] + from);
+    }
+  });
   return out;
 }
 
 Tensor add(const Tensor& a, const Tensor& b) {
   check(a.defined() && b.defined(), "add: both tensors must be defined");
   check(a.shape() == b.shape(), "add: shapes must be equal (no broadcasting), but got ", a.shape(), " and ", b.shape());
-  Tensor out(a.shape());
-  for (int64_t i = 0; i < a.numel(); ++i) out[i] = a[i] + b[i];
-  return out;
+  return binary(BinaryOp::add, a, b);
 }
 
 }  // namespace strider

@@ -2,6 +2,7 @@
 
 #include "../core/arithmetic.hpp"
 #include "../core/check.hpp"
+#include "../core/parallel.hpp"
 #include "common.hpp"
 
 namespace strider {
@@ -9,8 +10,10 @@ namespace strider {
 namespace {
 
 // Copies between the shuffled [N, C, H·r, W·r] and the unshuffled [N, C·r², H, W] layout, either way.
+// Threaded over output channels (each writes its own block).
 void permute(const float* from, float* to, int64_t batch_channels, int64_t h, int64_t w, int64_t r, bool shuffle) {
-  for (int64_t nc = 0; nc < batch_channels; ++nc)
+  parallel_for(0, batch_channels, [&](int64_t first, int64_t last) {
+  for (int64_t nc = first; nc < last; ++nc)
     for (int64_t i = 0; i < r; ++i)
       for (int64_t j = 0; j < r; ++j)
         for (int64_t y = 0; y < h; ++y)
@@ -19,6 +22,7 @@ void permute(const float* from, float* to, int64_t batch_channels, int64_t h, in
             const int64_t spread = ((nc * h + y) * r + i) * w * r + x * r + j;
             to[shuffle ? spread : packed] = from[shuffle ? packed : spread];
           }
+  });
 }
 
 void check_input(const char* op, const Tensor& input, const char* factor_name, int64_t factor) {

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "../core/check.hpp"
+#include "../core/parallel.hpp"
 #include "py_float.hpp"
 
 namespace strider {
@@ -71,8 +72,57 @@ Tensor Upsample::forward(const Tensor& input) const {
     scale_w = o.scale_factor.w();
   }
   const Hw size(out[2], out[3]);
-  if (o.mode == "bilinear") return ref::upsample_bilinear2d(input, size, o.align_corners.value_or(false), scale_h, scale_w);
-  return ref::upsample_nearest2d(input, size, scale_h, scale_w, o.mode == "nearest-exact");
+  if (o.mode == "bilinear") return upsample_bilinear2d(input, size, o.align_corners.value_or(false), scale_h, scale_w);
+  return upsample_nearest2d(input, size, scale_h, scale_w, o.mode == "nearest-exact");
+}
+
+namespace {
+
+// Calls row(plane, output row) for every output row of every plane, in parallel.
+template <class Row>
+void for_each_row(int64_t planes, int64_t rows, const Row& row) {
+  parallel_for(0, planes * rows, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) row(i / rows, i % rows);
+  });
+}
+
+}  // namespace
+
+Tensor upsample_nearest2d(const Tensor& input, Hw output_size, std::optional<double> scale_h,
+                          std::optional<double> scale_w, bool exact) {
+  const int64_t planes = input.size(0) * input.size(1), h = input.size(2), w = input.size(3);
+  const std::vector<int64_t> rows = ref::nearest_sources(h, output_size.h, scale_h, exact);
+  const std::vector<int64_t> cols = ref::nearest_sources(w, output_size.w, scale_w, exact);
+  Tensor out({input.size(0), input.size(1), output_size.h, output_size.w});
+  const int64_t ow = output_size.w;
+  for_each_row(planes, output_size.h, [&](int64_t p, int64_t r) {
+    const float* x = input.data() + (p * h + rows[static_cast<std::size_t>(r)]) * w;
+    float* y = out.data() + (p * output_size.h + r) * ow;
+    for (int64_t c = 0; c < ow; ++c) y[c] = x[cols[static_cast<std::size_t>(c)]];
+  });
+  return out;
+}
+
+Tensor upsample_bilinear2d(const Tensor& input, Hw output_size, bool align_corners, std::optional<double> scale_h,
+                           std::optional<double> scale_w) {
+  const int64_t planes = input.size(0) * input.size(1), h = input.size(2), w = input.size(3);
+  const std::vector<ref::LinearTap> rows = ref::linear_taps(h, output_size.h, align_corners, scale_h);
+  const std::vector<ref::LinearTap> cols = ref::linear_taps(w, output_size.w, align_corners, scale_w);
+  Tensor out({input.size(0), input.size(1), output_size.h, output_size.w});
+  const int64_t ow = output_size.w;
+  for_each_row(planes, output_size.h, [&](int64_t p, int64_t r) {
+    const ref::LinearTap& t = rows[static_cast<std::size_t>(r)];
+    const float* x0 = input.data() + (p * h + t.i0) * w;
+    const float* x1 = input.data() + (p * h + t.i1) * w;
+    float* y = out.data() + (p * output_size.h + r) * ow;
+    for (int64_t c = 0; c < ow; ++c) {  // the reference's arithmetic, term by term
+      const ref::LinearTap& k = cols[static_cast<std::size_t>(c)];
+      const double row0 = double{k.lambda0} * x0[k.i0] + double{k.lambda1} * x0[k.i1];
+      const double row1 = double{k.lambda0} * x1[k.i0] + double{k.lambda1} * x1[k.i1];
+      y[c] = static_cast<float>(double{t.lambda0} * row0 + double{t.lambda1} * row1);
+    }
+  });
+  return out;
 }
 
 std::ostream& operator<<(std::ostream& os, const Upsample& upsample) {

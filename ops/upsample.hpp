@@ -20,6 +20,7 @@
 // A 3-D input is 1-D interpolation in PyTorch; this Upsample is 2-D only and rejects it.
 #include <iosfwd>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "../core/arithmetic.hpp"
@@ -96,6 +97,22 @@ Tensor upsample_nearest2d(const Tensor& input, Hw output_size, std::optional<dou
 // The interpolation weights follow PyTorch's float arithmetic; the weighted sum is in double.
 Tensor upsample_bilinear2d(const Tensor& input, Hw output_size, bool align_corners, std::optional<double> scale_h,
                            std::optional<double> scale_w);
+
+// The index and weight arithmetic the kernels share: per output index of one axis, the source index
+// (nearest) or the two taps and their weights (linear).
+std::vector<int64_t> nearest_sources(int64_t in, int64_t out, std::optional<double> scale, bool exact);
+struct LinearTap {
+  int64_t i0, i1;
+  float lambda0, lambda1;
+};
+std::vector<LinearTap> linear_taps(int64_t in, int64_t out, bool align_corners, std::optional<double> scale);
 }  // namespace ref
+
+// The fast kernels (threaded over output rows; a nearest row that repeats the one before is copied):
+// the references' bits.
+Tensor upsample_nearest2d(const Tensor& input, Hw output_size, std::optional<double> scale_h,
+                          std::optional<double> scale_w, bool exact);
+Tensor upsample_bilinear2d(const Tensor& input, Hw output_size, bool align_corners, std::optional<double> scale_h,
+                           std::optional<double> scale_w);
 
 }  // namespace strider

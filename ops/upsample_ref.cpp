@@ -16,6 +16,8 @@ float sampling_ratio(std::optional<double> scale, int64_t in, int64_t out) {
                                          : static_cast<float>(in) / static_cast<float>(out);
 }
 
+}  // namespace
+
 // ATen's source index for nearest / nearest-exact (its NCHW kernel: see upsample.hpp), per output index.
 std::vector<int64_t> nearest_sources(int64_t in, int64_t out, std::optional<double> scale, bool exact) {
   std::vector<int64_t> src(static_cast<std::size_t>(out));
@@ -32,11 +34,6 @@ std::vector<int64_t> nearest_sources(int64_t in, int64_t out, std::optional<doub
   }
   return src;
 }
-
-struct LinearTap {
-  int64_t i0, i1;
-  float lambda0, lambda1;
-};
 
 // ATen's area_pixel_compute_scale + compute_source_index_and_lambda, for one axis.
 std::vector<LinearTap> linear_taps(int64_t in, int64_t out, bool align_corners, std::optional<double> scale) {
@@ -63,8 +60,6 @@ std::vector<LinearTap> linear_taps(int64_t in, int64_t out, bool align_corners, 
   }
   return taps;
 }
-
-}  // namespace
 
 Tensor upsample_nearest2d(const Tensor& input, Hw output_size, std::optional<double> scale_h,
                           std::optional<double> scale_w, bool exact) {

@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "../core/simd_batch.hpp"
+#include "epilogue_simd.hpp"
 #include "panel.hpp"
 #include "winograd_kernel.hpp"
 
@@ -55,16 +56,6 @@ inline void output_transform(const B m[6], B o[4]) {
   o[1] = fma(B(2.0f), d, b);
   o[2] = fma(B(4.0f), c, a);
   o[3] = fma(B(8.0f), d, b) + m[5];
-}
-
-// The Epilogue on a vector (the only place this kernel reads it).
-inline B epilogue_of(B v, const Epilogue& e) {
-  switch (e.kind) {
-    case Epilogue::Kind::relu: return where_negative(v, B(0.0f));
-    case Epilogue::Kind::leaky_relu: return where_negative(v, v * B(e.negative_slope));
-    case Epilogue::Kind::none: break;
-  }
-  return v;
 }
 
 // Where one task's tiles lie: tile (row r, column u) is lattice tile (ty0 + r, tx0 + u), whose output
@@ -183,6 +174,7 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
                                          transformed + t0, s.stride, u, w.padded_out, channels,
                                          products + t0 * 36 * block_channels);
   }
+  const EpilogueTarget epilogue{&p.epilogue, p.output, p.residual};
   for (int v = 0; v < vectors; ++v) {
     const int64_t first = k0 + v * V, valid = std::min<int64_t>(V, w.out_per_group - first);
     float bias_lanes[V] = {};
@@ -203,7 +195,7 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
       for (int i = 0; i < 4; ++i) {
         B o[4];
         output_transform(z[i], o);
-        for (int j = 0; j < 4; ++j) epilogue_of(o[j] + bias, p.epilogue).store_unaligned(y[i][j]);
+        for (int j = 0; j < 4; ++j) (o[j] + bias).store_unaligned(y[i][j]);
       }
       const int64_t ti = 4 * (t.ty0 + tile / t.cols), tj = 4 * (t.tx0 + tile % t.cols);
       const int64_t rows = std::min<int64_t>(4, t.lattice_h - ti), cols = std::min<int64_t>(4, t.lattice_w - tj);
@@ -213,6 +205,17 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
       for (int64_t l = 0; l < valid; ++l)
         for (int64_t i = 0; i < rows; ++i)
           for (int64_t j = 0; j < cols; ++j) out[l * p.out_channel_stride + i * row_step + j * col_step] = y[i][j][l];
+      if (p.epilogue.empty()) continue;
+      // The epilogue runs along output rows, as in the direct kernel: the lanes above are channels,
+      // while per-channel parameters and the residual's layout follow the output's columns.
+      for (int64_t l = 0; l < valid; ++l)
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < cols; j += V) {  // a vector of fewer than 4 lanes takes several
+            float* at = out + l * p.out_channel_stride + i * row_step + j * col_step;
+            const int64_t channel = t.g * w.out_per_group + first + l;
+            store_lanes(apply_epilogue(load_lanes<B>(at, col_step, cols - j), epilogue, channel, at, col_step, cols - j),
+                        at, col_step, cols - j);
+          }
     }
   }
 }

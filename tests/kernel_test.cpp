@@ -9,6 +9,7 @@
 
 #include "core/parallel.hpp"
 #include "core/simd.hpp"
+#include "ops/activation.hpp"
 #include "ops/conv2d.hpp"
 #include "ops/conv_transpose2d.hpp"
 #include "ops/pool2d.hpp"
@@ -19,6 +20,9 @@ namespace {
 
 using testing::abs;
 using testing::as_conv2d_weight;
+using testing::EveryLevel;
+using testing::every_simd_level;
+using testing::level_name;
 using testing::near;
 using testing::random_tensor;
 using testing::summation_tolerance;
@@ -45,28 +49,6 @@ class Rng {
 // An input size whose convolution output is `out` (any of the s sizes that floor to it), at least 1.
 int64_t input_for_output(Rng& rng, int64_t out, int64_t k, int64_t s, int64_t p_total, int64_t d) {
   return std::max<int64_t>(1, (out - 1) * s + dilated_kernel_size(k, d) - p_total + rng(0, s - 1));
-}
-
-// Runs the body once per SIMD level, restoring the level afterwards.
-class EveryLevel : public ::testing::TestWithParam<SimdLevel> {
- protected:
-  void SetUp() override {
-    const auto levels = available_simd_levels();
-    if (std::find(levels.begin(), levels.end(), GetParam()) == levels.end())
-      GTEST_SKIP() << simd_level_name(GetParam()) << " is not available on this CPU";
-    previous_ = simd_level();
-    set_simd_level(GetParam());
-  }
-  void TearDown() override { set_simd_level(previous_); }
-
- private:
-  SimdLevel previous_ = SimdLevel::scalar;
-};
-
-std::string level_name(const ::testing::TestParamInfo<SimdLevel>& info) {
-  std::string name(simd_level_name(info.param));
-  std::erase(name, '.');
-  return name;
 }
 
 // Runs conv, its parameters drawn from `trial`, on a random input of x_shape with a random epilogue, and
@@ -275,6 +257,81 @@ TEST_P(EveryLevel, ConvTranspose2dMatchesReference) {
   EXPECT_GE(winograd_trials, 20);
 }
 
+// A random chain of epilogue steps over `channels` output channels: activations (PReLU per channel or
+// shared), per-channel or scalar affines with |scale| <= 1, and at most one residual add.
+Epilogue random_chain(Rng& rng, int64_t channels, const Tensor* residual) {
+  Epilogue e;
+  const auto values = [&](float lo, float hi) {
+    std::vector<float> v(rng.coin() ? 1 : static_cast<std::size_t>(channels));
+    for (float& x : v) x = lo + (hi - lo) * static_cast<float>(rng(0, 1000)) / 1000.0f;
+    return v;
+  };
+  for (int64_t steps = rng(1, 4), i = 0; i < steps; ++i) {
+    switch (rng(0, 3)) {
+      case 0: {
+        Activation a = prelu_activation(Tensor::full({1}, 0.0f));
+        a.weight = values(-0.5f, 0.5f);
+        e.then(a);
+        break;
+      }
+      case 1:
+        e.then(rng.pick({Activation(Activation::Kind::tanh), Activation(Activation::Kind::silu), elu_activation(0.5),
+                         gelu_activation("none"), clip_activation(-0.5, 0.5)}));
+        break;
+      case 2: e.then_affine(values(-1.0f, 1.0f), values(-1.0f, 1.0f)); break;
+      default: if (!e.residual()) e.then_residual(residual);
+    }
+  }
+  return e;
+}
+
+// Fused chains against the reference convolution followed by the chain's reference, value by value.
+// Every step is at most 1-Lipschitz here, so the convolution's bound carries over; plus each
+// activation's few ulps.
+TEST_P(EveryLevel, EpilogueChainsMatchReference) {
+  Rng rng(3);
+  for (int trial = 0; trial < 120; ++trial) {
+    const bool transposed = trial % 3 == 2;
+    const bool depthwise = trial % 3 == 1;
+    const int64_t in = depthwise ? 5 : rng(1, 6), out = depthwise ? 5 : rng(1, 11);
+    const int64_t groups = depthwise ? 5 : 1;
+    const int64_t width = edge_widths[trial % std::size(edge_widths)];
+    const Tensor x = random_tensor({rng(1, 2), in, rng(1, 5), width}, trial);
+    Tensor expected, bound, actual;
+    const auto check_chain = [&](const auto& conv, const Tensor& reference, const Tensor& reference_bound) {
+      const Tensor residual = random_tensor(reference.shape(), trial + 1000);
+      const Epilogue e = random_chain(rng, out, &residual);
+      SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << e.str() << " on " << x.shape());
+      const int64_t plane = reference.size(2) * reference.size(3);
+      Tensor expect(reference.shape());
+      for (int64_t i = 0; i < reference.numel(); ++i)
+        expect[i] = apply(e, reference[i], i / plane % out, residual[i]);
+      Tensor tolerance = summation_tolerance(reference_bound, reference, in / groups * 9 + 1);
+      for (int64_t i = 0; i < tolerance.numel(); ++i) tolerance[i] += 2e-6f * (1.0f + std::abs(expect[i]));
+      ASSERT_TRUE(near(conv.forward(x, e), expect, tolerance));
+    };
+    if (transposed) {
+      ConvTranspose2d conv(in, out, 3, {.stride = rng(1, 3), .padding = 1});
+      conv.reset_parameters(trial);
+      check_chain(conv, ref::conv_transpose2d(x, conv.weight(), conv.bias(), conv.params()),
+                  ref::conv_transpose2d(abs(x), abs(conv.weight()), abs(conv.bias()), conv.params()));
+    } else {
+      Conv2d conv(in, out, 3, {.padding = 1, .groups = groups});
+      conv.reset_parameters(trial);
+      check_chain(conv, ref::conv2d(x, conv.weight(), conv.bias(), conv.params()),
+                  ref::conv2d(abs(x), abs(conv.weight()), abs(conv.bias()), conv.params()));
+    }
+  }
+}
+
+TEST(Epilogue, RejectsParametersOfTheWrongSize) {
+  Conv2d conv(2, 3, 3);
+  const Tensor x = Tensor::zeros({1, 2, 5, 5}), wrong = Tensor::zeros({1, 3, 4, 4});
+  EXPECT_TRUE(testing::rejects([&] { conv.forward(x, Epilogue().then_affine({1, 2}, {0})); }, {"Conv2d", "affine"}));
+  EXPECT_TRUE(testing::rejects([&] { conv.forward(x, Epilogue().then_residual(&wrong)); },
+                               {"Conv2d", "residual", "[1, 3, 4, 4]", "[1, 3, 3, 3]"}));
+}
+
 TEST_P(EveryLevel, PoolingMatchesReference) {
   Rng rng(3);
   int tested = 0;
@@ -315,9 +372,7 @@ TEST_P(EveryLevel, PoolingMatchesReference) {
   EXPECT_GE(tested, 600);
 }
 
-INSTANTIATE_TEST_SUITE_P(Simd, EveryLevel,
-                         ::testing::Values(SimdLevel::scalar, SimdLevel::sse4_2, SimdLevel::avx2, SimdLevel::avx512),
-                         level_name);
+INSTANTIATE_TEST_SUITE_P(Simd, EveryLevel, every_simd_level, level_name);
 
 TEST(Threads, ResultsAreBitwiseIdenticalForAnyThreadCount) {
   const int all = get_num_threads();

@@ -61,7 +61,8 @@ std::unique_ptr<nn::Module> make_module(const json& record) {
 // Tolerances, per op (u = 2^-24):
 // - selections and permutations (ReLU, LeakyReLU, PReLU, Hardtanh, nearest Upsample, PixelShuffle, cat)
 //   and a single rounding (add): exact.
-// - sigmoid, tanh: PyTorch's vectorised float functions are a few ulps off: 4 u |y|.
+// - sigmoid, tanh: PyTorch's vectorised float functions and ours are each a few ulps off the definition
+//   (ours <= 4 ulps, tests/activation_test.cpp): 16 u |y|.
 // - silu, gelu: x · f(x) with f as above, and gelu's 1 + erf(x/√2) cancels for negative x, where the
 //   error is relative to |x|, not |y|: 4 u (|y| + |x|).
 // - BatchNorm2d: PyTorch rounds α = w / sqrt(var + eps) and β = b - μ α, then x α + β: 4 u (|x α| + |μ α| + |b|).
@@ -75,10 +76,10 @@ Tensor tolerance(const json& record, const nn::Module& m, const Tensor& x, const
   const std::string op = record.at("op");
   Tensor tol = Tensor::zeros(expected.shape());
   if (op == "sigmoid" || op == "tanh") {
-    for (int64_t i = 0; i < tol.numel(); ++i) tol[i] = static_cast<float>(4 * u * std::abs(expected[i]));
+    for (int64_t i = 0; i < tol.numel(); ++i) tol[i] = static_cast<float>(16 * u * std::abs(expected[i]));
   } else if (op == "silu" || op == "gelu") {
     for (int64_t i = 0; i < tol.numel(); ++i)
-      tol[i] = static_cast<float>(4 * u * (std::abs(expected[i]) + std::abs(x[i])));
+      tol[i] = static_cast<float>(16 * u * (std::abs(expected[i]) + std::abs(x[i])));
   } else if (op == "BatchNorm2d") {
     const auto& bn = dynamic_cast<const nn::BatchNorm2d&>(m);
     const int64_t c_count = bn.num_features(), plane = x.size(2) * x.size(3);

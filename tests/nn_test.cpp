@@ -122,13 +122,29 @@ TEST(Nn, FuseActivationsIsBitwiseTheSame) {
   Tensor x = random_tensor({1, 3, 9, 11}, 4);
   x[5] = std::numeric_limits<float>::quiet_NaN();  // NaN passes through ReLU and LeakyReLU alike
   const Tensor expected = model(x);
-  EXPECT_EQ(nn::fuse_activations(model), 2);  // across the folded BatchNorm; Sigmoid stays
+  EXPECT_EQ(nn::fuse_activations(model), 3);  // across the folded BatchNorm
   EXPECT_EQ(model[1].type_name(), "Identity");
   EXPECT_EQ(model[4].type_name(), "Identity");
-  EXPECT_EQ(model[6].type_name(), "Sigmoid");
-  EXPECT_EQ(model.at<nn::ConvTranspose2d>(2).epilogue().negative_slope, 0.2f);
+  EXPECT_EQ(model[6].type_name(), "Identity");
+  EXPECT_EQ(model.at<nn::ConvTranspose2d>(2).epilogue().steps.at(0).activation.alpha, 0.2f);
   EXPECT_TRUE(near(model(x), expected, 0.0));
   EXPECT_EQ(nn::fuse_activations(model), 0) << "nothing left to fuse";
+}
+
+// A chain of every kind of step: the activation's own formula in the store (the same bits), and a
+// BatchNorm after an activation as a per-channel affine (an FMA instead of PyTorch's two roundings).
+TEST(Nn, FuseActivationChains) {
+  nn::Sequential model(nn::Conv2d(3, 8, 3, {.padding = 1}), nn::PReLU(8, 0.1), nn::BatchNorm2d(8), nn::Tanh(),
+                       nn::Conv2d(8, 4, 3, {.padding = 1}), nn::ELU(0.5), nn::Hardswish(), nn::Softplus(),
+                       nn::ConvTranspose2d(4, 3, 4, {.stride = 2, .padding = 1}), nn::GELU(), nn::SELU(),
+                       nn::CELU(2.0), nn::Hardsigmoid(), nn::SiLU(), nn::ReLU6(), nn::MaxPool2d(2));
+  const Tensor x = random_tensor({2, 3, 9, 11}, 4);
+  const Tensor expected = model(x);
+  EXPECT_EQ(nn::fuse_activations(model), 12);
+  EXPECT_EQ(model.at<nn::Conv2d>(0).epilogue().str(), "prelu, affine, tanh");
+  EXPECT_EQ(model.at<nn::ConvTranspose2d>(8).epilogue().str(), "gelu, selu, celu, hardsigmoid, silu, hardtanh");
+  EXPECT_EQ(model[15].type_name(), "MaxPool2d");
+  EXPECT_TRUE(near(model(x), expected, 1e-6));
 }
 
 TEST(Nn, LayersRejectInvalidArguments) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "onnx_builder.hpp"
+#include "ops/activation.hpp"
 #include "ops/conv2d.hpp"
 #include "ops/pixel_shuffle.hpp"
 #include "test_util.hpp"
@@ -41,6 +42,64 @@ TEST(Onnx, ConvThenReluIsOneFusedStep) {
   const Tensor y = model.run(random_tensor({1, 2, 5, 5}, 5));
   EXPECT_EQ(model.plan(), std::vector<std::string>{"Conv node 'n0'"});
   for (float v : y.values()) EXPECT_GE(v, 0.0f);
+}
+
+// The ResBlock of EDSR / SRVGGNet: y = x + 0.1 · prelu(conv(x)), with the per-channel slope as torch
+// exports it ([C, 1, 1]); then a Sigmoid after the residual add. One step, as the unfused operators.
+TEST(Onnx, ConvChainWithResidualIsOneFusedStep) {
+  ModelBuilder m({1, 4, 6, 7});
+  const Tensor w = random_tensor({4, 4, 3, 3}, 4), b = random_tensor({4}, 5);
+  const Tensor slope = Tensor::from_values({4, 1, 1}, {0.1f, -0.2f, 0.3f, 0.25f});
+  m.weight("w", w);
+  m.weight("b", b);
+  m.weight("slope", slope);
+  m.weight("s", Tensor::full({1}, 0.1f));
+  set_ints(m.node("Conv", {"x", "w", "b"}, "c"), "pads", {1, 1, 1, 1});
+  m.node("PRelu", {"c", "slope"}, "p");
+  m.node("Mul", {"p", "s"}, "q");
+  m.node("Add", {"x", "q"}, "r");
+  m.node("Sigmoid", {"r"}, "y");
+  OnnxModel model = m.load();
+  const Tensor x = random_tensor({1, 4, 6, 7}, 6);
+  const Tensor y = model.run(x);
+  EXPECT_EQ(model.plan(), std::vector<std::string>{"Conv node 'n0'"});
+  Conv2d conv(4, 4, 3, {.padding = 1});
+  conv.set_weight(w.clone());
+  conv.set_bias(b.clone());
+  Tensor expected = prelu(conv(x), Tensor::from_values({4}, {0.1f, -0.2f, 0.3f, 0.25f}));
+  for (int64_t i = 0; i < expected.numel(); ++i) expected[i] = x[i] + 0.1f * expected[i];
+  EXPECT_TRUE(near(y, sigmoid(expected), 1e-6));
+}
+
+// A residual computed after the convolution cannot be fused: the Add stays a step of its own.
+TEST(Onnx, ResidualComputedLaterIsNotFused) {
+  ModelBuilder m({1, 2, 5, 5});
+  m.weight("w", random_tensor({2, 2, 3, 3}, 4));
+  set_ints(m.node("Conv", {"x", "w"}, "c"), "pads", {1, 1, 1, 1});
+  m.node("Tanh", {"x"}, "t");
+  m.node("Add", {"c", "t"}, "y");
+  OnnxModel model = m.load();
+  const Tensor x = random_tensor({1, 2, 5, 5}, 5);
+  const Tensor y = model.run(x);
+  EXPECT_EQ(model.plan().size(), 3u);
+}
+
+// torch's export of nn.GELU(): Div, Erf, Add, Mul, Mul, run as one gelu step.
+TEST(Onnx, ErfGeluExportIsOneStep) {
+  ModelBuilder m({1, 2, 3, 17});
+  m.weight("sqrt2", Tensor::full({1}, 1.41421356f));
+  m.weight("one", Tensor::full({1}, 1.0f));
+  m.weight("half", Tensor::full({1}, 0.5f));
+  m.node("Div", {"x", "sqrt2"}, "d");
+  m.node("Erf", {"d"}, "e");
+  m.node("Add", {"e", "one"}, "a");
+  m.node("Mul", {"x", "a"}, "p");
+  m.node("Mul", {"p", "half"}, "y");
+  OnnxModel model = m.load();
+  const Tensor x = Tensor::uniform({1, 2, 3, 17}, -4, 4, 7);
+  const Tensor y = model.run(x);
+  EXPECT_EQ(model.plan().size(), 1u);
+  EXPECT_TRUE(near(y, gelu(x), 0.0));
 }
 
 TEST(Onnx, DepthToSpaceModes) {

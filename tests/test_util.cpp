@@ -1,10 +1,11 @@
 #include "test_util.hpp"
 
-#include "ops/winograd_kernel.hpp"
-
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
+
+#include "ops/winograd_kernel.hpp"
 
 namespace strider::testing {
 
@@ -109,6 +110,20 @@ Tensor as_conv2d_weight(const Tensor& w, int64_t groups) {
       for (int64_t a = 0; a < w.size(2); ++a)
         for (int64_t b = 0; b < w.size(3); ++b) t.at(o, c, a, b) = w.at(o / out_g * in_g + c, o % out_g, a, b);
   return t;
+}
+
+void EveryLevel::SetUp() {
+  previous_ = simd_level();
+  const auto levels = available_simd_levels();
+  if (std::find(levels.begin(), levels.end(), GetParam()) == levels.end())
+    GTEST_SKIP() << simd_level_name(GetParam()) << " is not available on this CPU";
+  set_simd_level(GetParam());
+}
+
+std::string level_name(const ::testing::TestParamInfo<SimdLevel>& info) {
+  std::string name(simd_level_name(info.param));
+  std::erase(name, '.');
+  return name;
 }
 
 }  // namespace strider::testing

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <string>
 
+#include "core/simd.hpp"
 #include "core/tensor.hpp"
 
 namespace strider::testing {
@@ -37,5 +38,18 @@ Tensor winograd_tolerance(const Tensor& input, const Tensor& weight, const Tenso
                           const Tensor& result);
 // A transposed convolution's weight [in, out / groups, kh, kw] in Conv2d's layout [out, in / groups, kh, kw].
 Tensor as_conv2d_weight(const Tensor& transposed_weight, int64_t groups);
+// Runs the body once per SIMD level, restoring the level afterwards; a level this CPU lacks is skipped.
+// Instantiate with INSTANTIATE_TEST_SUITE_P(Simd, Fixture, every_simd_level, level_name).
+class EveryLevel : public ::testing::TestWithParam<SimdLevel> {
+ protected:
+  void SetUp() override;
+  void TearDown() override { set_simd_level(previous_); }
+
+ private:
+  SimdLevel previous_ = SimdLevel::scalar;
+};
+inline const auto every_simd_level =
+    ::testing::Values(SimdLevel::scalar, SimdLevel::sse4_2, SimdLevel::avx2, SimdLevel::avx512);
+std::string level_name(const ::testing::TestParamInfo<SimdLevel>& info);
 
 }  // namespace strider::testing

@@ -28,6 +28,7 @@
 #include "metrics.hpp"
 #ifdef STRIDER_UPSAMPLE_ONNX
 #include "onnx_upsampler.hpp"
+#include "ops/winograd_kernel.hpp"
 #endif
 #include "upsampler/image_upsampler.hpp"
 #include "upsampler/tiling.hpp"
@@ -125,6 +126,9 @@ void process(const fs::path& input, const fs::path& output, const Options& optio
 Enlarge load(Options& options) {
 #ifdef STRIDER_UPSAMPLE_ONNX
   if (!options.model.empty()) {
+    // Tiles give the untiled result bit for bit only on the direct path: Winograd's rounding depends
+    // on where its 4x4 tiles fall, which a tile's origin moves (the bundled model's layers are direct too).
+    set_default_conv_algorithm(ConvAlgorithm::direct);
     auto model = std::make_shared<const OnnxUpsampler>(options.model, options.convention);
     if (options.scale == 0) options.scale = model->scale();
     if (!options.quiet)

@@ -1,0 +1,78 @@
+#pragma once
+// The epilogue (ops/epilogue.hpp) on one output vector, for the convolution kernels' stores. Internal to
+// the kernel translation units (compiled per SIMD level).
+//
+// Contract: a kernel that has computed v = bias + the sum for `valid` outputs of one output channel,
+// lanes at out, out + col_stride, out + 2·col_stride, ... (valid may exceed B::size: all lanes are
+// real), calls
+//     v = apply_epilogue(v, target, channel, out, col_stride, valid);
+// and stores v. `target` describes the pass: its epilogue, and its output and residual base pointers
+// (the residual is read at the output's offset, `out - target.output`, so it must be laid out like the
+// output). channel is the global output channel. Steps run in the epilogue's order. The switch per step
+// is paid once per vector; an empty epilogue costs one branch.
+#include <algorithm>
+#include <cstdint>
+
+#include "../core/simd_batch.hpp"
+#include "activation_simd.hpp"
+#include "epilogue.hpp"
+
+namespace strider::kernels {
+
+struct EpilogueTarget {
+  const Epilogue* epilogue = nullptr;
+  const float* output = nullptr;    // the pass's output base
+  const float* residual = nullptr;  // the residual at the same base, or null
+};
+
+namespace epilogue_detail {
+
+inline float at(const std::vector<float>& v, int64_t c) {
+  return v[v.size() == 1 ? 0 : static_cast<std::size_t>(c)];
+}
+
+}  // namespace epilogue_detail
+
+// The first `valid` lanes of p, col_stride apart (the rest 0): reads no value past the output's.
+template <class B>
+B load_lanes(const float* p, int64_t col_stride, int64_t valid) {
+  constexpr int64_t V = B::size;
+  if (col_stride == 1 && valid >= V) return B::load_unaligned(p);
+  float lanes[V] = {};
+  for (int64_t l = 0; l < V && l < valid; ++l) lanes[l] = p[l * col_stride];
+  return B::load_unaligned(lanes);
+}
+
+// Stores the first `valid` lanes of v (all of them when valid >= V) at p, col_stride apart.
+template <class B>
+void store_lanes(B v, float* p, int64_t col_stride, int64_t valid) {
+  constexpr int64_t V = B::size;
+  if (col_stride == 1 && valid >= V) return v.store_unaligned(p);
+  float lanes[V];
+  v.store_unaligned(lanes);
+  for (int64_t l = 0; l < V && l < valid; ++l) p[l * col_stride] = lanes[l];
+}
+
+template <class B>
+B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out, int64_t col_stride,
+                 int64_t valid) {
+  using Kind = Epilogue::Step::Kind;
+  for (const Epilogue::Step& s : t.epilogue->steps) {
+    switch (s.kind) {
+      case Kind::activation: {
+        const std::vector<float>& w = s.activation.weight;
+        v = activate(v, s.activation, w.empty() ? 0.0f : epilogue_detail::at(w, channel));
+        break;
+      }
+      case Kind::affine:
+        v = fma(v, B(epilogue_detail::at(s.scale, channel)), B(epilogue_detail::at(s.shift, channel)));
+        break;
+      case Kind::residual:
+        v = v + load_lanes<B>(t.residual + (out - t.output), col_stride, valid);
+        break;
+    }
+  }
+  return v;
+}
+
+}  // namespace strider::kernels
