@@ -83,13 +83,17 @@ cv::Mat upsample_image(const cv::Mat& image, int scale, const TileModel& model, 
     const cv::Mat middle = upsample_tiled(colour, CV_16U, model, options, stage_progress(0));
     result = upsample_tiled(middle, colour.depth(), model, options, stage_progress(first));
   }
-  if (alpha.empty()) return result;
-  cv::resize(alpha, alpha, result.size(), 0, 0, cv::INTER_CUBIC);
+  return attach_alpha(result, alpha);
+}
+
+cv::Mat attach_alpha(cv::Mat colour, cv::Mat alpha) {
+  if (alpha.empty()) return colour;
+  cv::resize(alpha, alpha, colour.size(), 0, 0, cv::INTER_CUBIC);
   std::vector<cv::Mat> channels;
-  cv::split(result, channels);
+  cv::split(colour, channels);
   channels.push_back(alpha);
-  cv::merge(channels, result);
-  return result;
+  cv::merge(channels, colour);
+  return colour;
 }
 
 }  // namespace strider::upsampler

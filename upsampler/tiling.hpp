@@ -44,4 +44,8 @@ cv::Mat upsample_tiled(const cv::Mat& image, int depth, const TileModel& model, 
 cv::Mat upsample_image(const cv::Mat& image, int scale, const TileModel& model, const TileOptions& options,
                        const Progress& progress = {});
 
+// `colour` (enlarged) with `alpha` (the input's plane, or empty) enlarged to its size by cv::INTER_CUBIC and
+// appended as its last channel.
+cv::Mat attach_alpha(cv::Mat colour, cv::Mat alpha);
+
 }  // namespace strider::upsampler

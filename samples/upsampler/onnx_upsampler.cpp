@@ -119,13 +119,7 @@ cv::Mat OnnxUpsampler::upsample(const cv::Mat& image, int scale, const TileOptio
   cv::Mat result;
   cv::merge(planes, ycrcb);
   cv::cvtColor(ycrcb, result, cv::COLOR_YCrCb2BGR);
-  if (alpha.empty()) return result;
-  cv::resize(alpha, alpha, result.size(), 0, 0, cv::INTER_CUBIC);
-  std::vector<cv::Mat> channels;
-  cv::split(result, channels);
-  channels.push_back(alpha);
-  cv::merge(channels, result);
-  return result;
+  return attach_alpha(result, alpha);
 }
 
 }  // namespace strider::upsampler
