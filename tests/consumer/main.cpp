@@ -1,5 +1,6 @@
-// The installed package as an application sees it: core, the image bridge, the upsampler library and
-// the version header, each checked for what it promises. Exit code 0 when every check holds.
+// The installed package as an application sees it: core, the image bridge, the upsampler library, the
+// ONNX loader and the version header, each checked for what it promises. Exit code 0 when every check
+// holds.
 #include <strider/strider.hpp>
 #include <strider/upsampler/image_upsampler.hpp>
 #include <strider/vision/image_file.hpp>
@@ -14,6 +15,7 @@
 
 #ifdef CONSUMER_HAS_ONNX
 bool onnx_rejects_garbage();  // onnx.cpp
+bool onnx_serves_threads();
 #endif
 
 namespace {
@@ -104,6 +106,7 @@ int main() {
   image_upsampler();
 #ifdef CONSUMER_HAS_ONNX
   expect(onnx_rejects_garbage(), "ONNX loader rejects garbage");
+  expect(onnx_serves_threads(), "ONNX model: names, run by name, 8 threads on a ThreadPool equal serial runs");
 #endif
   return failed ? 1 : 0;
 }
