@@ -186,7 +186,8 @@ std::ostream& operator<<(std::ostream& os, const Module& module) { return os << 
 Tensor Sequential::forward(const Tensor& input) const {
   if (size() == 0) return input.clone();
   auto workspace = workspaces_->take();
-  auto& [buffers, numels] = *workspace;
+  std::array<Tensor, 2>& buffers = workspace->buffers;  // named references: clang 14 cannot capture bindings
+  std::vector<int64_t>& numels = workspace->numels;
   numels.resize(size(), -1);
   const auto inside = [](const Tensor& t, const Tensor& memory) {
     return memory.defined() && t.data() >= memory.data() && t.data() < memory.data() + memory.numel();
