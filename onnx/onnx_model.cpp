@@ -117,9 +117,11 @@ std::map<std::string, Tensor> OnnxModel::run(const std::map<std::string, Tensor>
     check(it != inputs.end(), "run: input '", info.name, "' is missing");
     ordered.push_back(&it->second);
   }
-  for (const auto& [name, tensor] : inputs)
+  for (const auto& given : inputs) {
+    const std::string& name = given.first;  // not a structured binding: clang 14 cannot capture those
     check(std::any_of(inputs_.begin(), inputs_.end(), [&](const TensorInfo& i) { return i.name == name; }),
           "run: the model has no input named '", name, "'");
+  }
   std::vector<Tensor> results = run(ordered);
   std::map<std::string, Tensor> out;
   for (std::size_t k = 0; k < outputs_.size(); ++k) out.emplace(outputs_[k].name, std::move(results[k]));

@@ -122,8 +122,9 @@ void Builder::free_dead(const Node& node, const std::vector<int>& read) {
   const auto index = [&](const Node* n) { return n - model_.nodes.data(); };
   for (int slot : read) {
     bool alive = false;
-    for (const auto& [name, s] : slots_) {
+    for (const auto& [value, s] : slots_) {
       if (s != slot) continue;
+      const std::string& name = value;  // captured below: clang 14 cannot capture a structured binding
       const auto it = consumers_.find(name);
       alive = alive || (it != consumers_.end() && index(it->second.back()) > index(&node)) ||
               std::any_of(model_.outputs.begin(), model_.outputs.end(), [&](const ValueInfo& o) { return o.name == name; });
