@@ -101,7 +101,8 @@ int64_t conv_transpose_output_size(int64_t i, int64_t k, int64_t s, int64_t p, i
   const char* what = "conv_transpose_output_size: (i - 1)·s - 2p + d(k - 1) + a + 1";
   const int64_t grown = checked_mul(checked_sub(i, 1, what), s, what);
   const int64_t cropped = checked_sub(grown, checked_mul(2, p, what), what);
-  return checked_add(checked_add(cropped, checked_mul(d, k - 1, what), what), output_padding + 1, what);
+  const int64_t full = checked_add(cropped, checked_mul(d, k - 1, what), what);
+  return checked_add(checked_add(full, output_padding, what), 1, what);
 }
 
 int64_t pool_window_taps(int64_t o, int64_t i, int64_t k, int64_t s, int64_t p, int64_t d, bool include_padding) {
@@ -142,8 +143,8 @@ TransposedConvEquivalent transposed_conv_equivalent(int64_t i, int64_t k, int64_
   TransposedConvEquivalent e;
   e.kernel = k;
   e.dilation = d;
-  e.zeros_inserted = s - 1;
   e.output_size = conv_transpose_output_size(i, k, s, p, d, output_padding);  // checks the arguments first
+  e.zeros_inserted = s - 1;
   const char* what = "transposed_conv_equivalent: i' + (i' - 1)(s - 1) and d(k - 1) - p";
   e.stretched_size = checked_add(i, checked_mul(i - 1, s - 1, what), what);
   e.padding = d * (k - 1) - p;  // both terms are in range: output_size computed them
