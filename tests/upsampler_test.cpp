@@ -176,6 +176,8 @@ TEST(ImageUpsampler, FindsItsDataThroughStriderDataDir) {
   const std::filesystem::path weights = STRIDER_UPSAMPLER_WEIGHTS;
   ::setenv("STRIDER_DATA_DIR", weights.parent_path().c_str(), 1);
   EXPECT_EQ(ImageUpsampler::bundled_weights(), weights);
+  EXPECT_EQ(ImageUpsampler::bundled_weights("real"), weights.parent_path() / "upsampler_x2_real.safetensors");
+  EXPECT_TRUE(testing::rejects([] { ImageUpsampler::bundled_weights("sharp"); }, {"'default' or 'real'", "'sharp'"}));
   ::setenv("STRIDER_DATA_DIR", "/nonexistent", 1);
   EXPECT_TRUE(testing::rejects([] { ImageUpsampler(); }, {"upsampler_x2.safetensors", "/nonexistent"}));
   ::unsetenv("STRIDER_DATA_DIR");

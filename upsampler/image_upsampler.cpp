@@ -32,7 +32,10 @@ cv::Mat ImageUpsampler::upsample(const cv::Mat& image, const ImageUpsampleOption
                                    });
 }
 
-fs::path ImageUpsampler::bundled_weights() { return data_file("upsampler_x2.safetensors"); }
+fs::path ImageUpsampler::bundled_weights(std::string_view model) {
+  check(model == "default" || model == "real", "upsampler: model must be 'default' or 'real', but got '", model, "'");
+  return data_file(model == "real" ? "upsampler_x2_real.safetensors" : "upsampler_x2.safetensors");
+}
 
 fs::path ImageUpsampler::data_file(const std::string& name) {
   if (const char* dir = std::getenv("STRIDER_DATA_DIR"); dir != nullptr && *dir != '\0') {

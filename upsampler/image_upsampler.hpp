@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
 #include <opencv2/core.hpp>
 
@@ -42,7 +43,7 @@ struct ImageUpsampleOptions {
 
 class ImageUpsampler {
  public:
-  // The bundled ×2 weights, from bundled_weights().
+  // The bundled ×2 weights of the default (clean-photo) model, from bundled_weights().
   ImageUpsampler();
   // The model with the weights of a safetensors file written by samples/upsampler/train.py.
   explicit ImageUpsampler(const std::filesystem::path& weights);
@@ -53,8 +54,11 @@ class ImageUpsampler {
   // Throws std::invalid_argument for another type, an empty image or a bad option.
   cv::Mat upsample(const cv::Mat& image, const ImageUpsampleOptions& options = {}) const;
 
-  // The bundled weights file, `upsampler_x2.safetensors`, found by data_file().
-  static std::filesystem::path bundled_weights();
+  // The bundled weights of a model, found by data_file(): "default", `upsampler_x2.safetensors`, trained
+  // on clean downscaled photos, or "real", `upsampler_x2_real.safetensors`, trained on inputs that were
+  // also JPEG-compressed, noisy or blurred (photos from cameras and the web). Throws
+  // std::invalid_argument for another name.
+  static std::filesystem::path bundled_weights(std::string_view model = "default");
   // A file of Strider's data directory: $STRIDER_DATA_DIR/NAME when that variable is set; otherwise
   // the first of EXE_DIR/../share/strider/NAME (installed programs), EXE_DIR/NAME (programs in the
   // build tree) and the installed share/strider/NAME. Throws std::invalid_argument listing the places

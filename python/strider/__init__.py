@@ -19,7 +19,9 @@ from . import nn
 __all__ = ["nn", "arithmetic", "InputTypeError", "load_onnx", "upsample", "upsampler", "set_num_threads",
            "get_num_threads", "simd_level"]
 
-UPSAMPLER_WEIGHTS = os.path.join(os.path.dirname(__file__), "upsampler_x2.safetensors")
+# "default": trained on clean downscaled photos; "real": on inputs also JPEG-compressed, noisy or blurred.
+UPSAMPLER_WEIGHTS = {model: os.path.join(os.path.dirname(__file__), file) for model, file in
+                     (("default", "upsampler_x2.safetensors"), ("real", "upsampler_x2_real.safetensors"))}
 
 
 def load_onnx(path):
@@ -28,21 +30,23 @@ def load_onnx(path):
     return _strider.load_onnx(os.fspath(path))
 
 
-_upsampler = None
-_upsampler_lock = threading.Lock()
+_upsamplers = {}
+_upsamplers_lock = threading.Lock()
 
 
-def upsampler():
-    """The trained ×2 model, loaded once per process (Dask workers keep it between tasks)."""
-    global _upsampler
-    with _upsampler_lock:
-        if _upsampler is None:
-            _upsampler = _strider.Upsampler(UPSAMPLER_WEIGHTS)
-        return _upsampler
+def upsampler(model="default"):
+    """The trained ×2 model "default" or "real", loaded once per process (Dask workers keep it between tasks)."""
+    if model not in UPSAMPLER_WEIGHTS:
+        raise ValueError(f"upsampler: model must be 'default' or 'real', but got {model!r}")
+    with _upsamplers_lock:
+        if model not in _upsamplers:
+            _upsamplers[model] = _strider.Upsampler(UPSAMPLER_WEIGHTS[model])
+        return _upsamplers[model]
 
 
-def upsample(image, scale=2, tile=256):
+def upsample(image, scale=2, tile=256, model="default"):
     """×2 or ×4 of an H×W or H×W×C uint8 / uint16 image as cv2.imread(path, cv2.IMREAD_UNCHANGED)
     returns it (BGR, alpha kept): the same kind of array, equal to what the `upsample` program writes.
-    Large images go through overlapping tiles of `tile` input pixels; the result does not depend on it."""
-    return upsampler().upsample(image, scale, tile)
+    Large images go through overlapping tiles of `tile` input pixels; the result does not depend on it.
+    model="real" suits JPEG, noisy or soft photos (see upsampler())."""
+    return upsampler(model).upsample(image, scale, tile)

@@ -1,6 +1,6 @@
 """Batch upsampling on Dask distributed: every image of a folder, one task per file.
 
-    /usr/bin/python3 -m strider.batch INPUT_DIR OUTPUT_DIR [--scale 2|4] [--scheduler tcp://HOST:PORT] [--workers N]
+    /usr/bin/python3 -m strider.batch INPUT_DIR OUTPUT_DIR [--scale 2|4] [--model default|real] [--scheduler tcp://HOST:PORT] [--workers N]
 
 Without --scheduler it starts a LocalCluster of N worker processes on this machine (listening on
 127.0.0.1 only); with it, the tasks go to a running cluster (`dask scheduler`, `dask worker` on each
@@ -28,18 +28,19 @@ import strider
 class LoadModel(WorkerPlugin):
     """Loads the upsampler when a worker starts (again when Dask restarts a dead one)."""
 
-    def __init__(self, threads=None):
+    def __init__(self, threads=None, model="default"):
         self.threads = threads
+        self.model = model
 
     def setup(self, worker):
         if self.threads:
             strider.set_num_threads(self.threads)
-        strider.upsampler()
+        strider.upsampler(self.model)
 
 
-def upsample_file(source, target, scale):
+def upsample_file(source, target, scale, model="default"):
     """One task: `source` ×scale written atomically to `target`; returns the input's (width, height)."""
-    return strider.upsampler().upsample_file(source, target, scale)
+    return strider.upsampler(model).upsample_file(source, target, scale)
 
 
 @dataclass
@@ -70,7 +71,7 @@ class ProgressBar:
         self.stream.flush()
 
 
-def run(input_dir, output_dir, scale, client, progress=True, log=sys.stderr):
+def run(input_dir, output_dir, scale, client, progress=True, log=sys.stderr, model="default"):
     """Upsamples every image of input_dir whose output is missing, on `client`'s cluster."""
     start = time.monotonic()
     os.makedirs(output_dir, exist_ok=True)
@@ -85,7 +86,7 @@ def run(input_dir, output_dir, scale, client, progress=True, log=sys.stderr):
         else:
             summary.failed[source] = refused
             log.write(f"failed: {source}: {refused}\n")
-    futures = {client.submit(upsample_file, source, target, scale, pure=False): source for source, target in jobs}
+    futures = {client.submit(upsample_file, source, target, scale, model, pure=False): source for source, target in jobs}
     bar = ProgressBar(len(futures)) if progress and futures else None
     for count, future in enumerate(as_completed(futures), 1):
         if future.status == "error":
@@ -109,6 +110,8 @@ def main(argv=None):
     parser.add_argument("input_dir")
     parser.add_argument("output_dir")
     parser.add_argument("--scale", type=int, choices=(2, 4), default=2)
+    parser.add_argument("--model", choices=("default", "real"), default="default",
+                        help="real: for JPEG, noisy or soft photos")
     parser.add_argument("--scheduler", help="address of a running Dask scheduler, tcp://HOST:PORT")
     parser.add_argument("--workers", type=int, default=2, help="local worker processes (without --scheduler)")
     args = parser.parse_args(argv)
@@ -118,16 +121,16 @@ def main(argv=None):
         parser.error(f"--workers must be at least 1, but got {args.workers}")
     if args.scheduler:
         cluster, client = None, Client(args.scheduler)
-        client.register_worker_plugin(LoadModel(), name="strider-load-model")
+        client.register_worker_plugin(LoadModel(model=args.model), name="strider-load-model")
     else:
         # One Dask thread per worker; Strider's threads share the cores among the workers.
         threads = max(1, (os.cpu_count() or 1) // args.workers)
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
-        client.register_worker_plugin(LoadModel(threads), name="strider-load-model")
+        client.register_worker_plugin(LoadModel(threads, args.model), name="strider-load-model")
     try:
-        summary = run(args.input_dir, args.output_dir, args.scale, client)
+        summary = run(args.input_dir, args.output_dir, args.scale, client, model=args.model)
     finally:
         client.close()
         if cluster:

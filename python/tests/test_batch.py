@@ -60,7 +60,7 @@ def test_a_worker_killed_mid_run_loses_nothing(tmp_path, rng):
                       silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
         client.register_worker_plugin(batch.LoadModel(threads=1), name="strider-load-model")
         # The plugin loaded the model in each worker before any task ran.
-        assert all(client.run(lambda: strider._upsampler is not None).values())
+        assert all(client.run(lambda: "default" in strider._upsamplers).values())
         pids = list(client.run(os.getpid).values())
         killed = {}
 

@@ -47,3 +47,16 @@ def test_tiles_do_not_change_the_result_and_the_result_is_not_copied(rng):
     # A view is converted: the same pixels give the same result.
     np.testing.assert_array_equal(strider.upsample(np.ascontiguousarray(image[::-1])[::-1]), whole)
     np.testing.assert_array_equal(strider.upsample(image[:, :, :1]), strider.upsample(image[:, :, 0])[..., None])
+
+
+def test_the_real_model_equals_the_program_and_unknown_models_are_refused(tmp_path, upsample_program, rng):
+    source, written = tmp_path / "photo.png", tmp_path / "photo_real.png"
+    image = photo_like(rng, (34, 40, 3), np.uint8)
+    assert cv2.imwrite(str(source), image)
+    subprocess.run([upsample_program, str(source), "-o", str(written), "--model", "real"], check=True,
+                   capture_output=True)
+    real = strider.upsample(image, model="real")
+    np.testing.assert_array_equal(real, cv2.imread(str(written), cv2.IMREAD_UNCHANGED))
+    assert not np.array_equal(real, strider.upsample(image))
+    with pytest.raises(ValueError, match="model must be 'default' or 'real', but got 'sharp'"):
+        strider.upsample(image, model="sharp")

@@ -2,7 +2,7 @@
 //
 //   upsample                          the bundled photo -> ./astronaut_256_x2.png and its comparison
 //   upsample INPUT [-o OUTPUT] [--scale 2|4] [--tile N] [--threads N] [--compare] [--reference HR_IMAGE]
-//            [--weights FILE] [--max-pixels N] [--quiet] [--version]
+//            [--model default|real] [--weights FILE] [--max-pixels N] [--quiet] [--version]
 //            [--model FILE.onnx [--range 1|255] [--channels rgb|bgr|y] [--tile-pad N]]
 //   upsample FOLDER [-o OUTPUT_FOLDER] [--overwrite]   every image of FOLDER -> FOLDER_x2/, a summary;
 //                                                      exit 1 if any image failed
@@ -48,12 +48,12 @@ struct Options {
   int threads = 0;  // 0: all hardware threads
   bool compare = false;
   fs::path reference;
-  fs::path weights;  // empty: the bundled weights (ImageUpsampler::bundled_weights)
+  std::string model = "default";  // Strider's "default" or "real" model, or (ONNX built) FILE.onnx
+  fs::path weights;  // empty: the bundled weights of `model` (ImageUpsampler::bundled_weights)
   int64_t max_pixels = vision::ReadOptions{}.max_pixels;
   bool quiet = false;
   bool overwrite = false;  // folders: replace outputs that exist before the run
 #ifdef STRIDER_UPSAMPLE_ONNX
-  fs::path model;  // an ONNX image-to-image model instead of Strider's
   OnnxConvention convention;
 #endif
 };
@@ -125,14 +125,14 @@ void process(const fs::path& input, const fs::path& output, const Options& optio
 // The model of the options, with options.scale resolved (0: the model's own).
 Enlarge load(Options& options) {
 #ifdef STRIDER_UPSAMPLE_ONNX
-  if (!options.model.empty()) {
+  if (options.model != "default" && options.model != "real") {
     // Tiles give the untiled result bit for bit only on the direct path: Winograd's rounding depends
     // on where its 4x4 tiles fall, which a tile's origin moves (the bundled model's layers are direct too).
     set_default_conv_algorithm(ConvAlgorithm::direct);
     auto model = std::make_shared<const OnnxUpsampler>(options.model, options.convention);
     if (options.scale == 0) options.scale = model->scale();
     if (!options.quiet)
-      std::cout << options.model.string() << ": x" << model->scale() << ", receptive radius "
+      std::cout << options.model << ": x" << model->scale() << ", receptive radius "
                 << model->receptive_radius() << " px\n";
     return [model, scale = options.scale, tile = options.tile](const cv::Mat& image, const Progress& progress) {
       return model->upsample(image, scale, {.tile = tile}, progress);
@@ -140,8 +140,8 @@ Enlarge load(Options& options) {
   }
 #endif
   if (options.scale == 0) options.scale = 2;
-  auto upsampler = std::make_shared<const ImageUpsampler>(options.weights.empty() ? ImageUpsampler()
-                                                                                  : ImageUpsampler(options.weights));
+  auto upsampler = std::make_shared<const ImageUpsampler>(
+      options.weights.empty() ? ImageUpsampler::bundled_weights(options.model) : options.weights);
   return [upsampler, scale = options.scale, tile = options.tile](const cv::Mat& image, const Progress& progress) {
     return upsampler->upsample(image, {.scale = scale, .tile = tile, .progress = progress});
   };
@@ -206,9 +206,21 @@ int main(int argc, char** argv) {
   app.add_flag("--compare", options.compare, "also write OUTPUT_compare.png: nearest | bicubic | Strider");
   app.add_option("--reference", options.reference, "high-resolution original: print Y-PSNR / SSIM")
       ->check(CLI::ExistingFile);
+#ifdef STRIDER_UPSAMPLE_ONNX
+  app.add_option("--model", options.model,
+                 "default: Strider's model for clean photos; real: for JPEG, noisy or soft photos; or FILE.onnx: any "
+                 "one-input one-output image model, scale found by a probe run")
+      ->check(CLI::IsMember({"default", "real"}) | CLI::ExistingFile)
+      ->capture_default_str();
+#else
+  app.add_option("--model", options.model,
+                 "default: Strider's model for clean photos; real: for JPEG, noisy or soft photos")
+      ->check(CLI::IsMember({"default", "real"}))
+      ->capture_default_str();
+#endif
   app.add_option("--weights", options.weights,
-                 "safetensors weights (default: upsampler_x2.safetensors in ../share/strider beside the program, "
-                 "or in $STRIDER_DATA_DIR)")
+                 "safetensors weights for --model default|real (default: the model's bundled file in "
+                 "../share/strider beside the program, or in $STRIDER_DATA_DIR)")
       ->check(CLI::ExistingFile);
   app.add_option("--max-pixels", options.max_pixels, "largest input image, width × height (checked before decoding)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
@@ -216,8 +228,6 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", options.quiet, "no progress and no 'wrote' lines: errors and --reference only");
   app.add_flag("--overwrite", options.overwrite, "folders: replace outputs that exist already (default: skip them)");
 #ifdef STRIDER_UPSAMPLE_ONNX
-  app.add_option("--model", options.model, "FILE.onnx: any one-input one-output image model, scale found by a probe run")
-      ->check(CLI::ExistingFile);
   app.add_option("--range", options.convention.range, "--model's pixel range: 1 ([0, 1]) or 255")
       ->check(CLI::IsMember({1, 255}))
       ->capture_default_str();

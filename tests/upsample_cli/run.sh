@@ -82,6 +82,12 @@ case $case_name in
     status=$?
     [ $status -eq 143 ] || fail "exit $status, expected 143 (SIGTERM)"
     [ ! -e "out.png.part$pid" ] && [ ! -e out.png ] || fail "a file was left behind" ;;
+  models)  # --model default|real: two bundled models, different results; anything else is refused
+    expect 0 "wrote" "$upsample" photos/a.png -o default.png --model default
+    expect 0 "wrote" "$upsample" photos/a.png -o real.png --model real
+    ! cmp -s default.png real.png || fail "--model real gave the default model's image"
+    "$upsample" photos/a.png -o plain.png -q && cmp -s default.png plain.png || fail "the default is not --model default"
+    expect 2 "model" "$upsample" photos/a.png -o x.png --model nonexistent ;;
   *) fail "unknown case $case_name" ;;
 esac
 echo "ok: $case_name"
