@@ -142,7 +142,7 @@ std::shared_ptr<const onnx::Plan> OnnxModel::plan_for(std::span<const Tensor* co
     check(info.type != "string" && info.type.rfind("complex", 0) != 0 && info.type.rfind("type ", 0) != 0,
           "input '", info.name, "' is ", info.type, ": Strider feeds real-valued tensors, as float32");
     bool matches = info.dims.empty() || info.dims.size() == static_cast<std::size_t>(shape.rank());
-    for (std::size_t k = 0; matches && k < info.dims.size(); ++k)
+    for (std::size_t k = 0; matches && !any_input_size_ && k < info.dims.size(); ++k)
       matches = info.dims[k] < 0 || info.dims[k] == shape[static_cast<int>(k)];
     check(matches, "input '", info.name, "' has shape ", shape, ", but the model declares ", declared(info.dims));
     shapes.push_back(shape);

@@ -102,6 +102,11 @@ class OnnxModel {
 
   // Runs every later call on these threads instead of oneTBB's default ones (null: the default).
   void set_thread_pool(std::shared_ptr<ThreadPool> pool);
+  // Takes the sizes the file declares for its inputs as the export's example, not a rule: torch.onnx.export
+  // without dynamic_axes declares the example input's shape, yet a graph that computes its shapes from the
+  // input runs at any size. A shape frozen into the graph at export (a constant Reshape target) still fails
+  // at its node. Like set_thread_pool(), it must not overlap a run.
+  void accept_any_input_size() { any_input_size_ = true; }
 
   const std::vector<TensorInfo>& inputs() const { return inputs_; }
   const std::vector<TensorInfo>& outputs() const { return outputs_; }
@@ -124,6 +129,7 @@ class OnnxModel {
   std::vector<TensorInfo> inputs_, outputs_;
   std::unique_ptr<PlanCache> plans_;
   std::shared_ptr<ThreadPool> pool_;
+  bool any_input_size_ = false;
 };
 
 OnnxModel load_onnx(const std::filesystem::path& path);

@@ -63,6 +63,8 @@ int64_t reach(const Tensor& base, const Tensor& changed, int64_t at, int scale, 
 
 OnnxUpsampler::OnnxUpsampler(const std::filesystem::path& path, const OnnxConvention& convention)
     : model_(std::make_unique<OnnxModel>(load_onnx(path))), convention_(convention) {
+  // Most exports declare their example's size (no dynamic_axes); tiles and images have others.
+  model_->accept_any_input_size();
   const std::string name = path.string();
   check(model_->input_count() == 1 && model_->output_count() == 1, "--model '", name, "' has ", model_->input_count(),
         " inputs and ", model_->output_count(), " outputs, but an image model has one of each");
@@ -73,7 +75,8 @@ OnnxUpsampler::OnnxUpsampler(const std::filesystem::path& path, const OnnxConven
     base = model_->run(probe);
   } catch (const std::invalid_argument& e) {
     fail("--model '", name, "': the probe run on a [1, ", channels, ", ", probe_size, ", ", probe_size,
-         "] input failed (a model exported without dynamic_axes runs only at its export size): ", e.what());
+         "] input failed (a shape the export froze, as a constant Reshape target, ties it to its export size): ",
+         e.what());
   }
   check(base.rank() == 4 && base.size(0) == 1 && base.size(1) == channels && base.size(2) % probe_size == 0 &&
             base.size(2) == base.size(3) && base.size(2) / probe_size <= 16,

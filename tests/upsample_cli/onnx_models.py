@@ -1,7 +1,8 @@
 """`upsample --model FILE.onnx` on models exported from PyTorch here: an ESPCN-like ×3 RGB model (dynamic
 axes, pixels in [0, 255]) and an FSRCNN-like ×2 model on Y. Each must give the same image tiled and
-untiled, and (for the RGB one) PyTorch's own result on the whole image, within one 8-bit step; a model
-exported at a fixed size is refused with a message saying so.
+untiled, and (for the RGB one) PyTorch's own result on the whole image, within one 8-bit step. Both also
+run exported at a fixed size (no dynamic_axes), giving the same images; a model whose export froze a shape
+is refused at that node, with a message saying why.
 
     /usr/bin/python3 onnx_models.py UPSAMPLE WORK_DIR      (exit 77: no torch, skipped)
 """
@@ -88,5 +89,29 @@ for tile in (16, 1000):
 tiled, whole = (cv2.imread(str(work / f"fsrcnn_{t}.png")) for t in (16, 1000))
 check(whole.shape == (100, 140, 3) and np.array_equal(tiled, whole), "fsrcnn on Y: x2, tiled == untiled")
 
-fixed = run(work / "photo.png", "--model", export(Espcn(), 3, "fixed.onnx", dynamic=False), "-o", work / "f.png")
-check(fixed.returncode == 2 and "export size" in fixed.stderr, "a fixed-size export is refused, saying why")
+# Exported without dynamic_axes, the file declares [1, C, 32, 32]; the graph computes its shapes from the
+# input, so it runs at any size and tiles like the dynamic export.
+for model, channels, name, options in ((espcn, 3, "espcn", ("--range", "255")), (Fsrcnn(), 1, "fsrcnn", ("--channels", "y"))):
+    dynamic = export(model, channels, f"{name}_dynamic.onnx")
+    fixed = export(model, channels, f"{name}_fixed.onnx", dynamic=False)
+    for path, tile in ((dynamic, 1000), (fixed, 1000), (fixed, 16)):
+        check(run(work / "photo.png", "--model", path, *options, "--tile", tile, "-q",
+                  "-o", work / f"{path.stem}_{tile}.png").returncode == 0, f"{path.name} tile {tile}")
+    images = [cv2.imread(str(work / f"{stem}.png")) for stem in
+              (f"{name}_dynamic_1000", f"{name}_fixed_1000", f"{name}_fixed_16")]
+    check(all(np.array_equal(images[0], image) for image in images[1:]),
+          f"{name} exported at a fixed size: the dynamic export's image, tiled or not")
+
+
+class Frozen(torch.nn.Module):  # a Reshape to the example's shape: the export freezes [1, 3, 32, 32]
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 12, 3, padding=1)
+
+    def forward(self, x):
+        return torch.nn.functional.pixel_shuffle(self.conv(x.flatten(2).reshape(x.shape)), 2)
+
+
+frozen = run(work / "photo.png", "--model", export(Frozen(), 3, "frozen.onnx", dynamic=False), "-o", work / "f.png")
+check(frozen.returncode == 2 and "export size" in frozen.stderr and "Reshape" in frozen.stderr,
+      "a shape frozen at export is refused at its node, saying why")
