@@ -15,6 +15,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/npy.hpp"
+#include "core/safetensors.hpp"
 #include "metrics.hpp"
 #include "upsampler/pixels.hpp"
 #include "test_util.hpp"
@@ -25,6 +26,11 @@
 namespace strider::upsampler {
 namespace {
 
+// A bundled model's weights: "x2", "x2_real" or "x4".
+std::filesystem::path weights(const std::string& model) {
+  return std::filesystem::path(STRIDER_UPSAMPLER_WEIGHTS_DIR) / ("upsampler_" + model + ".safetensors");
+}
+
 cv::Mat random_image(int rows, int cols, int type, uint64_t seed) {
   cv::Mat image(rows, cols, type);
   cv::RNG rng(seed);
@@ -34,20 +40,31 @@ cv::Mat random_image(int rows, int cols, int type, uint64_t seed) {
 
 TEST(UpsamplerModel, MatchesPyTorchOnTheCommittedWeights) {
   // tests/data/upsampler: samples/upsampler/make_fixtures.py, a crop of the bundled photo through model.py.
-  const Upsampler model = load_upsampler(STRIDER_UPSAMPLER_WEIGHTS);
   const Tensor input = load_npy(STRIDER_TEST_DATA "/upsampler/input.npy");
-  const Tensor expected = load_npy(STRIDER_TEST_DATA "/upsampler/output.npy");
-  const Tensor output = model(input);
-  ASSERT_EQ(output.shape(), expected.shape());
-  const double difference = max_abs_diff(output, expected);
-  std::ostringstream text;
-  text << std::scientific << difference;
-  RecordProperty("max_abs_diff", text.str());
-  EXPECT_LE(difference, 1e-4);
+  for (const std::string name : {"x2", "x2_real", "x4"}) {
+    SCOPED_TRACE(name);
+    const Upsampler model = load_upsampler(weights(name));
+    const Tensor expected = load_npy(STRIDER_TEST_DATA "/upsampler/output_" + name + ".npy");
+    const Tensor output = model(input);
+    ASSERT_EQ(output.shape(), expected.shape());
+    EXPECT_EQ(expected.size(2), model.scale() * input.size(2));
+    const double difference = max_abs_diff(output, expected);
+    std::ostringstream text;
+    text << std::scientific << difference;
+    RecordProperty("max_abs_diff_" + name, text.str());
+    EXPECT_LE(difference, 1e-4);
+  }
 }
 
-TEST(UpsamplerModel, RejectsAFileThatIsNotSafetensors) {
+TEST(UpsamplerModel, RejectsFilesThatAreNotItsWeights) {
   EXPECT_TRUE(testing::rejects([] { load_upsampler(STRIDER_TEST_DATA "/upsampler/input.npy"); }, {"input.npy"}));
+  const std::filesystem::path other = std::filesystem::temp_directory_path() / "strider_not_an_upsampler.safetensors";
+  StateDict wrong_tail;  // a 3x3 tail: neither scale
+  wrong_tail.emplace("tail.weight", Tensor::zeros({32, 3, 3, 3}));
+  save_safetensors(other, wrong_tail);
+  EXPECT_TRUE(testing::rejects([&] { load_upsampler(other); }, {"not upsampler weights", "[32, 3, 8, 8] for ×4"}));
+  std::filesystem::remove(other);
+  EXPECT_TRUE(testing::rejects([] { Upsampler(3); }, {"scale must be 2 or 4", "3"}));
 }
 
 TEST(UpsamplerPixels, RoundTripsEveryDepthAndRepeatsTheEdge) {
@@ -68,17 +85,17 @@ TEST(UpsamplerPixels, RoundTripsEveryDepthAndRepeatsTheEdge) {
 }
 
 TEST(UpsamplerTiling, TiledEqualsUntiledOnAMediumImage) {
-  const Upsampler net;  // PyTorch's default initialisation: the weights do not matter here
-  const TileModel model = as_model_x2(net);
-  for (const int type : {CV_32FC3, CV_8UC1}) {
+  for (const auto& [scale, type] : std::vector<std::pair<int, int>>{{2, CV_32FC3}, {2, CV_8UC1}, {4, CV_8UC3}}) {
+    const Upsampler net(scale);  // PyTorch's default initialisation: the weights do not matter here
+    const TileModel model = as_tile_model(net);
     const cv::Mat image = random_image(101, 150, type, 2);  // odd height: the repeated last row
     const cv::Mat whole = upsample_tiled(image, image.depth(), model, {.tile = 1000});
     for (const int tile : {40, 63}) {
-      SCOPED_TRACE(::testing::Message() << "type " << type << " tile " << tile);
+      SCOPED_TRACE(::testing::Message() << "scale " << scale << " type " << type << " tile " << tile);
       int64_t calls = 0, reported = 0;
       const cv::Mat tiled = upsample_tiled(image, image.depth(), model, {.tile = tile},
                                               [&](int64_t, int64_t total) { ++calls, reported = total; });
-      ASSERT_EQ(tiled.size(), cv::Size(300, 202));
+      ASSERT_EQ(tiled.size(), cv::Size(150 * scale, 101 * scale));
       EXPECT_EQ(cv::norm(whole, tiled, cv::NORM_INF), 0.0);
       EXPECT_EQ(calls, tile_count(101, 150, {.tile = tile}));
       EXPECT_EQ(reported, calls);
@@ -88,7 +105,7 @@ TEST(UpsamplerTiling, TiledEqualsUntiledOnAMediumImage) {
 
 TEST(UpsamplerTiling, KeepsAlphaAndDepthAtBothScales) {
   const Upsampler net;
-  const TileModel model = as_model_x2(net);
+  const TileModel model = as_tile_model(net);
   const cv::Mat image = random_image(21, 30, CV_16UC4, 6);
   for (const int scale : {2, 4}) {
     const cv::Mat result = upsample_image(image, scale, model, {.tile = 16});
@@ -104,33 +121,36 @@ TEST(UpsamplerTiling, KeepsAlphaAndDepthAtBothScales) {
 }
 
 TEST(UpsamplerTiling, ReceptiveRadiusHolds) {
-  // Changing one input pixel changes no output farther than 2 · (radius + 1) pixels away: what the tiling's
+  // Changing one input pixel changes no output farther than s · (radius + 1) pixels away: what the tiling's
   // overlap relies on.
-  const Upsampler net;
-  const TileModel model = as_model_x2(net);
-  const Tensor x = Tensor::uniform({1, 3, 48, 48}, 0.0f, 1.0f, 4);
-  const Tensor before = model.forward(x);
-  const int64_t reach = 2 * (model.receptive_radius + 1);
-  for (const int64_t at : {24, 25}) {  // both phases of the stride-2 encoder
-    Tensor changed = x.clone();
-    changed.at(0, 1, at, at) += 1.0f;
-    const Tensor after = model.forward(changed);
-    for (int64_t i = 0; i < 96; ++i)
-      for (int64_t j = 0; j < 96; ++j)
-        if (std::abs(i - 2 * at) > reach || std::abs(j - 2 * at) > reach) {
-          ASSERT_EQ(before.at(0, 0, i, j), after.at(0, 0, i, j)) << "pixel " << at << ": output " << i << ", " << j;
-        }
+  for (const int s : {2, 4}) {
+    const Upsampler net(s);
+    const TileModel model = as_tile_model(net);
+    const Tensor x = Tensor::uniform({1, 3, 48, 48}, 0.0f, 1.0f, 4);
+    const Tensor before = model.forward(x);
+    const int64_t reach = s * (model.receptive_radius + 1);
+    for (const int64_t at : {24, 25}) {  // both phases of the stride-2 encoder
+      Tensor changed = x.clone();
+      changed.at(0, 1, at, at) += 1.0f;
+      const Tensor after = model.forward(changed);
+      for (int64_t i = 0; i < 48 * s; ++i)
+        for (int64_t j = 0; j < 48 * s; ++j)
+          if (std::abs(i - s * at) > reach || std::abs(j - s * at) > reach) {
+            ASSERT_EQ(before.at(0, 0, i, j), after.at(0, 0, i, j))
+                << "×" << s << " pixel " << at << ": output " << i << ", " << j;
+          }
+    }
   }
 }
 
 TEST(ImageUpsampler, MatchesTheTilerReportsProgressAndCancels) {
-  const ImageUpsampler upsampler(STRIDER_UPSAMPLER_WEIGHTS);
-  const Upsampler net = load_upsampler(STRIDER_UPSAMPLER_WEIGHTS);
+  const ImageUpsampler upsampler(weights("x2"));
+  const Upsampler net = load_upsampler(weights("x2"));
   const cv::Mat image = random_image(37, 50, CV_8UC3, 7);
   std::vector<int64_t> reports;
   const cv::Mat result = upsampler.upsample(
       image, {.scale = 4, .tile = 16, .progress = [&](int64_t done, int64_t) { reports.push_back(done); }});
-  EXPECT_EQ(cv::norm(result, upsample_image(image, 4, as_model_x2(net), {.tile = 16}), cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(result, upsample_image(image, 4, as_tile_model(net), {.tile = 16}), cv::NORM_INF), 0.0);
   const int64_t total = tile_count(37, 50, {.tile = 16}) + tile_count(74, 100, {.tile = 16});
   ASSERT_EQ(static_cast<int64_t>(reports.size()), total);
   EXPECT_EQ(reports.back(), total);
@@ -147,8 +167,21 @@ TEST(ImageUpsampler, MatchesTheTilerReportsProgressAndCancels) {
   EXPECT_THROW(upsampler.upsample(image, {.stop = stop.get_token()}), UpsampleCancelled);  // before any tile
 }
 
+TEST(ImageUpsampler, RunsTheX4ModelForScale4) {
+  const ImageUpsampler both(weights("x2"), weights("x4")), x4_only(weights("x4"));
+  const Upsampler x2 = load_upsampler(weights("x2")), x4 = load_upsampler(weights("x4"));
+  const cv::Mat image = random_image(23, 30, CV_8UC3, 10);
+  const cv::Mat big = both.upsample(image, {.scale = 4, .tile = 16});
+  EXPECT_EQ(cv::norm(big, upsample_image(image, 4, as_tile_model(x4), {.tile = 16}), cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(big, x4_only.upsample(image, {.scale = 4}), cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(both.upsample(image), upsample_image(image, 2, as_tile_model(x2), {}), cv::NORM_INF), 0.0);
+  EXPECT_TRUE(testing::rejects([&] { x4_only.upsample(image); }, {"×4 model", "--scale must be 4", "2"}));
+  EXPECT_TRUE(testing::rejects([&] { ImageUpsampler(weights("x4"), weights("x4")); }, {"×4 model already"}));
+  EXPECT_TRUE(testing::rejects([&] { ImageUpsampler(weights("x2"), weights("x2")); }, {"weights_x4", "×2 model"}));
+}
+
 TEST(ImageUpsampler, OneInstanceServesSeveralThreads) {
-  const ImageUpsampler upsampler(STRIDER_UPSAMPLER_WEIGHTS);
+  const ImageUpsampler upsampler(weights("x2"));
   const cv::Mat image = random_image(30, 44, CV_8UC3, 9);
   const cv::Mat serial = upsampler.upsample(image, {.tile = 16});
   std::vector<cv::Mat> results(4);
@@ -160,7 +193,7 @@ TEST(ImageUpsampler, OneInstanceServesSeveralThreads) {
 }
 
 TEST(ImageUpsampler, KeepsEveryKindOfImage) {
-  const ImageUpsampler upsampler(STRIDER_UPSAMPLER_WEIGHTS);
+  const ImageUpsampler upsampler(weights("x2"));
   for (const int type : {CV_8UC1, CV_8UC2, CV_8UC3, CV_8UC4, CV_16UC1, CV_16UC2, CV_16UC3, CV_16UC4}) {
     SCOPED_TRACE(type);
     const cv::Mat result = upsampler.upsample(random_image(9, 12, type, 8));
@@ -173,13 +206,14 @@ TEST(ImageUpsampler, KeepsEveryKindOfImage) {
 }
 
 TEST(ImageUpsampler, FindsItsDataThroughStriderDataDir) {
-  const std::filesystem::path weights = STRIDER_UPSAMPLER_WEIGHTS;
-  ::setenv("STRIDER_DATA_DIR", weights.parent_path().c_str(), 1);
-  EXPECT_EQ(ImageUpsampler::bundled_weights(), weights);
-  EXPECT_EQ(ImageUpsampler::bundled_weights("real"), weights.parent_path() / "upsampler_x2_real.safetensors");
+  ::setenv("STRIDER_DATA_DIR", STRIDER_UPSAMPLER_WEIGHTS_DIR, 1);
+  EXPECT_EQ(ImageUpsampler::bundled_weights(), weights("x2"));
+  EXPECT_EQ(ImageUpsampler::bundled_weights("default", 4), weights("x4"));
+  EXPECT_EQ(ImageUpsampler::bundled_weights("real"), weights("x2_real"));
   EXPECT_TRUE(testing::rejects([] { ImageUpsampler::bundled_weights("sharp"); }, {"'default' or 'real'", "'sharp'"}));
+  EXPECT_TRUE(testing::rejects([] { ImageUpsampler::bundled_weights("real", 4); }, {"'real'", "no ×4", "twice"}));
   ::setenv("STRIDER_DATA_DIR", "/nonexistent", 1);
-  EXPECT_TRUE(testing::rejects([] { ImageUpsampler(); }, {"upsampler_x2.safetensors", "/nonexistent"}));
+  EXPECT_TRUE(testing::rejects([] { ImageUpsampler(); }, {".safetensors' in STRIDER_DATA_DIR='/nonexistent'"}));
   ::unsetenv("STRIDER_DATA_DIR");
 }
 

@@ -16,7 +16,7 @@
 namespace strider::upsampler {
 
 // A model the tiler runs: [1, 3, h, w] RGB in [0, 1] with h, w even -> [1, 3, scale·h, scale·w] (not
-// clamped). Strider's model is ×2 (as_model_x2); `upsample --model FILE.onnx` brings others.
+// clamped). Strider's models are ×2 or ×4 (as_tile_model); `upsample --model FILE.onnx` brings others.
 struct TileModel {
   std::function<Tensor(const Tensor&)> forward;
   int receptive_radius;  // input pixels

@@ -1,9 +1,8 @@
 #pragma once
-// The ×2 upsampler of model.py, built from Strider's modules with PyTorch's parameter names, so that
-// upsampler_x2.safetensors (written by train.py) loads by name. See model.py for the design.
+// The ×2 or ×4 upsampler of model.py, built from Strider's modules with PyTorch's parameter names, so that
+// the weights train.py writes load by name. See model.py for the design.
 //
-//   Upsampler model;
-//   model.load_state_dict(load_safetensors("upsampler_x2.safetensors"));
+//   Upsampler model = load_upsampler("upsampler_x2.safetensors");
 //   Tensor y = model(x);  // [N, 3, H, W], H and W even -> [N, 3, 2H, 2W]
 #include <filesystem>
 
@@ -23,14 +22,18 @@ class Upsampler : public nn::Module {
 
   // Every convolution runs the direct kernel: the tiler needs each output's bits to depend only on the
   // inputs within receptive_radius, and Winograd's rounding reaches a 6x6 tile's whole window.
-  Upsampler();
+  // `scale`: 2 or 4, the only layers that differ being base and tail.
+  explicit Upsampler(int scale = 2);
+  int scale() const { return scale_; }
   Tensor forward(const Tensor& x) const override;
   std::string type_name() const override { return "Upsampler"; }
 
  private:
   static constexpr int64_t c = channels;
+  int scale_;  // before the layers: base_ and tail_ are built from it
   nn::ConvTranspose2d& base_ = register_module(
-      "base", nn::ConvTranspose2d(3, 3, 8, {.stride = 2, .padding = 3, .groups = 3, .bias = false}));
+      "base", nn::ConvTranspose2d(3, 3, 4 * scale_, {.stride = scale_, .padding = 3 * scale_ / 2, .groups = 3,
+                                                     .bias = false}));
   nn::Conv2d& head_ = register_module("head", nn::Conv2d(3, c, 3, {.padding = 1}));
   nn::Conv2d& body_ = register_module("body", nn::Conv2d(c, c, 3, {.padding = 1}));
   nn::Conv2d& down_ = register_module("down", nn::Conv2d(c, 2 * c, 3, {.stride = 2, .padding = 1}));
@@ -39,12 +42,13 @@ class Upsampler : public nn::Module {
   nn::ConvTranspose2d& up_ = register_module("up", nn::ConvTranspose2d(2 * c, c, 4, {.stride = 2, .padding = 1}));
   nn::Conv2d& fuse_ = register_module("fuse", nn::Conv2d(c, c, 3, {.padding = 1}));
   nn::Conv2d& refine_ = register_module("refine", nn::Conv2d(c, c, 3, {.padding = 1}));
-  nn::ConvTranspose2d& tail_ = register_module("tail", nn::ConvTranspose2d(c, 3, 4, {.stride = 2, .padding = 1}));
+  nn::ConvTranspose2d& tail_ =
+      register_module("tail", nn::ConvTranspose2d(c, 3, 2 * scale_, {.stride = scale_, .padding = scale_ / 2}));
 };
 
-// The model with the weights of a safetensors file (every key must match).
+// The model with the weights of a safetensors file, ×2 or ×4 as its tail's shape says (every key must match).
 Upsampler load_upsampler(const std::filesystem::path& weights);
 // The model as the tiler sees it; `model` must outlive the result.
-TileModel as_model_x2(const Upsampler& model);
+TileModel as_tile_model(const Upsampler& model);
 
 }  // namespace strider::upsampler

@@ -24,7 +24,7 @@ namespace {
 
 class Upsampler {
  public:
-  explicit Upsampler(const std::string& weights) : upsampler_(weights) {}
+  Upsampler(const std::string& weights, const std::string& weights_x4) : upsampler_(weights, weights_x4) {}
 
   py::array upsample(py::handle image, int scale, int tile) const {
     check_scale(scale);
@@ -81,7 +81,7 @@ class Upsampler {
 
 void bind_upsample(py::module_& m) {
   py::class_<Upsampler>(m, "Upsampler")
-      .def(py::init<const std::string&>(), py::arg("weights"))
+      .def(py::init<const std::string&, const std::string&>(), py::arg("weights"), py::arg("weights_x4") = "")
       .def("upsample", &Upsampler::upsample, py::arg("image"), py::arg("scale") = 2, py::arg("tile") = 256)
       .def("upsample_file", &Upsampler::upsample_file, py::arg("input"), py::arg("output"), py::arg("scale") = 2,
            py::arg("tile") = 256);

@@ -19,9 +19,11 @@ from . import nn
 __all__ = ["nn", "arithmetic", "InputTypeError", "load_onnx", "upsample", "upsampler", "set_num_threads",
            "get_num_threads", "simd_level"]
 
-# "default": trained on clean downscaled photos; "real": on inputs also JPEG-compressed, noisy or blurred.
-UPSAMPLER_WEIGHTS = {model: os.path.join(os.path.dirname(__file__), file) for model, file in
-                     (("default", "upsampler_x2.safetensors"), ("real", "upsampler_x2_real.safetensors"))}
+# "default": ×2 and ×4, trained on clean downscaled photos; "real": ×2 (twice for ×4), on inputs also
+# JPEG-compressed, noisy or blurred.
+UPSAMPLER_WEIGHTS = {model: [os.path.join(os.path.dirname(__file__), file) if file else "" for file in files]
+                     for model, files in (("default", ("upsampler_x2.safetensors", "upsampler_x4.safetensors")),
+                                          ("real", ("upsampler_x2_real.safetensors", None)))}
 
 
 def load_onnx(path):
@@ -40,7 +42,7 @@ def upsampler(model="default"):
         raise ValueError(f"upsampler: model must be 'default' or 'real', but got {model!r}")
     with _upsamplers_lock:
         if model not in _upsamplers:
-            _upsamplers[model] = _strider.Upsampler(UPSAMPLER_WEIGHTS[model])
+            _upsamplers[model] = _strider.Upsampler(*UPSAMPLER_WEIGHTS[model])
         return _upsamplers[model]
 
 

@@ -1,5 +1,6 @@
-"""The parity fixture of tests/upsampler_test.cpp: a crop of the bundled photo and PyTorch's output
-for it with the committed weights (unclamped, float32).
+"""The parity fixtures of tests/upsampler_test.cpp: a crop of the bundled photo and PyTorch's output for
+it with each bundled model's committed weights (unclamped, float32): output_x2.npy, output_x2_real.npy,
+output_x4.npy.
 
     /usr/bin/python3 samples/upsampler/make_fixtures.py
 """
@@ -20,19 +21,19 @@ from export_safetensors import load_file  # noqa: E402
 
 
 def main():
-    model = Upsampler()
-    model.load_state_dict(load_file(os.path.join(HERE, "upsampler_x2.safetensors"))[0])
-    model.eval()
     # Rows 96..135, columns 80..131 of the bundled photo: the face, with edges and texture.
     rgb = cv2.cvtColor(cv2.imread(os.path.join(ROOT, "samples/data/astronaut_256.png")), cv2.COLOR_BGR2RGB)
     x = torch.from_numpy(rgb[96:136, 80:132]).permute(2, 0, 1)[None].float() / 255  # [1, 3, 40, 52]
-    with torch.no_grad():
-        y = model(x)  # [1, 3, 80, 104]
     folder = os.path.join(ROOT, "tests/data/upsampler")
     os.makedirs(folder, exist_ok=True)
     np.save(os.path.join(folder, "input.npy"), x.numpy())
-    np.save(os.path.join(folder, "output.npy"), y.numpy())
-    print(f"wrote {folder}/input.npy {tuple(x.shape)} and output.npy {tuple(y.shape)}")
+    for name, scale in (("x2", 2), ("x2_real", 2), ("x4", 4)):
+        model = Upsampler(scale=scale)
+        model.load_state_dict(load_file(os.path.join(HERE, f"upsampler_{name}.safetensors"))[0])
+        with torch.no_grad():
+            y = model.eval()(x)
+        np.save(os.path.join(folder, f"output_{name}.npy"), y.numpy())
+        print(f"wrote {folder}/output_{name}.npy {tuple(y.shape)}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
-"""The ×2 upsampler, defined once in PyTorch; upsampler/upsampler_model.cpp builds the same
+"""The upsampler, ×2 or ×4, defined once in PyTorch; upsampler/upsampler_model.cpp builds the same
 network from Strider's modules with the same parameter names.
 
-    x [N, 3, H, W] in [0, 1], H and W even;  σ = LeakyReLU(0.1)
-    base  = ConvTranspose2d(3, 3, 8, s2, p3, groups=3)   a linear ×2; train.py starts it at the least-squares one
+    x [N, 3, H, W] in [0, 1], H and W even;  σ = LeakyReLU(0.1);  s = 2 or 4
+    base  = ConvTranspose2d(3, 3, 4s, s, 3s/2, groups=3) a linear ×s; train.py starts it at the least-squares one
     f     = σ(head(x))                                    [N, C, H, W]
     f     = f + σ(body(f))                                fine detail at full input resolution
     e     = σ(down(f))                                    [N, 2C, H/2, W/2]  strided: encoder
@@ -10,9 +10,11 @@ network from Strider's modules with the same parameter names.
     d     = σ(up(e)) + f                                  [N, C, H, W]   ConvTranspose2d + skip
     d     = σ(fuse(d))
     d     = d + σ(refine(d))
-    y     = base(x) + tail(d)                             [N, 3, 2H, 2W] residual over the learned linear ×2
+    y     = base(x) + tail(d)                             [N, 3, sH, sW] residual over the learned linear ×s
+    tail  = ConvTranspose2d(C, 3, 2s, s, s/2)
 
-×4 runs the model twice (see README.md).
+The ×2 and ×4 models differ only in base and tail: the ×4 one does the same work per input pixel for four
+times the output pixels.
 """
 import torch
 from torch import nn
@@ -73,10 +75,12 @@ def act(x):
 
 
 class Upsampler(nn.Module):
-    def __init__(self, channels=32):
+    def __init__(self, channels=32, scale=2):
         super().__init__()
-        c = channels
-        self.base = ConvTranspose2d(3, 3, 8, stride=2, padding=3, groups=3, bias=False)
+        c, s = channels, scale
+        assert s in (2, 4), "the upsampler is ×2 or ×4"
+        self.scale = s
+        self.base = ConvTranspose2d(3, 3, 4 * s, stride=s, padding=3 * s // 2, groups=3, bias=False)
         self.head = nn.Conv2d(3, c, 3, padding=1)
         self.body = nn.Conv2d(c, c, 3, padding=1)
         self.down = nn.Conv2d(c, 2 * c, 3, stride=2, padding=1)
@@ -85,7 +89,7 @@ class Upsampler(nn.Module):
         self.up = ConvTranspose2d(2 * c, c, 4, stride=2, padding=1)
         self.fuse = nn.Conv2d(c, c, 3, padding=1)
         self.refine = nn.Conv2d(c, c, 3, padding=1)
-        self.tail = ConvTranspose2d(c, 3, 4, stride=2, padding=1)
+        self.tail = ConvTranspose2d(c, 3, 2 * s, stride=s, padding=s // 2)
         with torch.no_grad():
             # Start close to the linear base: the network learns only the correction.
             self.tail.weight.mul_(0.1)
@@ -115,7 +119,8 @@ def pad_to_even(x):
     return F.pad(x, (0, w % 2, 0, h % 2), mode="replicate")
 
 
-def upsample_x2(model, x):
-    """x [N, 3, H, W] any size -> [N, 3, 2H, 2W], clamped to [0, 1]."""
+def upsample(model, x):
+    """x [N, 3, H, W] any size -> [N, 3, sH, sW] (s = model.scale), clamped to [0, 1]."""
     h, w = x.shape[-2:]
-    return model(pad_to_even(x))[..., : 2 * h, : 2 * w].clamp(0, 1)
+    s = model.scale
+    return model(pad_to_even(x))[..., : s * h, : s * w].clamp(0, 1)

@@ -1,11 +1,13 @@
-"""Trains the ×2 upsampler (model.py) on the training photos of photos.py and writes its weights. CPU, fixed
-seeds and deterministic algorithms, so that the same command should give the same weights.
+"""Trains the upsampler (model.py) on the training photos of photos.py and writes its weights. CPU, fixed seeds and
+deterministic algorithms, so that the same command should give the same weights.
 
     /usr/bin/python3 samples/upsampler/train.py [--iterations 20000] [--out upsampler_x2.safetensors]
     /usr/bin/python3 samples/upsampler/train.py --degradation real --out upsampler_x2_real.safetensors
+    /usr/bin/python3 samples/upsampler/train.py --scale 4 --init upsampler_x2.safetensors --out upsampler_x4.safetensors
 
 --degradation real trains on low-resolution patches through photos.degrade_real (JPEG, noise, blur).
---init WEIGHTS starts from trained weights instead of the least-squares base. Every --checkpoint-every
+--init WEIGHTS starts from trained weights (those of the same shape: a ×4 model takes a ×2 one's body; the rest
+starts as without --init, base at the least-squares filter). Every --checkpoint-every
 iterations the run saves a checkpoint (model, optimizer, schedule and random states, written atomically
 next to --out); --resume continues from it, so a run can span several sittings.
 """
@@ -24,13 +26,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # The project's safetensors writer / reader (plain PyTorch: the safetensors package is not in Debian).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tests/pytorch"))
 import photos  # noqa: E402
-from model import Upsampler, upsample_x2  # noqa: E402
+from model import Upsampler, upsample  # noqa: E402
 from export_safetensors import load_file, save_file  # noqa: E402
 
 
-def training_pairs():
+def training_pairs(scale, patch):
     """(HR, LR) 8-bit RGB pairs of every training photo at 1, 0.75 and 0.5 of its size (and 0.25 for the large
-    wallpapers), and the probability of drawing each: more scales give more distinct detail per photo, and
+    wallpapers; those whose LR image is smaller than a patch are left out), and the probability of drawing each: more scales give more distinct detail per photo, and
     downscaling softens the JPEG artifacts of the sources. Every photo is drawn equally often, its scaled copies in
     proportion to their area: the wallpapers have up to 80× the pixels of the opencv-doc photos."""
     pairs, weights = [], []
@@ -41,7 +43,9 @@ def training_pairs():
         for factor in factors:
             size = (round(rgb.shape[1] * factor), round(rgb.shape[0] * factor))
             scaled = rgb if factor == 1.0 else cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-            copies.append(photos.degrade(scaled, 2))
+            hr, lr = photos.degrade(scaled, scale)
+            if min(lr.shape[:2]) >= patch:
+                copies.append((hr, lr))
         areas = np.array([lr.shape[0] * lr.shape[1] for _, lr in copies], dtype=np.float64)
         pairs += copies
         weights += list(areas / areas.sum() / len(photos.TRAIN))
@@ -53,9 +57,9 @@ def to_tensor(rgb):
     return torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float() / 255
 
 
-def sample_batch(pairs, weights, rng, batch, patch, real):
-    """Random LR patches and their HR patches, each under one of the 8 flips / rotations (INTER_AREA ×2 is a
-    2 × 2 box mean, which commutes with them). Flat patches (LR standard deviation under 2 of 255), most of a
+def sample_batch(pairs, weights, rng, batch, patch, scale, real):
+    """Random LR patches and their HR patches, each under one of the 8 flips / rotations (INTER_AREA ×s is an
+    s × s box mean, which commutes with them). Flat patches (LR standard deviation under 2 of 255), most of a
     wallpaper's sky or bokeh, are kept one time in five: they teach little. With `real`, the LR patch is cut with
     a margin of up to 8 pixels, so that JPEG blocks fall at any offset, degraded, then cropped."""
     lrs, hrs = [], []
@@ -70,7 +74,7 @@ def sample_batch(pairs, weights, rng, batch, patch, real):
             top, left = min(i, int(rng.integers(0, 8))), min(j, int(rng.integers(0, 8)))
             region = lr[i - top:i + patch + 8, j - left:j + patch + 8]
             lr_patch = photos.degrade_real(region, rng)[top:top + patch, left:left + patch]
-        lr_patch, hr_patch = to_tensor(lr_patch), to_tensor(hr[2 * i:2 * (i + patch), 2 * j:2 * (j + patch)])
+        lr_patch, hr_patch = to_tensor(lr_patch), to_tensor(hr[scale * i:scale * (i + patch), scale * j:scale * (j + patch)])
         k, flip = int(rng.integers(4)), bool(rng.integers(2))
         lr_patch, hr_patch = (torch.rot90(t, k, (1, 2)) for t in (lr_patch, hr_patch))
         if flip:
@@ -83,7 +87,7 @@ def sample_batch(pairs, weights, rng, batch, patch, real):
 
 def least_squares_base(pairs, base):
     """Sets the depthwise linear ×2 filter `base` (a model.ConvTranspose2d) to the one of least squared error over the
-    training pairs of at most 1 M LR pixels (the others would need gigabytes of windows), shared by the three
+    training pairs of at most 0.1 M LR pixels (larger ones would need gigabytes of windows), shared by the three
     channels: the network then learns only what no linear filter can. Each output phase (r_h, r_w) is its own
     least-squares problem over the input taps it reads (base.phase_index)."""
     s, index, k = base.stride[0], base.phase_index, base.kernel_size[0]
@@ -93,7 +97,7 @@ def least_squares_base(pairs, base):
     normal = [0.0] * len(phases)
     right = [0.0] * len(phases)
     for hr, lr in pairs:
-        if lr.shape[0] * lr.shape[1] > 1e6:
+        if lr.shape[0] * lr.shape[1] > 1e5:
             continue
         hr, lr = to_tensor(hr), to_tensor(lr)
         # Only outputs whose taps are all inside the photo: zero padding is rare but would weigh heavily.
@@ -115,15 +119,14 @@ def to_uint8(t):
 
 
 def held_out_gain(model, held_out):
-    """Mean Y-PSNR of the model and of bicubic at ×2 over (HR, LR) pairs (monitoring only; nothing is selected by
-    it)."""
+    """Mean Y-PSNR of the model and of bicubic over (HR, LR) pairs (monitoring only; nothing is selected by it)."""
     model.eval()
     ours, cubic = [], []
     with torch.no_grad():
         for hr, lr in held_out:
-            ours.append(photos.y_psnr(to_uint8(upsample_x2(model, to_tensor(lr)[None])), hr, 2))
+            ours.append(photos.y_psnr(to_uint8(upsample(model, to_tensor(lr)[None])), hr, model.scale))
             bicubic = cv2.resize(lr, (hr.shape[1], hr.shape[0]), interpolation=cv2.INTER_CUBIC)
-            cubic.append(photos.y_psnr(bicubic, hr, 2))
+            cubic.append(photos.y_psnr(bicubic, hr, model.scale))
     model.train()
     return float(np.mean(ours)), float(np.mean(cubic))
 
@@ -140,15 +143,16 @@ def main():
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--patch", type=int, default=48, help="LR patch side")
     parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--scale", type=int, choices=(2, 4), default=2)
     parser.add_argument("--degradation", choices=("clean", "real"), default="clean")
     parser.add_argument("--init", help="start from these weights (safetensors) instead of the least-squares base")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--eval-every", type=int, default=2000)
     parser.add_argument("--checkpoint-every", type=int, default=500)
     parser.add_argument("--resume", action="store_true", help="continue from OUT.checkpoint")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                      "upsampler_x2.safetensors"))
+    parser.add_argument("--out", help="default: upsampler_xSCALE.safetensors beside this script")
     args = parser.parse_args()
+    args.out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), f"upsampler_x{args.scale}.safetensors")
     checkpoint_path = args.out + ".checkpoint"
     real = args.degradation == "real"
 
@@ -157,19 +161,24 @@ def main():
     torch.use_deterministic_algorithms(True)
     rng = np.random.default_rng(0)
 
-    pairs, weights = training_pairs()
+    pairs, weights = training_pairs(args.scale, args.patch)
     pixels = sum(lr.shape[0] * lr.shape[1] for _, lr in pairs)
     # Monitoring: the six small held-out photos (the wallpapers take minutes), JPEG-75 inputs for the real model.
-    held_out = [photos.degrade(photos.read_rgb(p), 2) for p in photos.HELD_OUT[:6]]
+    held_out = [photos.degrade(photos.read_rgb(p), args.scale) for p in photos.HELD_OUT[:6]]
     if real:
         held_out = [(hr, photos.jpeg(lr, 75)) for hr, lr in held_out]
     print(f"{len(photos.TRAIN)} training photos ({len(pairs)} scaled copies, {pixels / 1e6:.1f} M LR pixels), "
           f"monitored on {len(held_out)} held-out photos{' with JPEG-75 inputs' if real else ''}", flush=True)
 
-    model = Upsampler()
+    model = Upsampler(scale=args.scale)
+    loaded = {}
     if args.init:
-        model.load_state_dict(load_file(args.init)[0])
-    else:
+        own = model.state_dict()
+        loaded = {k: v for k, v in load_file(args.init)[0].items() if k in own and v.shape == own[k].shape}
+        model.load_state_dict(loaded, strict=False)
+        print(f"from {args.init}: {', '.join(sorted(set(own) - set(loaded))) or 'nothing'} left as initialised",
+              flush=True)
+    if "base.weight" not in loaded:
         least_squares_base(pairs, model.base)
     model = model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
@@ -192,7 +201,7 @@ def main():
 
     start, running = time.time() - seconds, 0.0
     for it in range(first, args.iterations + 1):
-        lr, hr = sample_batch(pairs, weights, rng, args.batch, args.patch, real)
+        lr, hr = sample_batch(pairs, weights, rng, args.batch, args.patch, args.scale, real)
         loss = F.l1_loss(model(lr), hr)
         optimizer.zero_grad()
         loss.backward()
@@ -211,7 +220,8 @@ def main():
                 "seconds": time.time() - start})
     minutes = (time.time() - start) / 60
     save_file({k: v.detach() for k, v in model.state_dict().items()}, args.out,
-              {"model": f"Upsampler(channels={model.head.out_channels})", "degradation": args.degradation,
+              {"model": f"Upsampler(channels={model.head.out_channels}, scale={args.scale})",
+               "degradation": args.degradation,
                "iterations": str(args.iterations), "init": os.path.basename(args.init) if args.init else "least squares",
                "minutes": f"{minutes:.0f}"})
     print(f"wrote {args.out} after {minutes:.0f} min", flush=True)

@@ -141,7 +141,9 @@ Enlarge load(Options& options) {
 #endif
   if (options.scale == 0) options.scale = 2;
   auto upsampler = std::make_shared<const ImageUpsampler>(
-      options.weights.empty() ? ImageUpsampler::bundled_weights(options.model) : options.weights);
+      !options.weights.empty()   ? ImageUpsampler(options.weights)
+      : options.model == "real" ? ImageUpsampler(ImageUpsampler::bundled_weights("real"))
+                                : ImageUpsampler());
   return [upsampler, scale = options.scale, tile = options.tile](const cv::Mat& image, const Progress& progress) {
     return upsampler->upsample(image, {.scale = scale, .tile = tile, .progress = progress});
   };
@@ -200,7 +202,9 @@ int main(int argc, char** argv) {
   CLI::Option* input = app.add_option("input", options.input, "image (anything OpenCV reads) or folder of images")
                            ->check(CLI::ExistingPath);
   app.add_option("-o,--output", options.output, "output image, or folder for a folder (default INPUT_x2.png)");
-  app.add_option("--scale", options.scale, "2 or 4 (two ×2 stages); with --model: its scale (default) or its square");
+  app.add_option("--scale", options.scale,
+                 "2 or 4 (the ×4 model; --model real: two ×2 stages); with --model FILE.onnx: its scale (default) or "
+                 "its square");
   app.add_option("--tile", options.tile, "tile side in input pixels (memory ~ tile²)")->check(CLI::Range(16, 1 << 16));
   app.add_option("--threads", options.threads, "threads (default: all)")->check(CLI::Range(1, 1024));
   app.add_flag("--compare", options.compare, "also write OUTPUT_compare.png: nearest | bicubic | Strider");
