@@ -39,36 +39,47 @@ constexpr int nr_for(int block) {
   }
 }
 
+// Calls f(std::integral_constant<int, i>{}) for i = 0 .. N-1: indices known at compile time keep the
+// tiles' arrays in registers.
+template <int N, class F>
+inline void unroll(F&& f) {
+  [&]<int... I>(std::integer_sequence<int, I...>) {
+    (f(std::integral_constant<int, I>{}), ...);
+  }(std::make_integer_sequence<int, N>{});
+}
+
 // One block x (NR·V) tile of outputs: columns j .. j + NR·V of the task's tile, for `valid_columns`
 // of which the results are stored (the rest read panel slack and are dropped).
 template <int Block, int NR>
 void microkernel(const float* weights, const float* panel, const int64_t* offsets, int64_t k_count, int64_t j,
                  float* out, int64_t channel_stride, int64_t col_stride, int64_t channels, const float* bias,
                  int64_t valid_columns, const EpilogueTarget& epilogue, int64_t first_channel) {
+  // Unrolled at compile time throughout (also the stores), or the compiler keeps acc in memory.
   B acc[Block][NR];
-  for (int m = 0; m < Block; ++m)
-    for (int r = 0; r < NR; ++r) acc[m][r] = B(0.0f);
+  unroll<Block>([&](auto m) { unroll<NR>([&](auto r) { acc[m][r] = B(0.0f); }); });
   for (int64_t k = 0; k < k_count; ++k) {
     const float* column = panel + offsets[k] + j;
     B x[NR];
-    for (int r = 0; r < NR; ++r) x[r] = B::load_unaligned(column + r * V);
+    unroll<NR>([&](auto r) { x[r] = B::load_unaligned(column + r * V); });
     const float* wk = weights + k * Block;
-    for (int m = 0; m < Block; ++m) {
+    unroll<Block>([&](auto m) {
       const B wm(wk[m]);
-      for (int r = 0; r < NR; ++r) acc[m][r] = fma(wm, x[r], acc[m][r]);
-    }
+      unroll<NR>([&](auto r) { acc[m][r] = fma(wm, x[r], acc[m][r]); });
+    });
   }
-  for (int m = 0; m < Block && m < channels; ++m) {
+  const bool plain = epilogue.epilogue->empty();
+  unroll<Block>([&](auto m) {
+    if (m >= channels) return;
     const B b(bias ? bias[m] : 0.0f);
     float* o = out + m * channel_stride + j * col_stride;
-    for (int r = 0; r < NR; ++r) {
+    unroll<NR>([&](auto r) {
       float* at = o + r * V * col_stride;
       const int64_t valid = valid_columns - r * V;
       B v = acc[m][r] + b;
-      if (!epilogue.epilogue->empty()) v = apply_epilogue(v, epilogue, first_channel + m, at, col_stride, valid);
+      if (!plain) v = apply_epilogue(v, epilogue, first_channel + m, at, col_stride, valid);
       store_lanes(v, at, col_stride, valid);
-    }
-  }
+    });
+  });
 }
 
 // The columns [j, cols) left after the full-width microkernels: as few vectors as cover them, so an
@@ -108,15 +119,6 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
                                   p.out_channel_stride, p.out_col_stride, channels, bias, cols - full, epilogue,
                                   g * w.out_per_group + first);
   }
-}
-
-// Calls f(std::integral_constant<int, i>{}) for i = 0 .. N-1: indices known at compile time keep the
-// tiles' arrays in registers.
-template <int N, class F>
-inline void unroll(F&& f) {
-  [&]<int... I>(std::integer_sequence<int, I...>) {
-    (f(std::integral_constant<int, I>{}), ...);
-  }(std::make_integer_sequence<int, N>{});
 }
 
 // Depthwise 3x3 with stride_h = dilation_h = 1, the common depthwise layer (MobileNet's, shapes.json's
