@@ -104,7 +104,11 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
   constexpr int NR = nr_for(Block);
   const PackedConvWeights& w = *p.weights;
   const int64_t k = w.k();
-  const int64_t full = cols / (NR * V) * (NR * V);
+  int64_t full = cols / (NR * V) * (NR * V);
+  // A one-vector tail runs at a worse load:FMA ratio than any other width: with NR >= 3 the last full
+  // tile and that tail become two tiles of (NR + 1) / 2 and NR / 2 vectors instead.
+  const bool split_last = NR >= 3 && full > 0 && (cols - full + V - 1) / V == 1;
+  if (split_last) full -= NR * V;
   for (int64_t blk = 0; blk < w.blocks(); ++blk) {
     const float* weights = w.data.data() + (g * w.blocks() + blk) * k * Block;
     const int64_t first = blk * Block;
@@ -114,9 +118,15 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
     for (int64_t j = 0; j < full; j += NR * V)
       microkernel<Block, NR>(weights, panel, offsets, k, j, block_out, p.out_channel_stride, p.out_col_stride,
                              channels, bias, cols - j, epilogue, g * w.out_per_group + first);
-    if (full < cols)
-      tail_microkernel<Block, NR>((cols - full + V - 1) / V, weights, panel, offsets, k, full, block_out,
-                                  p.out_channel_stride, p.out_col_stride, channels, bias, cols - full, epilogue,
+    int64_t j = full;
+    if (split_last) {
+      microkernel<Block, (NR + 1) / 2>(weights, panel, offsets, k, j, block_out, p.out_channel_stride,
+                                       p.out_col_stride, channels, bias, cols - j, epilogue, g * w.out_per_group + first);
+      j += (NR + 1) / 2 * V;
+    }
+    if (j < cols)
+      tail_microkernel<Block, NR>((cols - j + V - 1) / V, weights, panel, offsets, k, j, block_out,
+                                  p.out_channel_stride, p.out_col_stride, channels, bias, cols - j, epilogue,
                                   g * w.out_per_group + first);
   }
 }
