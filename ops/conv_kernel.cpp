@@ -62,7 +62,7 @@ void run_conv_pass(const ConvPass& original) {
   const int64_t tasks = task_count(pass);
   if (tasks == 0) return;
   const auto panel_size = static_cast<std::size_t>(panel_floats(pass));
-  const auto offsets_size = static_cast<std::size_t>(pass.weights->k());
+  const auto offsets_size = static_cast<std::size_t>(2 * pass.weights->k());  // panel and in-place offsets
   dispatch([&](auto arch) {
     parallel_for(0, tasks, [&](int64_t begin, int64_t end) {
       Workspace& w = thread_workspace(panel_size, offsets_size);
