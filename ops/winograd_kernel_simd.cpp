@@ -4,7 +4,6 @@
 
 #include "../core/simd_batch.hpp"
 #include "epilogue_simd.hpp"
-#include "panel.hpp"
 #include "winograd_kernel.hpp"
 
 namespace strider::kernels {
@@ -27,16 +26,9 @@ struct Scratch {
   float* products;     // [tiles][36][block_channels]: one channel block's products
   float* window;       // [6 rows][4 phases][width]: input columns 4u + phase of a tile row
   int64_t width;
-  float* line;         // [4·width + 1]: one input row's columns, then its even and odd halves
   float* rows;         // [6][6][V]: the input transform between its two passes
 };
 
-// The task's input columns: lattice column 4·tx0 + q reads input column columns[q] (-1: a zero);
-// q in [inside_begin, inside_end) reads inside the input, dilation_w apart.
-struct Columns {
-  const int64_t* index;
-  int64_t inside_begin, inside_end;
-};
 
 // B^T x for the six values of one axis of a 6x6 input tile.
 inline void input_transform(const B d[6], B o[6]) {
@@ -66,33 +58,25 @@ struct Tiles {
   int64_t count() const { return rows * cols; }
 };
 
-// Copies an input row's task columns into s.line, then splits them into s.window's four phases mod 4:
-// tile u's column k is then phase k % 4 at index u + k / 4, so V tiles read contiguous vectors.
-void split_row(const float* src, int64_t dilation, const Columns& columns, const Scratch& s, float* window) {
-  const int64_t n = 4 * s.width;
-  for (int64_t q = 0; q < columns.inside_begin; ++q) s.line[q] = columns.index[q] >= 0 ? src[columns.index[q]] : 0.0f;
-  for (int64_t q = columns.inside_end; q < n; ++q) s.line[q] = columns.index[q] >= 0 ? src[columns.index[q]] : 0.0f;
-  const int64_t inside = columns.inside_end - columns.inside_begin;
-  if (inside > 0) {
-    const float* from = src + columns.index[columns.inside_begin];
-    float* to = s.line + columns.inside_begin;
-    if (dilation == 1) std::copy(from, from + inside, to);
-    else if (dilation == 2) copy_even(from, to, inside);
-    else for (int64_t q = 0; q < inside; ++q) to[q] = from[q * dilation];
+// Gathers an input row's columns for `tiles` tiles into s.window's four phases mod 4: tile u's column
+// k is then phase k % 4 at index u + k / 4, so V tiles read contiguous vectors (the lanes past the last
+// tile read stale values into dropped tiles). One indexed load per value: the split through intermediate
+// rows (vector swizzles) stalled on loads of what it had just stored.
+// columns[q]: the input column of the task's lattice column 4·tx0 + q (-1: a zero).
+void split_row(const float* src, const int64_t* columns, const Scratch& s, int64_t tiles, float* window) {
+  for (int64_t phase = 0; phase < 4; ++phase) {
+    float* to = window + phase * s.width;
+    const int64_t* index = columns + phase;
+    for (int64_t u = 0; u <= tiles; ++u) {
+      const int64_t i = index[4 * u];
+      to[u] = i >= 0 ? src[i] : 0.0f;
+    }
   }
-  s.line[n] = 0.0f;  // read by the odd half's last vector, into a dropped lane
-  float* halves = s.line + n + 1;  // evens, then odds
-  copy_even(s.line, halves, n / 2);
-  copy_even(s.line + 1, halves + n / 2, n / 2);
-  copy_even(halves, window, s.width);                           // phase 0
-  copy_even(halves + n / 2, window + s.width, s.width);         // phase 1
-  copy_even(halves + 1, window + 2 * s.width, s.width);         // phase 2
-  copy_even(halves + n / 2 + 1, window + 3 * s.width, s.width);  // phase 3
 }
 
 // Transforms every input channel of the task's tiles into s.transformed.
 void transform_inputs(const ConvPass& p, const WinogradWeights& w, const Tiles& t, const Scratch& s,
-                      const Columns& columns) {
+                      const int64_t* columns) {
   const int64_t plane = p.in_h * p.in_w;
   const float* first = p.input + (t.n * w.groups + t.g) * w.in_per_group * plane;
   for (int64_t c = 0; c < w.in_per_group; ++c) {
@@ -102,7 +86,7 @@ void transform_inputs(const ConvPass& p, const WinogradWeights& w, const Tiles& 
             padded_source_index(t.py + p.dilation_h * (4 * (t.ty0 + r) + k) - p.pad_top, p.in_h, p.padding_mode);
         float* row = s.window + k * 4 * s.width;
         if (ih < 0 || ih >= p.in_h) std::fill(row, row + 4 * s.width, 0.0f);
-        else split_row(first + c * plane + ih * p.in_w, p.dilation_w, columns, s, row);
+        else split_row(first + c * plane + ih * p.in_w, columns, s, t.cols, row);
       }
       for (int64_t u = 0; u < t.cols; u += V) {
         for (int64_t k = 0; k < 6; ++k) {
@@ -251,19 +235,13 @@ void run_winograd_tasks(const ConvPass& p, const WinogradWeights& w, const Winog
     s.products = s.transformed + 36 * w.in_per_group * s.stride;
     s.width = (t.cols + V - 1) / V * V + 1;
     s.window = s.products + 36 * t.count() * block_channels;
-    s.line = s.window + 24 * s.width;
-    s.rows = s.line + 8 * s.width + 2;
-    Columns cols{columns, 0, 0};
-    for (int64_t q = 0; q < 4 * s.width; ++q) {
-      const int64_t real = t.px + p.dilation_w * (4 * t.tx0 + q) - p.pad_left;
-      const int64_t col = padded_source_index(real, p.in_w, p.padding_mode);
+    s.rows = s.window + 24 * s.width;
+    for (int64_t q = 0; q < 4 * (t.cols + 1); ++q) {  // what split_row reads
+      const int64_t col = padded_source_index(t.px + p.dilation_w * (4 * t.tx0 + q) - p.pad_left, p.in_w,
+                                              p.padding_mode);
       columns[q] = col >= 0 && col < p.in_w ? col : -1;  // past the padding's reach: a zero
-      if (real >= 0 && real < p.in_w) {
-        if (cols.inside_end == 0) cols.inside_begin = q;
-        cols.inside_end = q + 1;
-      }
     }
-    transform_inputs(p, w, t, s, cols);
+    transform_inputs(p, w, t, s, columns);
     for (int64_t k0 = 0; k0 < w.out_per_group; k0 += block_channels)
       multiply_and_store(p, w, t, s, k0,
                          static_cast<int>(std::min<int64_t>(gemm_vectors, ceil_div(w.out_per_group - k0, V))));
