@@ -24,7 +24,7 @@ struct Scratch {
   float* transformed;  // [36][in_per_group][stride]: the input tiles' transforms, t along a row
   int64_t stride;      // tiles + slack for the last vector
   float* products;     // [tiles][36][block_channels]: one channel block's products
-  float* window;       // [6 rows][4 phases][width]: input columns 4u + phase of a tile row
+  float* window;       // [4·rows + 2][4 phases][width]: input columns 4u + phase of the task's input rows
   int64_t width;
   float* rows;         // [6][6][V]: the input transform between its two passes
 };
@@ -80,17 +80,17 @@ void transform_inputs(const ConvPass& p, const WinogradWeights& w, const Tiles& 
   const int64_t plane = p.in_h * p.in_w;
   const float* first = p.input + (t.n * w.groups + t.g) * w.in_per_group * plane;
   for (int64_t c = 0; c < w.in_per_group; ++c) {
+    // The task's 4·rows + 2 input rows, each gathered once: consecutive tile rows share two.
+    for (int64_t m = 0; m < 4 * t.rows + 2; ++m) {
+      const int64_t ih = padded_source_index(t.py + p.dilation_h * (4 * t.ty0 + m) - p.pad_top, p.in_h, p.padding_mode);
+      float* row = s.window + m * 4 * s.width;
+      if (ih < 0 || ih >= p.in_h) std::fill(row, row + 4 * s.width, 0.0f);
+      else split_row(first + c * plane + ih * p.in_w, columns, s, t.cols, row);
+    }
     for (int64_t r = 0; r < t.rows; ++r) {
-      for (int64_t k = 0; k < 6; ++k) {
-        const int64_t ih =
-            padded_source_index(t.py + p.dilation_h * (4 * (t.ty0 + r) + k) - p.pad_top, p.in_h, p.padding_mode);
-        float* row = s.window + k * 4 * s.width;
-        if (ih < 0 || ih >= p.in_h) std::fill(row, row + 4 * s.width, 0.0f);
-        else split_row(first + c * plane + ih * p.in_w, columns, s, t.cols, row);
-      }
       for (int64_t u = 0; u < t.cols; u += V) {
         for (int64_t k = 0; k < 6; ++k) {
-          const float* row = s.window + k * 4 * s.width + u;
+          const float* row = s.window + (4 * r + k) * 4 * s.width + u;
           const B d[6] = {B::load_unaligned(row), B::load_unaligned(row + s.width),
                           B::load_unaligned(row + 2 * s.width), B::load_unaligned(row + 3 * s.width),
                           B::load_unaligned(row + 1), B::load_unaligned(row + s.width + 1)};
@@ -235,7 +235,7 @@ void run_winograd_tasks(const ConvPass& p, const WinogradWeights& w, const Winog
     s.products = s.transformed + 36 * w.in_per_group * s.stride;
     s.width = (t.cols + V - 1) / V * V + 1;
     s.window = s.products + 36 * t.count() * block_channels;
-    s.rows = s.window + 24 * s.width;
+    s.rows = s.window + (4 * t.rows + 2) * 4 * s.width;
     for (int64_t q = 0; q < 4 * (t.cols + 1); ++q) {  // what split_row reads
       const int64_t col = padded_source_index(t.px + p.dilation_w * (4 * t.tx0 + q) - p.pad_left, p.in_w,
                                               p.padding_mode);
