@@ -208,7 +208,7 @@ TEST_P(EveryLevel, WinogradMatchesReference) {
   int tested = 0;
   for (int trial = 0; trial < 100; ++trial) {
     const int64_t groups = rng.pick<int64_t>({1, 1, 2, 3});
-    const int64_t in = groups * rng(1, 3), out = groups * rng.pick<int64_t>({1, 5, 16, 17, 33, 70});
+    const int64_t in = groups * rng(1, 3), out = groups * rng.pick<int64_t>({1, 5, 10, 13, 16, 17, 30, 33, 70});
     const Hw d{rng.pick<int64_t>({1, 1, 2, 3}), rng.pick<int64_t>({1, 1, 2, 4})}, p{rng(0, 4), rng(0, 4)};
     const char* mode = rng.pick({"zeros", "zeros", "reflect", "replicate", "circular"});
     // Widths up to 3 tasks of 32 tiles (x dilation), heights across several tasks' tile rows when narrow;
