@@ -70,7 +70,7 @@ int64_t winograd_scratch_floats(const WinogradWeights& w, const WinogradGeometry
   const int64_t tiles = geo.tiles();
   // Transformed inputs, one channel block's products (at most 64 channels), the phase-split input rows
   // and the transform's intermediate rows; widths at the widest vector, 16 lanes.
-  return 36 * w.in_per_group * (tiles + 16) + 36 * tiles * 64 + (4 * geo.task_rows + 2) * 4 * (geo.row_tiles + 17) +
+  return 36 * (w.in_per_group * (tiles + 16) + 16) + 36 * tiles * 64 + (4 * geo.task_rows + 2) * 4 * (geo.row_tiles + 17) +
          36 * 16;
 }
 

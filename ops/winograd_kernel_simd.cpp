@@ -25,8 +25,10 @@ constexpr int64_t block_channels = gemm_vectors * V;                // output ch
 
 // The task's scratch, carved from one buffer (sizes in winograd_scratch_floats).
 struct Scratch {
-  float* transformed;  // [36][in_per_group][stride]: the input tiles' transforms, t along a row
+  float* transformed;  // [36][in_per_group][stride] (points point_stride apart): the tiles' transforms
   int64_t stride;      // tiles + slack for the last vector
+  int64_t point_stride;  // in_per_group·stride + one cache line: the 36 points' rows, which a tile's
+                         // transform writes together, then fall in different L1 sets
   float* products;     // [tiles][36][block_channels]: one channel block's products
   float* window;       // [4·rows + 2][4 phases][width]: input columns 4u + phase of the task's input rows
   int64_t width;
@@ -108,7 +110,7 @@ void transform_inputs(const ConvPass& p, const WinogradWeights& w, const Tiles& 
           B e[6], v[6];
           for (int k = 0; k < 6; ++k) e[k] = B::load_unaligned(s.rows + (k * 6 + q) * V);
           input_transform(e, v);
-          for (int k = 0; k < 6; ++k) v[k].store_unaligned(out + (k * 6 + q) * w.in_per_group * s.stride);
+          for (int k = 0; k < 6; ++k) v[k].store_unaligned(out + (k * 6 + q) * s.point_stride);
         }
       }
     }
@@ -190,7 +192,7 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
   const int64_t count = t.count(), channels = w.in_per_group;
   for (int64_t point = 0; point < 36; ++point) {
     const float* u = w.data.data() + ((t.g * 36 + point) * channels) * w.padded_out + k0;
-    const float* transformed = s.transformed + point * channels * s.stride;
+    const float* transformed = s.transformed + point * s.point_stride;
     float* products = s.products + point * block_channels;
     for (int64_t t0 = 0; t0 < count; t0 += tile_rows)
       gemm_edge<tile_rows, gemm_vectors>(static_cast<int>(std::min<int64_t>(tile_rows, count - t0)), vectors,
@@ -272,7 +274,8 @@ void run_winograd_tasks(const ConvPass& p, const WinogradWeights& w, const Winog
     Scratch s{};
     s.stride = t.count() + 16;
     s.transformed = scratch;
-    s.products = s.transformed + 36 * w.in_per_group * s.stride;
+    s.point_stride = w.in_per_group * s.stride + 16;
+    s.products = s.transformed + 36 * s.point_stride;
     s.width = (t.cols + V - 1) / V * V + 1;
     s.window = s.products + 36 * t.count() * block_channels;
     s.rows = s.window + (4 * t.rows + 2) * 4 * s.width;
