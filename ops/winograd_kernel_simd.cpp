@@ -85,8 +85,19 @@ void transform_inputs(const ConvPass& p, const WinogradWeights& w, const Tiles& 
                       const int64_t* columns) {
   const int64_t plane = p.in_h * p.in_w;
   const float* first = p.input + (t.n * w.groups + t.g) * w.in_per_group * plane;
+  // The span of input columns the task reads, for prefetching.
+  int64_t span_begin = p.in_w, span_end = 0;
+  for (int64_t q = 0; q < 4 * (t.cols + 1); ++q)
+    if (columns[q] >= 0) span_begin = std::min(span_begin, columns[q]), span_end = std::max(span_end, columns[q] + 1);
   for (int64_t c = 0; c < w.in_per_group; ++c) {
-    // The task's 4·rows + 2 input rows, each gathered once: consecutive tile rows share two.
+    // The task's 4·rows + 2 input rows, each gathered once: consecutive tile rows share two. The next
+    // channel's rows are prefetched meanwhile.
+    for (int64_t m = 0; m < 4 * t.rows + 2 && c + 1 < w.in_per_group; ++m) {
+      const int64_t ih = t.py + p.dilation_h * (4 * t.ty0 + m) - p.pad_top;
+      if (ih < 0 || ih >= p.in_h) continue;
+      const float* next = first + (c + 1) * plane + ih * p.in_w;
+      for (int64_t q = span_begin; q < span_end; q += 16) __builtin_prefetch(next + q);
+    }
     for (int64_t m = 0; m < 4 * t.rows + 2; ++m) {
       const int64_t ih = padded_source_index(t.py + p.dilation_h * (4 * t.ty0 + m) - p.pad_top, p.in_h, p.padding_mode);
       float* row = s.window + m * 4 * s.width;
