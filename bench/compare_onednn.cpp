@@ -8,7 +8,8 @@
 // oneDNN picks, usually nChw16c), NHWC, NCHW, and NCHW in and out through reorders to and from the
 // blocked layout (Strider's own interface, as PyTorch runs oneDNN). Without the reorders only the
 // primitive is timed, with data already in its layout; weights are reordered once, untimed. A timing is
-// the fastest call of about 0.1 s of calls; the table keeps the best round. Prints a Markdown table:
+// the fastest call of about 0.1 s of calls; the table keeps the best round. Warm heap, as in
+// compare_pytorch.py. Prints a Markdown table:
 // oneDNN's best layout / Strider and oneDNN's best NCHW in/out / Strider (> 1: Strider is faster).
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -148,12 +149,17 @@ int main(int argc, char** argv) try {
     else throw std::invalid_argument("unknown argument '" + arg + "'");
   }
   // oneDNN here runs on OpenMP, which reads its settings when the process starts: run again with them.
-  // Passive waiting keeps its idle threads from spinning against Strider's.
+  // Passive waiting keeps its idle threads from spinning against Strider's. glibc too reads its tunables
+  // at start-up: a warm heap (as in compare_pytorch.py) keeps Strider's output tensors from being mapped
+  // and page-faulted afresh on every call, since oneDNN's timings reuse a preallocated destination.
   const std::string omp_threads = std::to_string(threads);
+  constexpr const char* warm_heap = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296";
   const char* current = std::getenv("OMP_NUM_THREADS");
-  if (current == nullptr || current != omp_threads) {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (current == nullptr || current != omp_threads || tunables == nullptr || std::string(tunables) != warm_heap) {
     setenv("OMP_NUM_THREADS", omp_threads.c_str(), 1);
     setenv("OMP_WAIT_POLICY", "passive", 1);
+    setenv("GLIBC_TUNABLES", warm_heap, 1);
     execv("/proc/self/exe", argv);
     throw std::runtime_error("cannot restart with OMP_NUM_THREADS set");
   }

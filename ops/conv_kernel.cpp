@@ -15,6 +15,12 @@ PanelSource panel_source(const ConvPass& p) {
   PanelSource s{p.input, w.in_per_group, p.in_h, p.in_w, w.kernel_h, w.kernel_w, p.stride_h, p.stride_w,
                 p.dilation_h, p.dilation_w, p.pad_top, p.pad_left, p.padding_mode, 0.0f};
   s.rows = panel_row_block(s, p.out_h);
+  // At least 16 tasks where the image has the rows for them (a constant, so the geometry does not depend
+  // on the thread count): a first layer's 16-row panels left two threads 7 tasks to share (c10).
+  constexpr int64_t min_tasks = 16;
+  const int64_t others = p.batch * w.groups * ceil_div(p.out_w, tile_columns);
+  if (others < min_tasks)
+    s.rows = std::min(s.rows, std::max<int64_t>(1, ceil_div(p.out_h, ceil_div(min_tasks, others))));
   return s;
 }
 
@@ -62,7 +68,7 @@ void run_conv_pass(const ConvPass& original) {
   const int64_t tasks = task_count(pass);
   if (tasks == 0) return;
   const auto panel_size = static_cast<std::size_t>(panel_floats(pass));
-  const auto offsets_size = static_cast<std::size_t>(pass.weights->k());
+  const auto offsets_size = static_cast<std::size_t>(2 * pass.weights->k());  // panel and in-place offsets
   dispatch([&](auto arch) {
     parallel_for(0, tasks, [&](int64_t begin, int64_t end) {
       Workspace& w = thread_workspace(panel_size, offsets_size);

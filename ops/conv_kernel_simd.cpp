@@ -39,36 +39,47 @@ constexpr int nr_for(int block) {
   }
 }
 
+// Calls f(std::integral_constant<int, i>{}) for i = 0 .. N-1: indices known at compile time keep the
+// tiles' arrays in registers.
+template <int N, class F>
+inline void unroll(F&& f) {
+  [&]<int... I>(std::integer_sequence<int, I...>) {
+    (f(std::integral_constant<int, I>{}), ...);
+  }(std::make_integer_sequence<int, N>{});
+}
+
 // One block x (NR·V) tile of outputs: columns j .. j + NR·V of the task's tile, for `valid_columns`
 // of which the results are stored (the rest read panel slack and are dropped).
 template <int Block, int NR>
 void microkernel(const float* weights, const float* panel, const int64_t* offsets, int64_t k_count, int64_t j,
                  float* out, int64_t channel_stride, int64_t col_stride, int64_t channels, const float* bias,
                  int64_t valid_columns, const EpilogueTarget& epilogue, int64_t first_channel) {
+  // Unrolled at compile time throughout (also the stores), or the compiler keeps acc in memory.
   B acc[Block][NR];
-  for (int m = 0; m < Block; ++m)
-    for (int r = 0; r < NR; ++r) acc[m][r] = B(0.0f);
+  unroll<Block>([&](auto m) { unroll<NR>([&](auto r) { acc[m][r] = B(0.0f); }); });
   for (int64_t k = 0; k < k_count; ++k) {
     const float* column = panel + offsets[k] + j;
     B x[NR];
-    for (int r = 0; r < NR; ++r) x[r] = B::load_unaligned(column + r * V);
+    unroll<NR>([&](auto r) { x[r] = B::load_unaligned(column + r * V); });
     const float* wk = weights + k * Block;
-    for (int m = 0; m < Block; ++m) {
+    unroll<Block>([&](auto m) {
       const B wm(wk[m]);
-      for (int r = 0; r < NR; ++r) acc[m][r] = fma(wm, x[r], acc[m][r]);
-    }
+      unroll<NR>([&](auto r) { acc[m][r] = fma(wm, x[r], acc[m][r]); });
+    });
   }
-  for (int m = 0; m < Block && m < channels; ++m) {
+  const bool plain = epilogue.epilogue->empty();
+  unroll<Block>([&](auto m) {
+    if (m >= channels) return;
     const B b(bias ? bias[m] : 0.0f);
     float* o = out + m * channel_stride + j * col_stride;
-    for (int r = 0; r < NR; ++r) {
+    unroll<NR>([&](auto r) {
       float* at = o + r * V * col_stride;
       const int64_t valid = valid_columns - r * V;
       B v = acc[m][r] + b;
-      if (!epilogue.epilogue->empty()) v = apply_epilogue(v, epilogue, first_channel + m, at, col_stride, valid);
+      if (!plain) v = apply_epilogue(v, epilogue, first_channel + m, at, col_stride, valid);
       store_lanes(v, at, col_stride, valid);
-    }
-  }
+    });
+  });
 }
 
 // The columns [j, cols) left after the full-width microkernels: as few vectors as cover them, so an
@@ -93,7 +104,11 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
   constexpr int NR = nr_for(Block);
   const PackedConvWeights& w = *p.weights;
   const int64_t k = w.k();
-  const int64_t full = cols / (NR * V) * (NR * V);
+  int64_t full = cols / (NR * V) * (NR * V);
+  // A one-vector tail runs at a worse load:FMA ratio than any other width: with NR >= 3 the last full
+  // tile and that tail become two tiles of (NR + 1) / 2 and NR / 2 vectors instead.
+  const bool split_last = NR >= 3 && full > 0 && (cols - full + V - 1) / V == 1;
+  if (split_last) full -= NR * V;
   for (int64_t blk = 0; blk < w.blocks(); ++blk) {
     const float* weights = w.data.data() + (g * w.blocks() + blk) * k * Block;
     const int64_t first = blk * Block;
@@ -103,20 +118,17 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
     for (int64_t j = 0; j < full; j += NR * V)
       microkernel<Block, NR>(weights, panel, offsets, k, j, block_out, p.out_channel_stride, p.out_col_stride,
                              channels, bias, cols - j, epilogue, g * w.out_per_group + first);
-    if (full < cols)
-      tail_microkernel<Block, NR>((cols - full + V - 1) / V, weights, panel, offsets, k, full, block_out,
-                                  p.out_channel_stride, p.out_col_stride, channels, bias, cols - full, epilogue,
+    int64_t j = full;
+    if (split_last) {
+      microkernel<Block, (NR + 1) / 2>(weights, panel, offsets, k, j, block_out, p.out_channel_stride,
+                                       p.out_col_stride, channels, bias, cols - j, epilogue, g * w.out_per_group + first);
+      j += (NR + 1) / 2 * V;
+    }
+    if (j < cols)
+      tail_microkernel<Block, NR>((cols - j + V - 1) / V, weights, panel, offsets, k, j, block_out,
+                                  p.out_channel_stride, p.out_col_stride, channels, bias, cols - j, epilogue,
                                   g * w.out_per_group + first);
   }
-}
-
-// Calls f(std::integral_constant<int, i>{}) for i = 0 .. N-1: indices known at compile time keep the
-// tiles' arrays in registers.
-template <int N, class F>
-inline void unroll(F&& f) {
-  [&]<int... I>(std::integer_sequence<int, I...>) {
-    (f(std::integral_constant<int, I>{}), ...);
-  }(std::make_integer_sequence<int, N>{});
 }
 
 // Depthwise 3x3 with stride_h = dilation_h = 1, the common depthwise layer (MobileNet's, shapes.json's
@@ -195,6 +207,14 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
       for (int64_t b = 0; b < w.kernel_w; ++b) offsets[k++] = panel_offset(source, width, c, a, b);
   const int64_t tiles = (p.out_w + tile_columns - 1) / tile_columns, row_blocks = ceil_div(p.out_h, source.rows);
   const int64_t step = row_step(source, width);
+  // A 1x1 stride-1 unpadded pass reads its input rows where they are (the panel would be a plain copy,
+  // as costly as a fifth of the GEMM), with in-place offsets: one plane per input channel. Only for tiles
+  // whose whole-vector loads stay inside the input row, which the last tile of a row may not.
+  const bool pointwise = w.kernel_h == 1 && w.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+                         p.pad_top == 0 && p.pad_left == 0 && p.out_h <= p.in_h && p.out_w <= p.in_w;
+  int64_t* plane_offsets = offsets + w.k();
+  if (pointwise)
+    for (int64_t c = 0; c < w.in_per_group; ++c) plane_offsets[c] = c * p.in_h * p.in_w;
   const bool depthwise = is_depthwise3x3(p);
   const EpilogueTarget epilogue{&p.epilogue, p.output, p.residual};
   for (int64_t task = begin; task < end; ++task) {
@@ -203,7 +223,11 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
     const int64_t j0 = tile * tile_columns, cols = std::min(tile_columns, p.out_w - j0);
     const int64_t i0 = block * source.rows, rows = std::min(source.rows, p.out_h - i0);
     source.input = p.input + (n * w.groups + g) * w.in_per_group * p.in_h * p.in_w;
-    if (w.k() > 0) build_panel(source, i0, j0, cols, panel, width);  // k = 0: a phase with no taps, bias only
+    const bool in_place = pointwise && j0 + ceil_div(cols, V) * V <= p.in_w;
+    const float* task_panel = in_place ? source.input + i0 * p.in_w + j0 : panel;
+    const int64_t* task_offsets = in_place ? plane_offsets : offsets;
+    const int64_t task_step = in_place ? p.in_w : step;
+    if (!in_place && w.k() > 0) build_panel(source, i0, j0, cols, panel, width);  // k = 0: bias only
     float* out = p.output + n * p.out_batch_stride + g * w.out_per_group * p.out_channel_stride +
                  i0 * p.out_row_stride + j0 * p.out_col_stride;
     if (depthwise) {
@@ -217,14 +241,14 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
       continue;
     }
     for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride) {
-      const float* rows_panel = panel + t * step;
+      const float* rows_panel = task_panel + t * task_step;
       switch (w.block) {
-        case 8: run_blocks<8>(p, epilogue, g, out, rows_panel, offsets, cols); break;
-        case 6: run_blocks<6>(p, epilogue, g, out, rows_panel, offsets, cols); break;
-        case 4: run_blocks<4>(p, epilogue, g, out, rows_panel, offsets, cols); break;
-        case 3: run_blocks<3>(p, epilogue, g, out, rows_panel, offsets, cols); break;
-        case 2: run_blocks<2>(p, epilogue, g, out, rows_panel, offsets, cols); break;
-        default: run_blocks<1>(p, epilogue, g, out, rows_panel, offsets, cols); break;
+        case 8: run_blocks<8>(p, epilogue, g, out, rows_panel, task_offsets, cols); break;
+        case 6: run_blocks<6>(p, epilogue, g, out, rows_panel, task_offsets, cols); break;
+        case 4: run_blocks<4>(p, epilogue, g, out, rows_panel, task_offsets, cols); break;
+        case 3: run_blocks<3>(p, epilogue, g, out, rows_panel, task_offsets, cols); break;
+        case 2: run_blocks<2>(p, epilogue, g, out, rows_panel, task_offsets, cols); break;
+        default: run_blocks<1>(p, epilogue, g, out, rows_panel, task_offsets, cols); break;
       }
     }
   }

@@ -41,12 +41,11 @@ bool use_winograd(ConvAlgorithm algorithm, const ConvPass& p) {
   if (w.kernel_h != 3 || w.kernel_w != 3 || p.stride_h != 1 || p.stride_w != 1) return false;
   if (algorithm == ConvAlgorithm::automatic) algorithm = default_conv_algorithm();
   if (algorithm != ConvAlgorithm::automatic) return algorithm == ConvAlgorithm::winograd;
-  // Measured crossover (bench_ops): below these the transforms cost more than the multiplications they
-  // save. Dilation 4 (shapes.json's c6) splits the image into 16 small sub-lattices whose strided
-  // gathers cost more than the direct kernel's panels.
+  // Measured crossover (bench_ops, compare_onednn): below these the transforms cost more than the
+  // multiplications they save. Dilation 4 (shapes.json's c6, 16 sub-lattices of 32x32) gains too since
+  // the input rows are gathered by index.
   const int64_t lattice_h = p.out_h / p.dilation_h, lattice_w = p.out_w / p.dilation_w;
-  return w.in_per_group >= 16 && w.out_per_group >= 16 && lattice_h >= 8 && lattice_w >= 8 && p.dilation_h <= 2 &&
-         p.dilation_w <= 2;
+  return w.in_per_group >= 16 && w.out_per_group >= 16 && lattice_h >= 8 && lattice_w >= 8;
 }
 
 WinogradGeometry winograd_geometry(const ConvPass& p) {
@@ -70,8 +69,9 @@ int64_t winograd_columns(const WinogradGeometry& geo) { return 4 * (geo.row_tile
 int64_t winograd_scratch_floats(const WinogradWeights& w, const WinogradGeometry& geo) {
   const int64_t tiles = geo.tiles();
   // Transformed inputs, one channel block's products (at most 64 channels), the phase-split input rows
-  // with the row they are split from, and the transform's intermediate rows; widths at the widest vector, 16 lanes.
-  return 36 * w.in_per_group * (tiles + 16) + 36 * tiles * 64 + 32 * (geo.row_tiles + 17) + 1 + 36 * 16;
+  // and the transform's intermediate rows; widths at the widest vector, 16 lanes.
+  return 36 * (w.in_per_group * (tiles + 16) + 16) + 36 * tiles * 64 + (4 * geo.task_rows + 2) * 4 * (geo.row_tiles + 17) +
+         36 * 16;
 }
 
 void run_winograd_pass(const ConvPass& pass, const WinogradWeights& w) {

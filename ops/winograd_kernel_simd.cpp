@@ -2,9 +2,12 @@
 #include <algorithm>
 #include <type_traits>
 
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
+
 #include "../core/simd_batch.hpp"
 #include "epilogue_simd.hpp"
-#include "panel.hpp"
 #include "winograd_kernel.hpp"
 
 namespace strider::kernels {
@@ -22,21 +25,16 @@ constexpr int64_t block_channels = gemm_vectors * V;                // output ch
 
 // The task's scratch, carved from one buffer (sizes in winograd_scratch_floats).
 struct Scratch {
-  float* transformed;  // [36][in_per_group][stride]: the input tiles' transforms, t along a row
+  float* transformed;  // [36][in_per_group][stride] (points point_stride apart): the tiles' transforms
   int64_t stride;      // tiles + slack for the last vector
+  int64_t point_stride;  // in_per_group·stride + one cache line: the 36 points' rows, which a tile's
+                         // transform writes together, then fall in different L1 sets
   float* products;     // [tiles][36][block_channels]: one channel block's products
-  float* window;       // [6 rows][4 phases][width]: input columns 4u + phase of a tile row
+  float* window;       // [4·rows + 2][4 phases][width]: input columns 4u + phase of the task's input rows
   int64_t width;
-  float* line;         // [4·width + 1]: one input row's columns, then its even and odd halves
   float* rows;         // [6][6][V]: the input transform between its two passes
 };
 
-// The task's input columns: lattice column 4·tx0 + q reads input column columns[q] (-1: a zero);
-// q in [inside_begin, inside_end) reads inside the input, dilation_w apart.
-struct Columns {
-  const int64_t* index;
-  int64_t inside_begin, inside_end;
-};
 
 // B^T x for the six values of one axis of a 6x6 input tile.
 inline void input_transform(const B d[6], B o[6]) {
@@ -66,47 +64,50 @@ struct Tiles {
   int64_t count() const { return rows * cols; }
 };
 
-// Copies an input row's task columns into s.line, then splits them into s.window's four phases mod 4:
-// tile u's column k is then phase k % 4 at index u + k / 4, so V tiles read contiguous vectors.
-void split_row(const float* src, int64_t dilation, const Columns& columns, const Scratch& s, float* window) {
-  const int64_t n = 4 * s.width;
-  for (int64_t q = 0; q < columns.inside_begin; ++q) s.line[q] = columns.index[q] >= 0 ? src[columns.index[q]] : 0.0f;
-  for (int64_t q = columns.inside_end; q < n; ++q) s.line[q] = columns.index[q] >= 0 ? src[columns.index[q]] : 0.0f;
-  const int64_t inside = columns.inside_end - columns.inside_begin;
-  if (inside > 0) {
-    const float* from = src + columns.index[columns.inside_begin];
-    float* to = s.line + columns.inside_begin;
-    if (dilation == 1) std::copy(from, from + inside, to);
-    else if (dilation == 2) copy_even(from, to, inside);
-    else for (int64_t q = 0; q < inside; ++q) to[q] = from[q * dilation];
+// Gathers an input row's columns for `tiles` tiles into s.window's four phases mod 4: tile u's column
+// k is then phase k % 4 at index u + k / 4, so V tiles read contiguous vectors (the lanes past the last
+// tile read stale values into dropped tiles). One indexed load per value: the split through intermediate
+// rows (vector swizzles) stalled on loads of what it had just stored.
+// columns[q]: the input column of the task's lattice column 4·tx0 + q (-1: a zero).
+void split_row(const float* src, const int64_t* columns, const Scratch& s, int64_t tiles, float* window) {
+  for (int64_t phase = 0; phase < 4; ++phase) {
+    float* to = window + phase * s.width;
+    const int64_t* index = columns + phase;
+    for (int64_t u = 0; u <= tiles; ++u) {
+      const int64_t i = index[4 * u];
+      to[u] = i >= 0 ? src[i] : 0.0f;
+    }
   }
-  s.line[n] = 0.0f;  // read by the odd half's last vector, into a dropped lane
-  float* halves = s.line + n + 1;  // evens, then odds
-  copy_even(s.line, halves, n / 2);
-  copy_even(s.line + 1, halves + n / 2, n / 2);
-  copy_even(halves, window, s.width);                           // phase 0
-  copy_even(halves + n / 2, window + s.width, s.width);         // phase 1
-  copy_even(halves + 1, window + 2 * s.width, s.width);         // phase 2
-  copy_even(halves + n / 2 + 1, window + 3 * s.width, s.width);  // phase 3
 }
 
 // Transforms every input channel of the task's tiles into s.transformed.
 void transform_inputs(const ConvPass& p, const WinogradWeights& w, const Tiles& t, const Scratch& s,
-                      const Columns& columns) {
+                      const int64_t* columns) {
   const int64_t plane = p.in_h * p.in_w;
   const float* first = p.input + (t.n * w.groups + t.g) * w.in_per_group * plane;
+  // The span of input columns the task reads, for prefetching.
+  int64_t span_begin = p.in_w, span_end = 0;
+  for (int64_t q = 0; q < 4 * (t.cols + 1); ++q)
+    if (columns[q] >= 0) span_begin = std::min(span_begin, columns[q]), span_end = std::max(span_end, columns[q] + 1);
   for (int64_t c = 0; c < w.in_per_group; ++c) {
+    // The task's 4·rows + 2 input rows, each gathered once: consecutive tile rows share two. The next
+    // channel's rows are prefetched meanwhile.
+    for (int64_t m = 0; m < 4 * t.rows + 2 && c + 1 < w.in_per_group; ++m) {
+      const int64_t ih = t.py + p.dilation_h * (4 * t.ty0 + m) - p.pad_top;
+      if (ih < 0 || ih >= p.in_h) continue;
+      const float* next = first + (c + 1) * plane + ih * p.in_w;
+      for (int64_t q = span_begin; q < span_end; q += 16) __builtin_prefetch(next + q);
+    }
+    for (int64_t m = 0; m < 4 * t.rows + 2; ++m) {
+      const int64_t ih = padded_source_index(t.py + p.dilation_h * (4 * t.ty0 + m) - p.pad_top, p.in_h, p.padding_mode);
+      float* row = s.window + m * 4 * s.width;
+      if (ih < 0 || ih >= p.in_h) std::fill(row, row + 4 * s.width, 0.0f);
+      else split_row(first + c * plane + ih * p.in_w, columns, s, t.cols, row);
+    }
     for (int64_t r = 0; r < t.rows; ++r) {
-      for (int64_t k = 0; k < 6; ++k) {
-        const int64_t ih =
-            padded_source_index(t.py + p.dilation_h * (4 * (t.ty0 + r) + k) - p.pad_top, p.in_h, p.padding_mode);
-        float* row = s.window + k * 4 * s.width;
-        if (ih < 0 || ih >= p.in_h) std::fill(row, row + 4 * s.width, 0.0f);
-        else split_row(first + c * plane + ih * p.in_w, p.dilation_w, columns, s, row);
-      }
       for (int64_t u = 0; u < t.cols; u += V) {
         for (int64_t k = 0; k < 6; ++k) {
-          const float* row = s.window + k * 4 * s.width + u;
+          const float* row = s.window + (4 * r + k) * 4 * s.width + u;
           const B d[6] = {B::load_unaligned(row), B::load_unaligned(row + s.width),
                           B::load_unaligned(row + 2 * s.width), B::load_unaligned(row + 3 * s.width),
                           B::load_unaligned(row + 1), B::load_unaligned(row + s.width + 1)};
@@ -120,7 +121,7 @@ void transform_inputs(const ConvPass& p, const WinogradWeights& w, const Tiles& 
           B e[6], v[6];
           for (int k = 0; k < 6; ++k) e[k] = B::load_unaligned(s.rows + (k * 6 + q) * V);
           input_transform(e, v);
-          for (int k = 0; k < 6; ++k) v[k].store_unaligned(out + (k * 6 + q) * w.in_per_group * s.stride);
+          for (int k = 0; k < 6; ++k) v[k].store_unaligned(out + (k * 6 + q) * s.point_stride);
         }
       }
     }
@@ -160,6 +161,41 @@ void gemm_edge(int tr, int nr, const float* transformed, int64_t stride, const f
   gemm_tile<Tr, NR>(transformed, stride, u, u_stride, channels, products);
 }
 
+// Stores an output tile y[i][j][channel] of whole, contiguous rows as 4-float rows, one per channel and
+// row: the 4x4 transposes of y[i][0..3] (in registers) replace 16·V scalar loads and stores. Returns
+// false, having stored nothing, where the arch or the tile's geometry does not allow it.
+template <class A>
+bool store_rows([[maybe_unused]] const float (&y)[4][4][V], [[maybe_unused]] int64_t rows, int64_t cols,
+                int64_t col_step, [[maybe_unused]] float* out, [[maybe_unused]] int64_t row_step,
+                [[maybe_unused]] int64_t channel_stride, [[maybe_unused]] int64_t valid) {
+  if (cols != 4 || col_step != 1) return false;
+#ifdef __AVX512F__
+  if constexpr (std::is_same_v<A, xsimd::avx512f>) {
+    for (int64_t i = 0; i < rows; ++i) {
+      const __m512 r0 = _mm512_loadu_ps(y[i][0]), r1 = _mm512_loadu_ps(y[i][1]), r2 = _mm512_loadu_ps(y[i][2]),
+                   r3 = _mm512_loadu_ps(y[i][3]);
+      const __m512 a = _mm512_unpacklo_ps(r0, r1), b = _mm512_unpackhi_ps(r0, r1);
+      const __m512 c = _mm512_unpacklo_ps(r2, r3), d = _mm512_unpackhi_ps(r2, r3);
+      // 128-bit lane k of channels[m] holds row i of channel 4k + m.
+      const __m512 channels[4] = {
+          _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(c))),
+          _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(c))),
+          _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(b), _mm512_castps_pd(d))),
+          _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(b), _mm512_castps_pd(d)))};
+      float* row = out + i * row_step;
+      for (int m = 0; m < 4; ++m) {
+        if (m < valid) _mm_storeu_ps(row + m * channel_stride, _mm512_castps512_ps128(channels[m]));
+        if (4 + m < valid) _mm_storeu_ps(row + (4 + m) * channel_stride, _mm512_extractf32x4_ps(channels[m], 1));
+        if (8 + m < valid) _mm_storeu_ps(row + (8 + m) * channel_stride, _mm512_extractf32x4_ps(channels[m], 2));
+        if (12 + m < valid) _mm_storeu_ps(row + (12 + m) * channel_stride, _mm512_extractf32x4_ps(channels[m], 3));
+      }
+    }
+    return true;
+  }
+#endif
+  return false;
+}
+
 // Output channels [k0, k0 + vectors·V) of every tile: 36 GEMMs, then each tile's output transform with
 // bias and epilogue, stored into the output.
 void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles& t, const Scratch& s, int64_t k0,
@@ -167,7 +203,7 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
   const int64_t count = t.count(), channels = w.in_per_group;
   for (int64_t point = 0; point < 36; ++point) {
     const float* u = w.data.data() + ((t.g * 36 + point) * channels) * w.padded_out + k0;
-    const float* transformed = s.transformed + point * channels * s.stride;
+    const float* transformed = s.transformed + point * s.point_stride;
     float* products = s.products + point * block_channels;
     for (int64_t t0 = 0; t0 < count; t0 += tile_rows)
       gemm_edge<tile_rows, gemm_vectors>(static_cast<int>(std::min<int64_t>(tile_rows, count - t0)), vectors,
@@ -202,9 +238,10 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
       float* out = out_first + (t.py + p.dilation_h * ti) * p.out_row_stride +
                    (t.px + p.dilation_w * tj) * p.out_col_stride;
       const int64_t row_step = p.dilation_h * p.out_row_stride, col_step = p.dilation_w * p.out_col_stride;
-      for (int64_t l = 0; l < valid; ++l)
-        for (int64_t i = 0; i < rows; ++i)
-          for (int64_t j = 0; j < cols; ++j) out[l * p.out_channel_stride + i * row_step + j * col_step] = y[i][j][l];
+      if (!store_rows<Arch>(y, rows, cols, col_step, out, row_step, p.out_channel_stride, valid))
+        for (int64_t l = 0; l < valid; ++l)
+          for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j = 0; j < cols; ++j) out[l * p.out_channel_stride + i * row_step + j * col_step] = y[i][j][l];
       if (p.epilogue.empty()) continue;
       // The epilogue runs along output rows, as in the direct kernel: the lanes above are channels,
       // while per-channel parameters and the residual's layout follow the output's columns.
@@ -248,22 +285,17 @@ void run_winograd_tasks(const ConvPass& p, const WinogradWeights& w, const Winog
     Scratch s{};
     s.stride = t.count() + 16;
     s.transformed = scratch;
-    s.products = s.transformed + 36 * w.in_per_group * s.stride;
+    s.point_stride = w.in_per_group * s.stride + 16;
+    s.products = s.transformed + 36 * s.point_stride;
     s.width = (t.cols + V - 1) / V * V + 1;
     s.window = s.products + 36 * t.count() * block_channels;
-    s.line = s.window + 24 * s.width;
-    s.rows = s.line + 8 * s.width + 2;
-    Columns cols{columns, 0, 0};
-    for (int64_t q = 0; q < 4 * s.width; ++q) {
-      const int64_t real = t.px + p.dilation_w * (4 * t.tx0 + q) - p.pad_left;
-      const int64_t col = padded_source_index(real, p.in_w, p.padding_mode);
+    s.rows = s.window + (4 * t.rows + 2) * 4 * s.width;
+    for (int64_t q = 0; q < 4 * (t.cols + 1); ++q) {  // what split_row reads
+      const int64_t col = padded_source_index(t.px + p.dilation_w * (4 * t.tx0 + q) - p.pad_left, p.in_w,
+                                              p.padding_mode);
       columns[q] = col >= 0 && col < p.in_w ? col : -1;  // past the padding's reach: a zero
-      if (real >= 0 && real < p.in_w) {
-        if (cols.inside_end == 0) cols.inside_begin = q;
-        cols.inside_end = q + 1;
-      }
     }
-    transform_inputs(p, w, t, s, cols);
+    transform_inputs(p, w, t, s, columns);
     for (int64_t k0 = 0; k0 < w.out_per_group; k0 += block_channels)
       multiply_and_store(p, w, t, s, k0,
                          static_cast<int>(std::min<int64_t>(gemm_vectors, ceil_div(w.out_per_group - k0, V))));

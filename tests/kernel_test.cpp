@@ -184,6 +184,23 @@ TEST_P(EveryLevel, Depthwise3x3MatchesReference) {
   EXPECT_GE(tested, 250);
 }
 
+// Pointwise (1x1, stride 1, unpadded) layers, whose tiles read the input in place where their
+// whole-vector loads stay inside the flattened plane and go through the panel where they do not: planes
+// on the vector and tile edges (the last tile of a plane whose size is not a multiple of the width),
+// several tiles, groups, batches, with an epilogue or none.
+TEST_P(EveryLevel, PointwiseMatchesReference) {
+  Rng rng(6);
+  constexpr int64_t planes[] = {1, 15, 16, 17, 48, 196, 208, 384, 400, 784};  // h·w, drawn as factors
+  for (int trial = 0; trial < 120; ++trial) {
+    const int64_t plane = planes[trial % std::size(planes)], groups = rng.pick<int64_t>({1, 1, 2, 3});
+    const int64_t h = rng.pick<int64_t>({1, plane % 4 == 0 ? 4 : 1, plane % 16 == 0 ? 16 : 1});
+    const Shape x_shape{rng(1, 2), groups * rng(1, 12), h, plane / h};
+    Conv2d conv(x_shape[1], groups * rng(1, 12), 1, {.groups = groups, .bias = rng.coin()});
+    ASSERT_TRUE(matches_reference(conv, x_shape, trial, rng));
+    if (HasFailure()) return;
+  }
+}
+
 // Winograd (forced) on 3x3 stride-1 layers: sub-lattices of every dilation, groups, every padding mode,
 // output channels across the 64-channel blocks, tile rows and columns across the tasks' edges.
 TEST_P(EveryLevel, WinogradMatchesReference) {
@@ -191,7 +208,7 @@ TEST_P(EveryLevel, WinogradMatchesReference) {
   int tested = 0;
   for (int trial = 0; trial < 100; ++trial) {
     const int64_t groups = rng.pick<int64_t>({1, 1, 2, 3});
-    const int64_t in = groups * rng(1, 3), out = groups * rng.pick<int64_t>({1, 5, 16, 17, 33, 70});
+    const int64_t in = groups * rng(1, 3), out = groups * rng.pick<int64_t>({1, 5, 10, 13, 16, 17, 30, 33, 70});
     const Hw d{rng.pick<int64_t>({1, 1, 2, 3}), rng.pick<int64_t>({1, 1, 2, 4})}, p{rng(0, 4), rng(0, 4)};
     const char* mode = rng.pick({"zeros", "zeros", "reflect", "replicate", "circular"});
     // Widths up to 3 tasks of 32 tiles (x dilation), heights across several tasks' tile rows when narrow;
