@@ -303,8 +303,8 @@ Epilogue random_chain(Rng& rng, int64_t channels, const Tensor* residual) {
 }
 
 // Fused chains against the reference convolution followed by the chain's reference, value by value.
-// Every step is at most 1-Lipschitz here, so the convolution's bound carries over; plus each
-// activation's few ulps.
+// Every step is at most 1-Lipschitz here, so the convolution's bound carries over (Winograd's where it
+// runs, as under STRIDER_CONV_ALGO=winograd); plus each activation's few ulps.
 TEST_P(EveryLevel, EpilogueChainsMatchReference) {
   Rng rng(3);
   for (int trial = 0; trial < 120; ++trial) {
@@ -315,7 +315,9 @@ TEST_P(EveryLevel, EpilogueChainsMatchReference) {
     const int64_t width = edge_widths[trial % std::size(edge_widths)];
     const Tensor x = random_tensor({rng(1, 2), in, rng(1, 5), width}, trial);
     Tensor expected, bound, actual;
-    const auto check_chain = [&](const auto& conv, const Tensor& reference, const Tensor& reference_bound) {
+    // conv2d_weight: the weight in Conv2d's layout, for Winograd's bound when `winograd` runs.
+    const auto check_chain = [&](const auto& conv, bool winograd, const Tensor& conv2d_weight, const Tensor& reference,
+                                 const Tensor& reference_bound) {
       const Tensor residual = random_tensor(reference.shape(), trial + 1000);
       const Epilogue e = random_chain(rng, out, &residual);
       SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << e.str() << " on " << x.shape());
@@ -324,18 +326,24 @@ TEST_P(EveryLevel, EpilogueChainsMatchReference) {
       for (int64_t i = 0; i < reference.numel(); ++i)
         expect[i] = apply(e, reference[i], i / plane % out, residual[i]);
       Tensor tolerance = summation_tolerance(reference_bound, reference, in / groups * 9 + 1);
+      if (winograd) {
+        const Tensor wider = winograd_tolerance(x, conv2d_weight, conv.bias(), groups, reference);
+        for (int64_t i = 0; i < tolerance.numel(); ++i) tolerance[i] = std::max(tolerance[i], wider[i]);
+      }
       for (int64_t i = 0; i < tolerance.numel(); ++i) tolerance[i] += 2e-6f * (1.0f + std::abs(expect[i]));
       ASSERT_TRUE(near(conv.forward(x, e), expect, tolerance));
     };
     if (transposed) {
       ConvTranspose2d conv(in, out, 3, {.stride = rng(1, 3), .padding = 1});
       conv.reset_parameters(trial);
-      check_chain(conv, ref::conv_transpose2d(x, conv.weight(), conv.bias(), conv.params()),
+      check_chain(conv, conv.uses_winograd(x.shape()), as_conv2d_weight(conv.weight(), 1),
+                  ref::conv_transpose2d(x, conv.weight(), conv.bias(), conv.params()),
                   ref::conv_transpose2d(abs(x), abs(conv.weight()), abs(conv.bias()), conv.params()));
     } else {
       Conv2d conv(in, out, 3, {.padding = 1, .groups = groups});
       conv.reset_parameters(trial);
-      check_chain(conv, ref::conv2d(x, conv.weight(), conv.bias(), conv.params()),
+      check_chain(conv, conv.algorithm_for(x.shape()) == ConvAlgorithm::winograd, conv.weight(),
+                  ref::conv2d(x, conv.weight(), conv.bias(), conv.params()),
                   ref::conv2d(abs(x), abs(conv.weight()), abs(conv.bias()), conv.params()));
     }
   }
