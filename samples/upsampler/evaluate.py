@@ -83,7 +83,7 @@ def main():
             results = [cv2.resize(lr, size, interpolation=cv2.INTER_CUBIC),
                        cv2.resize(lr, size, interpolation=cv2.INTER_LANCZOS4)]
             results += [enlarge(model, lr, scale) for model in runs.values()]
-            line = f"{os.path.basename(path):36}"
+            line = f"{photos.label(path):36}"
             for method, result in zip(methods, results):
                 score = (photos.y_psnr(result, hr, scale), photos.y_ssim(result, hr, scale))
                 scores[method].append(score)
@@ -97,7 +97,7 @@ def main():
         if args.markdown:
             print(f"\n| ×{scale} | " + " | ".join(methods) + " |\n|" + "---|" * (len(methods) + 1))
             for i, path in enumerate(paths):
-                print(f"| {os.path.basename(path)} | " + " | ".join(
+                print(f"| {photos.label(path)} | " + " | ".join(
                     f"{scores[m][i][0]:.2f} / {scores[m][i][1]:.4f}" for m in methods) + " |")
             print("| **mean** | " + " | ".join(f"**{means[m][0]:.2f} / {means[m][1]:.4f}**" for m in methods) + " |")
 

@@ -56,6 +56,12 @@ def read_rgb(path):
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
+def label(path):
+    """A photo's name in tables: the plasma wallpaper's folder (its files are named by size), else the file's."""
+    parts = os.path.normpath(path).split(os.sep)
+    return parts[-4] if path.startswith(PLASMA) else parts[-1]
+
+
 def list_images(folder):
     return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
 
