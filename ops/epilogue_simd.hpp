@@ -60,8 +60,16 @@ B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out
   for (const Epilogue::Step& s : t.epilogue->steps) {
     switch (s.kind) {
       case Kind::activation: {
-        const std::vector<float>& w = s.activation.weight;
-        v = activate(v, s.activation, w.empty() ? 0.0f : epilogue_detail::at(w, channel));
+        const Activation& a = s.activation;
+        const float slope = a.weight.empty() ? 0.0f : epilogue_detail::at(a.weight, channel);
+        // The piecewise-linear ones inline: a convolution with few input channels stores a vector every
+        // few FMAs, where a call and a switch per vector would cost as much as the sums.
+        using A = Activation::Kind;
+        if (a.kind == A::prelu) v = activate<A::prelu>(v, a, slope);
+        else if (a.kind == A::relu) v = activate<A::relu>(v, a, slope);
+        else if (a.kind == A::leaky_relu) v = activate<A::leaky_relu>(v, a, slope);
+        else if (a.kind == A::clip) v = activate<A::clip>(v, a, slope);
+        else v = activate(v, a, slope);
         break;
       }
       case Kind::affine:
