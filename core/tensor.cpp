@@ -13,6 +13,10 @@
 #include <sstream>
 #include <utility>
 
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 #include "arena.hpp"
 #include "check.hpp"
 
@@ -23,6 +27,24 @@ namespace {
 constexpr int64_t max_numel =
     static_cast<int64_t>((std::numeric_limits<std::ptrdiff_t>::max() - Tensor::slack_bytes - Tensor::alignment) /
                          sizeof(float));
+
+// 64-byte aligned memory for `bytes` (a multiple of 64). Large blocks go on transparent huge pages where
+// the system offers them on request (Linux's THP "madvise" mode): a fresh block's first touch then costs
+// one page fault per 2 MiB instead of one per 4 KiB. glibc maps blocks above its mmap threshold afresh on
+// every allocation, so without this a 32 MiB output (cat's) took 15.7 ms of page faults per call, 1.8 ms
+// with it (measured on this project's VM).
+void* allocate(std::size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr std::size_t huge_page = std::size_t{2} << 20;
+  if (bytes >= 4 * huge_page) {
+    const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
+    void* memory = std::aligned_alloc(huge_page, rounded);
+    if (memory != nullptr) madvise(memory, rounded, MADV_HUGEPAGE);  // a hint: if refused, 4 KiB pages
+    return memory;
+  }
+#endif
+  return std::aligned_alloc(Tensor::alignment, bytes);
+}
 
 template <class Dims>
 void init_dims(const Dims& dims, std::array<int64_t, Shape::max_rank>& out, int& rank, int64_t& numel) {
@@ -94,7 +116,7 @@ Tensor::Tensor(Shape shape) : shape_(shape) {
   if ((data_ = OutputSlot::take(shape.numel())) != nullptr) return;  // a view of a plan's arena (arena.hpp)
   const std::size_t bytes = static_cast<std::size_t>(shape.numel()) * sizeof(float) + slack_bytes;
   const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;  // aligned_alloc's rule
-  void* memory = std::aligned_alloc(alignment, rounded);
+  void* memory = allocate(rounded);
   if (memory == nullptr) throw std::bad_alloc();
   storage_.reset(static_cast<float*>(memory));
   data_ = storage_.get();

@@ -38,7 +38,7 @@ T clamp(T x, T lo, T hi) {
 // formed as s · s with s = exp(t/2), so that x · s · s keeps its value where e alone would be a denormal
 // (silu at x < -87: the product is a normal float).
 template <class T>
-T times_sigmoid(T x, T t) {
+[[gnu::always_inline]] inline T times_sigmoid(T x, T t) {
   const T s = xsimd::exp(T(-0.5f) * xsimd::abs(t));
   const T r = T(1.0f) / xsimd::fma(s, s, T(1.0f));
   return where(t < T(0.0f), x * s * (s * r), x * r);
