@@ -287,13 +287,15 @@ Epilogue random_chain(Rng& rng, int64_t channels, const Tensor* residual) {
 
 // Fused chains against the reference convolution followed by the chain's reference, value by value.
 // Every step is at most 1-Lipschitz here, so the convolution's bound carries over; plus each
-// activation's few ulps.
+// activation's few ulps. Winograd (16+ channels, forced) applies the chain with channels in lanes.
 TEST_P(EveryLevel, EpilogueChainsMatchReference) {
   Rng rng(3);
-  for (int trial = 0; trial < 120; ++trial) {
-    const bool transposed = trial % 3 == 2;
-    const bool depthwise = trial % 3 == 1;
-    const int64_t in = depthwise ? 5 : rng(1, 6), out = depthwise ? 5 : rng(1, 11);
+  for (int trial = 0; trial < 160; ++trial) {
+    const bool transposed = trial % 4 == 2;
+    const bool depthwise = trial % 4 == 1;
+    const bool winograd = trial % 4 == 3;
+    const int64_t in = depthwise ? 5 : (winograd ? rng(16, 20) : rng(1, 6));
+    const int64_t out = depthwise ? 5 : (winograd ? rng(16, 37) : rng(1, 11));
     const int64_t groups = depthwise ? 5 : 1;
     const int64_t width = edge_widths[trial % std::size(edge_widths)];
     const Tensor x = random_tensor({rng(1, 2), in, rng(1, 5), width}, trial);
@@ -306,7 +308,8 @@ TEST_P(EveryLevel, EpilogueChainsMatchReference) {
       Tensor expect(reference.shape());
       for (int64_t i = 0; i < reference.numel(); ++i)
         expect[i] = apply(e, reference[i], i / plane % out, residual[i]);
-      Tensor tolerance = summation_tolerance(reference_bound, reference, in / groups * 9 + 1);
+      Tensor tolerance = winograd ? winograd_tolerance(x, conv.weight(), conv.bias(), groups, reference)
+                                  : summation_tolerance(reference_bound, reference, in / groups * 9 + 1);
       for (int64_t i = 0; i < tolerance.numel(); ++i) tolerance[i] += 2e-6f * (1.0f + std::abs(expect[i]));
       ASSERT_TRUE(near(conv.forward(x, e), expect, tolerance));
     };
@@ -318,6 +321,7 @@ TEST_P(EveryLevel, EpilogueChainsMatchReference) {
     } else {
       Conv2d conv(in, out, 3, {.padding = 1, .groups = groups});
       conv.reset_parameters(trial);
+      if (winograd) conv.set_algorithm(ConvAlgorithm::winograd);
       check_chain(conv, ref::conv2d(x, conv.weight(), conv.bias(), conv.params()),
                   ref::conv2d(abs(x), abs(conv.weight()), abs(conv.bias()), conv.params()));
     }
