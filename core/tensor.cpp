@@ -269,13 +269,15 @@ void Tensor::fill(float value) { std::fill(data_, data_ + numel(), value); }
 int64_t Tensor::offset(std::initializer_list<int64_t> index) const {
   check(static_cast<int>(index.size()) == rank(), "Tensor::at: expected ", rank(), " indices for shape ", shape_,
         ", but got ", index.size());
+  // The sizes through the inline begin(), not Shape::operator[]: at() is the weights' packing loop
+  // (Winograd's transform reads each weight 36 times), where the out-of-line call doubled the cost.
   int64_t flat = 0;
-  int axis = 0;
+  const int64_t* size = shape_.begin();
   for (int64_t i : index) {
-    check(i >= 0 && i < shape_[axis], "Tensor::at: index ", i, " is out of range for dimension ", axis,
-          " of size ", shape_[axis], " (shape ", shape_, ")");
-    flat = flat * shape_[axis] + i;
-    ++axis;
+    if (i < 0 || i >= *size)
+      fail("Tensor::at: index ", i, " is out of range for dimension ", size - shape_.begin(), " of size ", *size,
+           " (shape ", shape_, ")");
+    flat = flat * *size++ + i;
   }
   return flat;
 }
