@@ -171,18 +171,7 @@ void depth_to_space(Builder& b, const Node& n) {
   check(mode == "DCR" || mode == "CRD", n.label(), ": mode must be DCR or CRD, but got '", mode, "'");
   check(b.tensor(n, 0).rank() == 4, n.label(), ": expects a 4-D input");
   b.emit(n, {n.inputs.at(0)}, n.outputs.at(0), [r, mode](std::span<const Tensor* const> in) {
-    if (mode == "CRD") return pixel_shuffle(*in[0], r);
-    const Tensor& x = *in[0];
-    const int64_t r2 = checked_mul(r, r, "DepthToSpace: blocksize²");
-    check(x.size(1) % r2 == 0, "DepthToSpace: channels ", x.size(1), " not divisible by blocksize² ", r2);
-    const int64_t N = x.size(0), C = x.size(1) / r2, H = x.size(2), W = x.size(3);
-    Tensor y({N, C, checked_mul(H, r, "DepthToSpace: output height"), checked_mul(W, r, "DepthToSpace: output width")});
-    for (int64_t b2 = 0; b2 < N; ++b2)
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t h = 0; h < H * r; ++h)
-          for (int64_t w = 0; w < W * r; ++w)
-            y.at(b2, c, h, w) = x.at(b2, ((h % r) * r + w % r) * C + c, h / r, w / r);
-    return y;
+    return mode == "CRD" ? pixel_shuffle(*in[0], r) : depth_to_space_dcr(*in[0], r);
   });
 }
 

@@ -38,57 +38,89 @@ T clamp(T x, T lo, T hi) {
 // formed as s · s with s = exp(t/2), so that x · s · s keeps its value where e alone would be a denormal
 // (silu at x < -87: the product is a normal float).
 template <class T>
-T times_sigmoid(T x, T t) {
+[[gnu::always_inline]] inline T times_sigmoid(T x, T t) {
   const T s = xsimd::exp(T(-0.5f) * xsimd::abs(t));
   const T r = T(1.0f) / xsimd::fma(s, s, T(1.0f));
   return where(t < T(0.0f), x * s * (s * r), x * r);
 }
 
-// T is float (the scalar level) or an xsimd batch.
-template <class T>
-T activate(T x, const Activation& a, float slope) {
+// Calls f(std::integral_constant<Kind, kind>{}): a kernel's loop then runs one activation, known at
+// compile time, instead of switching on the kind for every vector.
+template <class F>
+decltype(auto) with_kind(Activation::Kind kind, F&& f) {
+  using Kind = Activation::Kind;
+  switch (kind) {
+    case Kind::relu: return f(std::integral_constant<Kind, Kind::relu>{});
+    case Kind::leaky_relu: return f(std::integral_constant<Kind, Kind::leaky_relu>{});
+    case Kind::prelu: return f(std::integral_constant<Kind, Kind::prelu>{});
+    case Kind::sigmoid: return f(std::integral_constant<Kind, Kind::sigmoid>{});
+    case Kind::tanh: return f(std::integral_constant<Kind, Kind::tanh>{});
+    case Kind::elu: return f(std::integral_constant<Kind, Kind::elu>{});
+    case Kind::selu: return f(std::integral_constant<Kind, Kind::selu>{});
+    case Kind::celu: return f(std::integral_constant<Kind, Kind::celu>{});
+    case Kind::gelu: return f(std::integral_constant<Kind, Kind::gelu>{});
+    case Kind::gelu_tanh: return f(std::integral_constant<Kind, Kind::gelu_tanh>{});
+    case Kind::hardsigmoid: return f(std::integral_constant<Kind, Kind::hardsigmoid>{});
+    case Kind::hardswish: return f(std::integral_constant<Kind, Kind::hardswish>{});
+    case Kind::silu: return f(std::integral_constant<Kind, Kind::silu>{});
+    case Kind::clip: return f(std::integral_constant<Kind, Kind::clip>{});
+    case Kind::softplus: return f(std::integral_constant<Kind, Kind::softplus>{});
+    case Kind::identity: break;
+  }
+  return f(std::integral_constant<Kind, Kind::identity>{});
+}
+
+// Activation K (a.kind == K) at x. T is float (the scalar level) or an xsimd batch.
+template <Activation::Kind K, class T>
+[[gnu::always_inline]] inline T activate(T x, const Activation& a, float slope) {
   using Kind = Activation::Kind;
   const T zero(0.0f), one(1.0f);
-  switch (a.kind) {
-    case Kind::identity: return x;
-    case Kind::relu: return where(x < zero, zero, x);
-    case Kind::leaky_relu: return where(x > zero, x, x * T(a.alpha));
-    case Kind::prelu: return where(x > zero, x, x * T(slope));
-    case Kind::sigmoid: return times_sigmoid(one, x);
-    case Kind::tanh: return xsimd::tanh(x);
-    case Kind::elu: return where(x > zero, x, T(a.alpha) * xsimd::expm1(x));
-    case Kind::selu: {
-      constexpr float alpha = 1.6732632423543772848170429916717f, scale = 1.0507009873554804934193349852946f;
-      return T(scale) * where(x > zero, x, T(alpha) * xsimd::expm1(x));
-    }
-    case Kind::celu: return where(x > zero, x, T(a.alpha) * xsimd::expm1(x / T(a.alpha)));
-    case Kind::gelu: {
-      const T half(0.5f);
-      return half * x * xsimd::erfc(x * T(-static_cast<float>(std::numbers::sqrt2 / 2)));
-    }
-    case Kind::gelu_tanh: {
-      const float k = static_cast<float>(2 * 0.7978845608028654);  // 2·√(2/π)
-      return times_sigmoid(x, x * xsimd::fma(T(0.044715f * k) * x, x, T(k)));
-    }
-    case Kind::hardsigmoid: return clamp(xsimd::fma(x, T(a.alpha), T(a.beta)), zero, one);
-    case Kind::hardswish: return x * (clamp(x + T(3.0f), zero, T(6.0f)) / T(6.0f));  // x · 6 would overflow
-    case Kind::silu: return times_sigmoid(x, x);
-    case Kind::clip: return clamp(x, T(a.alpha), T(a.beta));
-    case Kind::softplus: {
-      const T beta(a.beta);
-      return where(x * beta > T(a.alpha), x, xsimd::log1p(xsimd::exp(beta * x)) / beta);
-    }
+  if constexpr (K == Kind::identity) return x;
+  else if constexpr (K == Kind::relu) return where(x < zero, zero, x);
+  else if constexpr (K == Kind::leaky_relu) return where(x > zero, x, x * T(a.alpha));
+  else if constexpr (K == Kind::prelu) return where(x > zero, x, x * T(slope));
+  else if constexpr (K == Kind::sigmoid) return times_sigmoid(one, x);
+  else if constexpr (K == Kind::tanh) return xsimd::tanh(x);
+  else if constexpr (K == Kind::elu) return where(x > zero, x, T(a.alpha) * xsimd::expm1(x));
+  else if constexpr (K == Kind::selu) {
+    constexpr float alpha = 1.6732632423543772848170429916717f, scale = 1.0507009873554804934193349852946f;
+    return T(scale) * where(x > zero, x, T(alpha) * xsimd::expm1(x));
+  } else if constexpr (K == Kind::celu) {
+    return where(x > zero, x, T(a.alpha) * xsimd::expm1(x / T(a.alpha)));
+  } else if constexpr (K == Kind::gelu) {
+    const T half(0.5f);
+    return half * x * xsimd::erfc(x * T(-static_cast<float>(std::numbers::sqrt2 / 2)));
+  } else if constexpr (K == Kind::gelu_tanh) {
+    const float k = static_cast<float>(2 * 0.7978845608028654);  // 2·√(2/π)
+    return times_sigmoid(x, x * xsimd::fma(T(0.044715f * k) * x, x, T(k)));
+  } else if constexpr (K == Kind::hardsigmoid) {
+    return clamp(xsimd::fma(x, T(a.alpha), T(a.beta)), zero, one);
+  } else if constexpr (K == Kind::hardswish) {
+    return x * (clamp(x + T(3.0f), zero, T(6.0f)) / T(6.0f));  // x · 6 would overflow
+  } else if constexpr (K == Kind::silu) {
+    return times_sigmoid(x, x);
+  } else if constexpr (K == Kind::clip) {
+    return clamp(x, T(a.alpha), T(a.beta));
+  } else {
+    static_assert(K == Kind::softplus);
+    const T beta(a.beta);
+    return where(x * beta > T(a.alpha), x, xsimd::log1p(xsimd::exp(beta * x)) / beta);
   }
-  return x;
 }
 
 }  // namespace activation_detail
 
-// `a` on one vector of B (Simd<Arch>::Batch, ScalarBatch at the scalar level).
+// Activation K on one vector of B (Simd<Arch>::Batch, ScalarBatch at the scalar level).
+template <Activation::Kind K, class B>
+[[gnu::always_inline]] inline B activate(B x, const Activation& a, float slope) {
+  if constexpr (std::is_same_v<B, ScalarBatch>) return {activation_detail::activate<K>(x.v, a, slope)};
+  else return activation_detail::activate<K>(x, a, slope);
+}
+
+// `a` on one vector of B, whatever its kind (one switch per call).
 template <class B>
 B activate(B x, const Activation& a, float slope) {
-  if constexpr (std::is_same_v<B, ScalarBatch>) return {activation_detail::activate(x.v, a, slope)};
-  else return activation_detail::activate(x, a, slope);
+  return activation_detail::with_kind(a.kind, [&](auto k) { return activate<decltype(k)::value>(x, a, slope); });
 }
 
 }  // namespace strider::kernels

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "../core/check.hpp"
+#include "../core/parallel.hpp"
 #include "common.hpp"
 
 namespace strider {
@@ -108,6 +109,42 @@ void ConvTranspose2d::repack() {
       phases_.push_back(std::move(ph));
     }
   }
+  merge_phases();
+}
+
+void ConvTranspose2d::merge_phases() {
+  const ConvTranspose2dParams& p = params_;
+  const int64_t phases = p.stride.h * p.stride.w;
+  const int64_t in_g = in_channels_ / p.groups, out_g = out_channels_ / p.groups;
+  merged_ = {};
+  // Worth it when a phase's microkernel would hold at most 3 output channels; needs every phase present
+  // (phases_ is then row-major: phase index = row · s_w + col) and reading contiguous input offsets.
+  if (phases == 1 || p.dilation != Hw(1) || bias_only_phases_ || out_g > 3 || out_g * phases > 8) return;
+  // Phase ph reads input offsets -pad .. -pad + taps - 1 from its output's position: the union of those.
+  int64_t top = INT64_MAX, bottom = INT64_MIN, left = INT64_MAX, right = INT64_MIN;
+  for (const Phase& ph : phases_) {
+    top = std::min(top, -ph.h.pad);
+    bottom = std::max(bottom, -ph.h.pad + static_cast<int64_t>(ph.h.taps.size()) - 1);
+    left = std::min(left, -ph.w.pad);
+    right = std::max(right, -ph.w.pad + static_cast<int64_t>(ph.w.taps.size()) - 1);
+  }
+  const int64_t kh = bottom - top + 1, kw = right - left + 1;
+  if (2 * kh * kw * phases > 3 * p.kernel.h * p.kernel.w) return;  // over 1.5x the real taps: zeros dominate
+  merged_.used = true;
+  merged_.pad_top = -top;
+  merged_.pad_left = -left;
+  // Merged channel u is output channel u / phases in phase u % phases; a window position outside the
+  // phase's taps is a zero.
+  const auto weight = [&](int64_t u, int64_t c, int64_t a, int64_t b) {
+    const int64_t o = u / phases;
+    const Phase& ph = phases_[static_cast<std::size_t>(u % phases)];
+    const int64_t i = top + a + ph.h.pad, j = left + b + ph.w.pad;
+    if (i < 0 || i >= static_cast<int64_t>(ph.h.taps.size()) || j < 0 || j >= static_cast<int64_t>(ph.w.taps.size()))
+      return 0.0f;
+    return weight_.at(o / out_g * in_g + c, o % out_g, ph.h.taps[static_cast<std::size_t>(i)],
+                      ph.w.taps[static_cast<std::size_t>(j)]);
+  };
+  merged_.weights = kernels::pack_conv_weights(p.groups, in_g, out_g * phases, kh, kw, weight);
 }
 
 void ConvTranspose2d::set_bias(Tensor bias) {
@@ -206,6 +243,10 @@ Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& pa
   Tensor output(transposed_output_shape(input.shape(), out_channels_, params));
   epilogue.check_for("ConvTranspose2d", out_channels_, output.shape());
   const Tensor* residual = epilogue.residual();
+  // The merged convolution stores into its own buffer: a residual (laid out like the output) stays on
+  // the phases' path, as does a forced Winograd.
+  if (merged_.used && residual == nullptr && algorithm_ != ConvAlgorithm::winograd)
+    return run_merged(input, std::move(output), epilogue);
   const int64_t out_h = output.size(-2), out_w = output.size(-1);
   if (bias_only_phases_) {
     // The outputs no tap reaches; the phases below overwrite the others.
@@ -229,6 +270,61 @@ Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& pa
     if (kernels::use_winograd(algorithm_, pass)) kernels::run_winograd_pass(pass, ph.winograd);
     else kernels::run_conv_pass(pass);
   }
+  return output;
+}
+
+Tensor ConvTranspose2d::run_merged(const Tensor& input, Tensor output, const Epilogue& epilogue) const {
+  const int64_t sh = params_.stride.h, sw = params_.stride.w, phases = sh * sw;
+  const int64_t batch = input.rank() == 4 ? input.size(0) : 1;
+  const int64_t out_h = output.size(-2), out_w = output.size(-1);
+  const int64_t rows = ceil_div(out_h, sh), cols = ceil_div(out_w, sw), channels = out_channels_ * phases;
+  // Allocated after the output, which has taken the caller's OutputSlot (core/arena.hpp) if there is one.
+  Tensor merged({batch, channels, rows, cols});
+  // Per-output-channel values repeated for each phase (merged channel o · phases + phase is channel o).
+  const auto spread = [&](const std::vector<float>& v) {
+    if (static_cast<int64_t>(v.size()) != out_channels_) return v;
+    std::vector<float> r;
+    for (float x : v) r.insert(r.end(), static_cast<std::size_t>(phases), x);
+    return r;
+  };
+  const std::vector<float> bias =
+      bias_.defined() ? spread(std::vector<float>(bias_.data(), bias_.data() + out_channels_)) : std::vector<float>{};
+  kernels::ConvPass pass;
+  pass.input = input.data();
+  pass.batch = batch;
+  pass.in_h = input.size(-2);
+  pass.in_w = input.size(-1);
+  pass.output = merged.data();
+  pass.out_h = rows;
+  pass.out_w = cols;
+  pass.out_batch_stride = channels * rows * cols;
+  pass.out_channel_stride = rows * cols;
+  pass.out_row_stride = cols;
+  pass.pad_top = merged_.pad_top;
+  pass.pad_left = merged_.pad_left;
+  pass.weights = &merged_.weights;
+  pass.bias = bias.empty() ? nullptr : bias.data();
+  pass.epilogue = epilogue;
+  for (Epilogue::Step& step : pass.epilogue.steps) {
+    step.activation.weight = spread(step.activation.weight);
+    step.scale = spread(step.scale);
+    step.shift = spread(step.shift);
+  }
+  kernels::run_conv_pass(pass);
+  // Output (o, y, x) is merged channel o · phases + (y mod s_h) · s_w + x mod s_w at (y / s_h, x / s_w);
+  // the phases' rows and columns past the output (when s does not divide its size) are dropped.
+  float* out = output.data();
+  const float* from = merged.data();
+  parallel_for(0, batch * out_channels_ * out_h, [&](int64_t first, int64_t last) {
+    for (int64_t r = first; r < last; ++r) {
+      const int64_t image_channel = r / out_h, y = r % out_h;
+      for (int64_t col = 0; col < std::min(sw, out_w); ++col) {
+        const float* src = from + ((image_channel * phases + y % sh * sw + col) * rows + y / sh) * cols;
+        float* dst = out + r * out_w;
+        for (int64_t x = col, j = 0; x < out_w; x += sw, ++j) dst[x] = src[j];
+      }
+    }
+  });
   return output;
 }
 

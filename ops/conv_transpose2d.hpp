@@ -88,6 +88,16 @@ class ConvTranspose2d {
     kernels::WinogradWeights winograd;  // for 3x3 taps
   };
 
+  // When the groups have few output channels (a 1- or 3-channel image out), a phase's microkernel keeps
+  // too few outputs per input it loads. Then all phases run as one stride-1 convolution with out_g·s_h·s_w
+  // channels (output channel o, phase p as channel o·s_h·s_w + p) over the union of the phases' windows
+  // (the taps a phase lacks are zeros), into a buffer that is then interleaved into the output.
+  struct MergedPhases {
+    bool used = false;
+    int64_t pad_top = 0, pad_left = 0;
+    kernels::PackedConvWeights weights;
+  };
+
   // The params for this input: output_padding from output_size when one is given.
   ConvTranspose2dParams resolve(const Shape& input, const std::vector<int64_t>* output_size) const;
   Tensor run(const Tensor& input, const ConvTranspose2dParams& params, const Epilogue& epilogue) const;
@@ -96,6 +106,8 @@ class ConvTranspose2d {
   kernels::ConvPass phase_pass(const Phase& ph, const Shape& input, int64_t out_h, int64_t out_w,
                                const ConvTranspose2dParams& params) const;
   void repack();
+  void merge_phases();
+  Tensor run_merged(const Tensor& input, Tensor output, const Epilogue& epilogue) const;
 
   int64_t in_channels_;
   int64_t out_channels_;
@@ -107,6 +119,7 @@ class ConvTranspose2d {
   // weight: at most k_h · k_w of them however large the stride. The other phases' outputs are the bias.
   std::vector<Phase> phases_;
   bool bias_only_phases_ = false;
+  MergedPhases merged_;
   ConvAlgorithm algorithm_ = ConvAlgorithm::automatic;
 };
 std::ostream& operator<<(std::ostream& os, const ConvTranspose2d& conv);

@@ -12,6 +12,8 @@
 // is paid once per vector; an empty epilogue costs one branch.
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
+#include <vector>
 
 #include "../core/simd_batch.hpp"
 #include "activation_simd.hpp"
@@ -60,8 +62,16 @@ B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out
   for (const Epilogue::Step& s : t.epilogue->steps) {
     switch (s.kind) {
       case Kind::activation: {
-        const std::vector<float>& w = s.activation.weight;
-        v = activate(v, s.activation, w.empty() ? 0.0f : epilogue_detail::at(w, channel));
+        const Activation& a = s.activation;
+        const float slope = a.weight.empty() ? 0.0f : epilogue_detail::at(a.weight, channel);
+        // The piecewise-linear ones inline: a convolution with few input channels stores a vector every
+        // few FMAs, where a call and a switch per vector would cost as much as the sums.
+        using A = Activation::Kind;
+        if (a.kind == A::prelu) v = activate<A::prelu>(v, a, slope);
+        else if (a.kind == A::relu) v = activate<A::relu>(v, a, slope);
+        else if (a.kind == A::leaky_relu) v = activate<A::leaky_relu>(v, a, slope);
+        else if (a.kind == A::clip) v = activate<A::clip>(v, a, slope);
+        else v = activate(v, a, slope);
         break;
       }
       case Kind::affine:
@@ -69,6 +79,43 @@ B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out
         break;
       case Kind::residual:
         v = v + load_lanes<B>(t.residual + (out - t.output), col_stride, valid);
+        break;
+    }
+  }
+  return v;
+}
+
+// Per-channel parameter p for the `valid` channels from `channel` in lanes (one value: broadcast).
+template <class B>
+B channel_lanes(const std::vector<float>& p, int64_t channel, int64_t valid) {
+  return p.size() == 1 ? B(p[0]) : load_lanes<B>(p.data() + channel, 1, valid);
+}
+
+// The epilogue on a vector whose lanes are `valid` consecutive output channels from `channel` at one
+// output position (Winograd's output transform holds channels in lanes): per-channel parameters are
+// loaded across lanes, the residual gathered `channel_stride` apart from the output's offset `out`.
+template <class B>
+B apply_epilogue_across_channels(B v, const EpilogueTarget& t, int64_t channel, const float* out,
+                                 int64_t channel_stride, int64_t valid) {
+  using Kind = Epilogue::Step::Kind;
+  for (const Epilogue::Step& s : t.epilogue->steps) {
+    switch (s.kind) {
+      case Kind::activation: {
+        const Activation& a = s.activation;
+        if (a.weight.size() <= 1) {
+          v = activate(v, a, a.weight.empty() ? 0.0f : a.weight[0]);
+        } else {  // PReLU, a slope per channel
+          const B slopes = channel_lanes<B>(a.weight, channel, valid);
+          if constexpr (std::is_same_v<B, ScalarBatch>) v = activate<Activation::Kind::prelu>(v, a, slopes.v);
+          else v = xsimd::select(v > B(0.0f), v, v * slopes);
+        }
+        break;
+      }
+      case Kind::affine:
+        v = fma(v, channel_lanes<B>(s.scale, channel, valid), channel_lanes<B>(s.shift, channel, valid));
+        break;
+      case Kind::residual:
+        v = v + load_lanes<B>(t.residual + (out - t.output), channel_stride, valid);
         break;
     }
   }

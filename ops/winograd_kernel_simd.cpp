@@ -216,8 +216,14 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
     float bias_lanes[V] = {};
     for (int64_t l = 0; l < valid && p.bias; ++l) bias_lanes[l] = p.bias[t.g * w.out_per_group + first + l];
     const B bias = B::load_unaligned(bias_lanes);
-    float* out_first = p.output + t.n * p.out_batch_stride + (t.g * w.out_per_group + first) * p.out_channel_stride;
+    const int64_t channel = t.g * w.out_per_group + first;
+    float* out_first = p.output + t.n * p.out_batch_stride + channel * p.out_channel_stride;
     for (int64_t tile = 0; tile < count; ++tile) {
+      const int64_t ti = 4 * (t.ty0 + tile / t.cols), tj = 4 * (t.tx0 + tile % t.cols);
+      const int64_t rows = std::min<int64_t>(4, t.lattice_h - ti), cols = std::min<int64_t>(4, t.lattice_w - tj);
+      float* out = out_first + (t.py + p.dilation_h * ti) * p.out_row_stride +
+                   (t.px + p.dilation_w * tj) * p.out_col_stride;
+      const int64_t row_step = p.dilation_h * p.out_row_stride, col_step = p.dilation_w * p.out_col_stride;
       const float* m = s.products + tile * 36 * block_channels + v * V;
       B z[4][6];  // A^T along the rows, per column
       for (int q = 0; q < 6; ++q) {
@@ -227,32 +233,23 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
         output_transform(col, o);
         for (int i = 0; i < 4; ++i) z[i][q] = o[i];
       }
+      // Lanes are output channels: the epilogue is applied across them, once per output position.
       float y[4][4][V];
       for (int i = 0; i < 4; ++i) {
         B o[4];
         output_transform(z[i], o);
-        for (int j = 0; j < 4; ++j) (o[j] + bias).store_unaligned(y[i][j]);
+        for (int j = 0; j < 4; ++j) {
+          B value = o[j] + bias;
+          if (!p.epilogue.empty() && i < rows && j < cols)
+            value = apply_epilogue_across_channels(value, epilogue, channel, out + i * row_step + j * col_step,
+                                                   p.out_channel_stride, valid);
+          value.store_unaligned(y[i][j]);
+        }
       }
-      const int64_t ti = 4 * (t.ty0 + tile / t.cols), tj = 4 * (t.tx0 + tile % t.cols);
-      const int64_t rows = std::min<int64_t>(4, t.lattice_h - ti), cols = std::min<int64_t>(4, t.lattice_w - tj);
-      float* out = out_first + (t.py + p.dilation_h * ti) * p.out_row_stride +
-                   (t.px + p.dilation_w * tj) * p.out_col_stride;
-      const int64_t row_step = p.dilation_h * p.out_row_stride, col_step = p.dilation_w * p.out_col_stride;
       if (!store_rows<Arch>(y, rows, cols, col_step, out, row_step, p.out_channel_stride, valid))
         for (int64_t l = 0; l < valid; ++l)
           for (int64_t i = 0; i < rows; ++i)
             for (int64_t j = 0; j < cols; ++j) out[l * p.out_channel_stride + i * row_step + j * col_step] = y[i][j][l];
-      if (p.epilogue.empty()) continue;
-      // The epilogue runs along output rows, as in the direct kernel: the lanes above are channels,
-      // while per-channel parameters and the residual's layout follow the output's columns.
-      for (int64_t l = 0; l < valid; ++l)
-        for (int64_t i = 0; i < rows; ++i)
-          for (int64_t j = 0; j < cols; j += V) {  // a vector of fewer than 4 lanes takes several
-            float* at = out + l * p.out_channel_stride + i * row_step + j * col_step;
-            const int64_t channel = t.g * w.out_per_group + first + l;
-            store_lanes(apply_epilogue(load_lanes<B>(at, col_step, cols - j), epilogue, channel, at, col_step, cols - j),
-                        at, col_step, cols - j);
-          }
     }
   }
 }

@@ -304,13 +304,16 @@ Epilogue random_chain(Rng& rng, int64_t channels, const Tensor* residual) {
 
 // Fused chains against the reference convolution followed by the chain's reference, value by value.
 // Every step is at most 1-Lipschitz here, so the convolution's bound carries over (Winograd's where it
-// runs, as under STRIDER_CONV_ALGO=winograd); plus each activation's few ulps.
+// runs: forced every fourth trial, with 16+ channels, where it applies the chain with channels in lanes,
+// or anywhere under STRIDER_CONV_ALGO=winograd); plus each activation's few ulps.
 TEST_P(EveryLevel, EpilogueChainsMatchReference) {
   Rng rng(3);
-  for (int trial = 0; trial < 120; ++trial) {
-    const bool transposed = trial % 3 == 2;
-    const bool depthwise = trial % 3 == 1;
-    const int64_t in = depthwise ? 5 : rng(1, 6), out = depthwise ? 5 : rng(1, 11);
+  for (int trial = 0; trial < 160; ++trial) {
+    const bool transposed = trial % 4 == 2;
+    const bool depthwise = trial % 4 == 1;
+    const bool force_winograd = trial % 4 == 3;
+    const int64_t in = depthwise ? 5 : (force_winograd ? rng(16, 20) : rng(1, 6));
+    const int64_t out = depthwise ? 5 : (force_winograd ? rng(16, 37) : rng(1, 11));
     const int64_t groups = depthwise ? 5 : 1;
     const int64_t width = edge_widths[trial % std::size(edge_widths)];
     const Tensor x = random_tensor({rng(1, 2), in, rng(1, 5), width}, trial);
@@ -342,6 +345,7 @@ TEST_P(EveryLevel, EpilogueChainsMatchReference) {
     } else {
       Conv2d conv(in, out, 3, {.padding = 1, .groups = groups});
       conv.reset_parameters(trial);
+      if (force_winograd) conv.set_algorithm(ConvAlgorithm::winograd);
       check_chain(conv, conv.algorithm_for(x.shape()) == ConvAlgorithm::winograd, conv.weight(),
                   ref::conv2d(x, conv.weight(), conv.bias(), conv.params()),
                   ref::conv2d(abs(x), abs(conv.weight()), abs(conv.bias()), conv.params()));
