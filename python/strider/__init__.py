@@ -19,11 +19,13 @@ from . import nn
 __all__ = ["nn", "arithmetic", "InputTypeError", "load_onnx", "upsample", "upsampler", "set_num_threads",
            "get_num_threads", "simd_level"]
 
-# "default": ×2 and ×4, trained on clean downscaled photos; "real": ×2 (twice for ×4), on inputs also
-# JPEG-compressed, noisy or blurred.
-UPSAMPLER_WEIGHTS = {model: [os.path.join(os.path.dirname(__file__), file) if file else "" for file in files]
-                     for model, files in (("default", ("upsampler_x2.safetensors", "upsampler_x4.safetensors")),
-                                          ("real", ("upsampler_x2_real.safetensors", None)))}
+# Each model's (×2, ×4) weights. "default": trained on clean downscaled photos; "real": on inputs also
+# JPEG-compressed, noisy or blurred, ×2 only (×4 runs it twice).
+_HERE = os.path.dirname(__file__)
+UPSAMPLER_WEIGHTS = {
+    "default": (os.path.join(_HERE, "upsampler_x2.safetensors"), os.path.join(_HERE, "upsampler_x4.safetensors")),
+    "real": (os.path.join(_HERE, "upsampler_x2_real.safetensors"), ""),
+}
 
 
 def load_onnx(path):
@@ -37,7 +39,8 @@ _upsamplers_lock = threading.Lock()
 
 
 def upsampler(model="default"):
-    """The trained ×2 model "default" or "real", loaded once per process (Dask workers keep it between tasks)."""
+    """The trained model "default" (×2 and ×4) or "real" (×2), loaded once per process (Dask workers keep it between
+    tasks)."""
     if model not in UPSAMPLER_WEIGHTS:
         raise ValueError(f"upsampler: model must be 'default' or 'real', but got {model!r}")
     with _upsamplers_lock:
