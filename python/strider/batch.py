@@ -1,6 +1,7 @@
 """Batch upsampling on Dask distributed: every image of a folder, one task per file.
 
-    /usr/bin/python3 -m strider.batch INPUT_DIR OUTPUT_DIR [--scale 2|4] [--model default|real] [--scheduler tcp://HOST:PORT] [--workers N]
+    /usr/bin/python3 -m strider.batch INPUT_DIR OUTPUT_DIR [--scale 2|4] [--model default|real]
+                                      [--scheduler tcp://HOST:PORT] [--workers N]
 
 Without --scheduler it starts a LocalCluster of N worker processes on this machine (listening on
 127.0.0.1 only); with it, the tasks go to a running cluster (`dask scheduler`, `dask worker` on each
@@ -86,7 +87,8 @@ def run(input_dir, output_dir, scale, client, progress=True, log=sys.stderr, mod
         else:
             summary.failed[source] = refused
             log.write(f"failed: {source}: {refused}\n")
-    futures = {client.submit(upsample_file, source, target, scale, model, pure=False): source for source, target in jobs}
+    futures = {client.submit(upsample_file, source, target, scale, model, pure=False): source
+               for source, target in jobs}
     bar = ProgressBar(len(futures)) if progress and futures else None
     for count, future in enumerate(as_completed(futures), 1):
         if future.status == "error":

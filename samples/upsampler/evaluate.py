@@ -24,7 +24,8 @@ from model import Upsampler, flops_per_input_pixel, upsample  # noqa: E402
 from export_safetensors import load_file  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BUNDLED = {"default": "upsampler_x2.safetensors", "real": "upsampler_x2_real.safetensors", "x4": "upsampler_x4.safetensors"}
+BUNDLED = {"default": "upsampler_x2.safetensors", "real": "upsampler_x2_real.safetensors",
+           "x4": "upsampler_x4.safetensors"}
 
 
 def enlarge(model, lr, scale):

@@ -32,9 +32,10 @@ from export_safetensors import load_file, save_file  # noqa: E402
 
 def training_pairs(scale, patch):
     """(HR, LR) 8-bit RGB pairs of every training photo at 1, 0.75 and 0.5 of its size (and 0.25 for the large
-    wallpapers; those whose LR image is smaller than a patch are left out), and the probability of drawing each: more scales give more distinct detail per photo, and
-    downscaling softens the JPEG artifacts of the sources. Every photo is drawn equally often, its scaled copies in
-    proportion to their area: the wallpapers have up to 80× the pixels of the opencv-doc photos."""
+    wallpapers; copies whose LR image is smaller than a patch are left out), and the probability of drawing each:
+    more scales give more distinct detail per photo, and downscaling softens the JPEG artifacts of the sources. Every
+    photo is drawn equally often, its scaled copies in proportion to their area: the wallpapers have up to 80× the
+    pixels of the opencv-doc photos."""
     pairs, weights = [], []
     for path in photos.TRAIN:
         rgb = photos.read_rgb(path)
@@ -74,7 +75,8 @@ def sample_batch(pairs, weights, rng, batch, patch, scale, real):
             top, left = min(i, int(rng.integers(0, 8))), min(j, int(rng.integers(0, 8)))
             region = lr[i - top:i + patch + 8, j - left:j + patch + 8]
             lr_patch = photos.degrade_real(region, rng)[top:top + patch, left:left + patch]
-        lr_patch, hr_patch = to_tensor(lr_patch), to_tensor(hr[scale * i:scale * (i + patch), scale * j:scale * (j + patch)])
+        hr_patch = hr[scale * i:scale * (i + patch), scale * j:scale * (j + patch)]
+        lr_patch, hr_patch = to_tensor(lr_patch), to_tensor(hr_patch)
         k, flip = int(rng.integers(4)), bool(rng.integers(2))
         lr_patch, hr_patch = (torch.rot90(t, k, (1, 2)) for t in (lr_patch, hr_patch))
         if flip:
@@ -152,7 +154,8 @@ def main():
     parser.add_argument("--resume", action="store_true", help="continue from OUT.checkpoint")
     parser.add_argument("--out", help="default: upsampler_xSCALE.safetensors beside this script")
     args = parser.parse_args()
-    args.out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), f"upsampler_x{args.scale}.safetensors")
+    here = os.path.dirname(os.path.abspath(__file__))
+    args.out = args.out or os.path.join(here, f"upsampler_x{args.scale}.safetensors")
     checkpoint_path = args.out + ".checkpoint"
     real = args.degradation == "real"
 
@@ -221,9 +224,8 @@ def main():
     minutes = (time.time() - start) / 60
     save_file({k: v.detach() for k, v in model.state_dict().items()}, args.out,
               {"model": f"Upsampler(channels={model.head.out_channels}, scale={args.scale})",
-               "degradation": args.degradation,
-               "iterations": str(args.iterations), "init": os.path.basename(args.init) if args.init else "least squares",
-               "minutes": f"{minutes:.0f}"})
+               "degradation": args.degradation, "iterations": str(args.iterations),
+               "init": os.path.basename(args.init) if args.init else "least squares", "minutes": f"{minutes:.0f}"})
     print(f"wrote {args.out} after {minutes:.0f} min", flush=True)
 
 
