@@ -114,11 +114,13 @@ void ConvTranspose2d::repack() {
 
 void ConvTranspose2d::merge_phases() {
   const ConvTranspose2dParams& p = params_;
-  const int64_t phases = p.stride.h * p.stride.w;
   const int64_t in_g = in_channels_ / p.groups, out_g = out_channels_ / p.groups;
   merged_ = {};
   // Worth it when a phase's microkernel would hold at most 3 output channels; needs every phase present
   // (phases_ is then row-major: phase index = row · s_w + col) and reading contiguous input offsets.
+  // Strides over 8 never qualify, and are ruled out before s_h · s_w, which a hostile stride overflows.
+  if (p.stride.h > 8 || p.stride.w > 8) return;
+  const int64_t phases = p.stride.h * p.stride.w;
   if (phases == 1 || p.dilation != Hw(1) || bias_only_phases_ || out_g > 3 || out_g * phases > 8) return;
   // Phase ph reads input offsets -pad .. -pad + taps - 1 from its output's position: the union of those.
   int64_t top = INT64_MAX, bottom = INT64_MIN, left = INT64_MAX, right = INT64_MIN;
