@@ -181,7 +181,7 @@ def main():
         model.load_state_dict(loaded, strict=False)
         print(f"from {args.init}: {', '.join(sorted(set(own) - set(loaded))) or 'nothing'} left as initialised",
               flush=True)
-    if "base.weight" not in loaded:
+    if "base.weight" not in loaded and not args.resume:  # a resumed run loads its base from the checkpoint
         least_squares_base(pairs, model.base)
     model = model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
