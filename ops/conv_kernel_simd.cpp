@@ -17,25 +17,32 @@ using Arch = STRIDER_KERNEL_ARCH;
 using B = Simd<Arch>::Batch;
 constexpr int64_t V = B::size;
 
-// Vectors per output row of the microkernel: block·NR accumulators + NR loads + 1 broadcast must fit
-// the register file. With one channel (depthwise) each load feeds one FMA directly, so only the
-// accumulators count. NR·V <= tile_columns keeps every load inside the panel.
-constexpr int nr_for(int block) {
+// The microkernel's register tile for a block of packed weights: Rows of its `block` output channels by
+// NR vectors of columns. Rows·NR accumulators + NR loads + 1 broadcast must fit the register file, with at
+// least 8 accumulators to cover the FMA latency (2 pipes x 4 cycles); with one channel (depthwise) each load
+// feeds one FMA directly, so only the accumulators count. NR·V <= tile_columns keeps every load inside the
+// panel. With 16 registers a block of 8 runs as two 4-row halves: 4 x 3 issues 7 loads per 12 FMAs where
+// 8 x 1 issued 9 per 8, and load-bound (AVX2: 1.5x slower on the upsampler's 32-channel layers).
+struct RegisterTile {
+  int rows, nr;
+};
+constexpr RegisterTile register_tile(int block) {
   if constexpr (Simd<Arch>::registers == 32) {
     switch (block) {
-      case 8: return 3;   // 24 accumulators
-      case 6: return 4;   // 24
-      case 3: return 7;   // 21
-      case 1: return 12;  // 12, loads feed the FMAs directly
-      default: return 6;  // 4: 24, 2: 12
+      case 8: return {8, 3};   // 24 accumulators
+      case 6: return {6, 4};   // 24
+      case 3: return {3, 7};   // 21
+      case 1: return {1, 12};  // 12, loads feed the FMAs directly
+      default: return {block, 6};  // 4: 24, 2: 12
     }
   }
   switch (block) {
-    case 8: return 1;
-    case 6: return 1;
-    case 4: return 2;
-    case 3: return 3;
-    default: return block == 2 ? 4 : 12;
+    case 8: return {4, 3};  // 12, twice
+    case 6: return {6, 2};  // 12
+    case 4: return {4, 3};  // 12
+    case 3: return {3, 3};  // 9
+    case 2: return {2, 4};  // 8
+    default: return {1, 12};
   }
 }
 
@@ -48,27 +55,28 @@ inline void unroll(F&& f) {
   }(std::make_integer_sequence<int, N>{});
 }
 
-// One block x (NR·V) tile of outputs: columns j .. j + NR·V of the task's tile, for `valid_columns`
-// of which the results are stored (the rest read panel slack and are dropped).
-template <int Block, int NR>
+// Rows x (NR·V) outputs: `Rows` channels of a block packed `Block` wide (weights points at the first
+// one's), columns j .. j + NR·V of the task's tile, for `valid_columns` of which the results are stored
+// (the rest read panel slack and are dropped).
+template <int Block, int Rows, int NR>
 void microkernel(const float* weights, const float* panel, const int64_t* offsets, int64_t k_count, int64_t j,
                  float* out, int64_t channel_stride, int64_t col_stride, int64_t channels, const float* bias,
                  int64_t valid_columns, const EpilogueTarget& epilogue, int64_t first_channel) {
   // Unrolled at compile time throughout (also the stores), or the compiler keeps acc in memory.
-  B acc[Block][NR];
-  unroll<Block>([&](auto m) { unroll<NR>([&](auto r) { acc[m][r] = B(0.0f); }); });
+  B acc[Rows][NR];
+  unroll<Rows>([&](auto m) { unroll<NR>([&](auto r) { acc[m][r] = B(0.0f); }); });
   for (int64_t k = 0; k < k_count; ++k) {
     const float* column = panel + offsets[k] + j;
     B x[NR];
     unroll<NR>([&](auto r) { x[r] = B::load_unaligned(column + r * V); });
     const float* wk = weights + k * Block;
-    unroll<Block>([&](auto m) {
+    unroll<Rows>([&](auto m) {
       const B wm(wk[m]);
       unroll<NR>([&](auto r) { acc[m][r] = fma(wm, x[r], acc[m][r]); });
     });
   }
   const bool plain = epilogue.epilogue->empty();
-  unroll<Block>([&](auto m) {
+  unroll<Rows>([&](auto m) {
     if (m >= channels) return;
     const B b(bias ? bias[m] : 0.0f);
     float* o = out + m * channel_stride + j * col_stride;
@@ -84,24 +92,24 @@ void microkernel(const float* weights, const float* panel, const int64_t* offset
 
 // The columns [j, cols) left after the full-width microkernels: as few vectors as cover them, so an
 // output width that is not a multiple of NR·V wastes at most one vector's lanes.
-template <int Block, int NR>
+template <int Block, int Rows, int NR>
 void tail_microkernel(int64_t vectors, const float* weights, const float* panel, const int64_t* offsets,
                       int64_t k_count, int64_t j, float* out, int64_t channel_stride, int64_t col_stride,
                       int64_t channels, const float* bias, int64_t valid_columns, const EpilogueTarget& epilogue,
                       int64_t first_channel) {
   if constexpr (NR > 1) {
     if (vectors < NR)
-      return tail_microkernel<Block, NR - 1>(vectors, weights, panel, offsets, k_count, j, out, channel_stride,
+      return tail_microkernel<Block, Rows, NR - 1>(vectors, weights, panel, offsets, k_count, j, out, channel_stride,
                                              col_stride, channels, bias, valid_columns, epilogue, first_channel);
   }
-  microkernel<Block, NR>(weights, panel, offsets, k_count, j, out, channel_stride, col_stride, channels, bias,
-                         valid_columns, epilogue, first_channel);
+  microkernel<Block, Rows, NR>(weights, panel, offsets, k_count, j, out, channel_stride, col_stride, channels,
+                               bias, valid_columns, epilogue, first_channel);
 }
 
 template <int Block>
 void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, float* out, const float* panel,
                 const int64_t* offsets, int64_t cols) {
-  constexpr int NR = nr_for(Block);
+  constexpr int Rows = register_tile(Block).rows, NR = register_tile(Block).nr;
   const PackedConvWeights& w = *p.weights;
   const int64_t k = w.k();
   int64_t full = cols / (NR * V) * (NR * V);
@@ -110,24 +118,32 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
   const bool split_last = NR >= 3 && full > 0 && (cols - full + V - 1) / V == 1;
   if (split_last) full -= NR * V;
   for (int64_t blk = 0; blk < w.blocks(); ++blk) {
-    const float* weights = w.data.data() + (g * w.blocks() + blk) * k * Block;
-    const int64_t first = blk * Block;
-    const float* bias = p.bias ? p.bias + g * w.out_per_group + first : nullptr;
-    float* block_out = out + first * p.out_channel_stride;
-    const int64_t channels = w.out_per_group - first;
+    const float* block_weights = w.data.data() + (g * w.blocks() + blk) * k * Block;
+    // The block's channels in slices of Rows, each slice over the same panel columns while they are in L1.
+    const auto each_slice = [&](auto&& run) {
+      for (int64_t first = blk * Block; first < std::min<int64_t>((blk + 1) * Block, w.out_per_group); first += Rows)
+        run(block_weights + first % Block, out + first * p.out_channel_stride, w.out_per_group - first,
+            p.bias ? p.bias + g * w.out_per_group + first : nullptr, g * w.out_per_group + first);
+    };
     for (int64_t j = 0; j < full; j += NR * V)
-      microkernel<Block, NR>(weights, panel, offsets, k, j, block_out, p.out_channel_stride, p.out_col_stride,
-                             channels, bias, cols - j, epilogue, g * w.out_per_group + first);
+      each_slice([&](const float* weights, float* slice_out, int64_t channels, const float* bias, int64_t channel) {
+        microkernel<Block, Rows, NR>(weights, panel, offsets, k, j, slice_out, p.out_channel_stride, p.out_col_stride,
+                                     channels, bias, cols - j, epilogue, channel);
+      });
     int64_t j = full;
     if (split_last) {
-      microkernel<Block, (NR + 1) / 2>(weights, panel, offsets, k, j, block_out, p.out_channel_stride,
-                                       p.out_col_stride, channels, bias, cols - j, epilogue, g * w.out_per_group + first);
+      each_slice([&](const float* weights, float* slice_out, int64_t channels, const float* bias, int64_t channel) {
+        microkernel<Block, Rows, (NR + 1) / 2>(weights, panel, offsets, k, j, slice_out, p.out_channel_stride,
+                                               p.out_col_stride, channels, bias, cols - j, epilogue, channel);
+      });
       j += (NR + 1) / 2 * V;
     }
     if (j < cols)
-      tail_microkernel<Block, NR>((cols - j + V - 1) / V, weights, panel, offsets, k, j, block_out,
-                                  p.out_channel_stride, p.out_col_stride, channels, bias, cols - j, epilogue,
-                                  g * w.out_per_group + first);
+      each_slice([&](const float* weights, float* slice_out, int64_t channels, const float* bias, int64_t channel) {
+        tail_microkernel<Block, Rows, NR>((cols - j + V - 1) / V, weights, panel, offsets, k, j, slice_out,
+                                          p.out_channel_stride, p.out_col_stride, channels, bias, cols - j, epilogue,
+                                          channel);
+      });
   }
 }
 
