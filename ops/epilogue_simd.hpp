@@ -55,9 +55,11 @@ void store_lanes(B v, float* p, int64_t col_stride, int64_t valid) {
   for (int64_t l = 0; l < V && l < valid; ++l) p[l * col_stride] = lanes[l];
 }
 
+// Inlined into the microkernels: called per output vector, a call cost 8% of a network of 32-channel
+// layers with an activation and a residual add fused (the image upsampler, AVX2).
 template <class B>
-B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out, int64_t col_stride,
-                 int64_t valid) {
+[[gnu::always_inline]] inline B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out,
+                                               int64_t col_stride, int64_t valid) {
   using Kind = Epilogue::Step::Kind;
   for (const Epilogue::Step& s : t.epilogue->steps) {
     switch (s.kind) {

@@ -1,5 +1,9 @@
 #include "upsampler_model.hpp"
 
+#include <algorithm>
+
+#include <tbb/task_arena.h>
+
 #include "core/check.hpp"
 #include "core/safetensors.hpp"
 #include "ops/join.hpp"
@@ -12,15 +16,50 @@ Upsampler::Upsampler(int scale) : scale_(scale) {
     conv->op().set_algorithm(ConvAlgorithm::direct);
 }
 
+namespace {
+
+// layer(input, epilogue), its output placed at `at` (a workspace block with room for it) instead of newly
+// allocated memory: a tile's activations are page-faulted in once, not on every call.
+template <class Layer>
+Tensor run_into(float* at, const Layer& layer, const Tensor& input, const Epilogue& epilogue) {
+  Tensor out;
+  // Isolated: this thread runs no other caller's task while the slot is open (core/arena.hpp).
+  tbb::this_task_arena::isolate([&] {
+    const OutputSlot slot(at, layer.output_shape(input.shape()).numel());
+    out = layer.forward(input, epilogue);
+  });
+  return out;
+}
+
+void reserve(Tensor& block, int64_t floats) {
+  if (block.numel() < floats) block = make_arena(floats);
+}
+
+}  // namespace
+
 Tensor Upsampler::forward(const Tensor& x) const {
-  // Each convolution's LeakyReLU(0.1) is fused into its store, as act(conv(x)) in model.py.
+  // act(conv(x)), LeakyReLU(0.1) as in model.py, and each skip's add are fused into the convolutions'
+  // stores. Where each activation lives, by the time it is written (a, b: full resolution, m: half):
+  //   a: h          b: f = h + act(body(h))      a: e | t (halves)    m: e + act(mid2(t))
+  //   a: up + f     b: d = act(fuse(.))          a: d + act(refine(d))
   const Epilogue act = Epilogue::leaky_relu(0.1f);
-  const Tensor h = head_.op().forward(x, act);
-  const Tensor f = add(h, body_.op().forward(h, act));                    // [N, C, H, W]
-  const Tensor e = down_.op().forward(f, act);                            // [N, 2C, H/2, W/2]
-  const Tensor m = add(e, mid2_.op().forward(mid1_.op().forward(e, act), act));
-  const Tensor d = fuse_.op().forward(add(up_.op().forward(m, act), f), act);  // [N, C, H, W]
-  return add(base_(x), tail_(add(d, refine_.op().forward(d, act))));      // [N, 3, sH, sW]
+  const auto with_skip = [&act](const Tensor& skip) { return Epilogue(act).then_residual(&skip); };
+  auto workspace = workspaces_->take();
+  const int64_t full = arena_floats(head_.op().output_shape(x.shape()).numel());
+  const int64_t half = arena_floats(down_.op().output_shape(head_.op().output_shape(x.shape())).numel());
+  reserve(workspace->a, std::max(full, 2 * half));
+  reserve(workspace->b, full);
+  reserve(workspace->m, half);
+  float* const a = workspace->a.data();
+  const Tensor h = run_into(a, head_.op(), x, act);
+  const Tensor f = run_into(workspace->b.data(), body_.op(), h, with_skip(h));  // [N, C, H, W]
+  const Tensor e = run_into(a, down_.op(), f, act);                             // [N, 2C, H/2, W/2]
+  const Tensor t = run_into(a + half, mid1_.op(), e, act);
+  const Tensor m = run_into(workspace->m.data(), mid2_.op(), t, with_skip(e));
+  const Tensor u = run_into(a, up_.op(), m, with_skip(f));                      // [N, C, H, W]
+  const Tensor d = run_into(workspace->b.data(), fuse_.op(), u, act);
+  // The tail's merged phases are faster than its per-phase path, which a fused residual would take.
+  return add(base_(x), tail_(run_into(a, refine_.op(), d, with_skip(d))));  // [N, 3, sH, sW]
 }
 
 Upsampler load_upsampler(const std::filesystem::path& weights) {

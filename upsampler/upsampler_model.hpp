@@ -5,7 +5,9 @@
 //   Upsampler model = load_upsampler("upsampler_x2.safetensors");
 //   Tensor y = model(x);  // [N, 3, H, W], H and W even -> [N, 3, 2H, 2W]
 #include <filesystem>
+#include <memory>
 
+#include "core/arena.hpp"
 #include "nn/activation.hpp"
 #include "nn/layers.hpp"
 #include "nn/module.hpp"
@@ -30,6 +32,12 @@ class Upsampler : public nn::Module {
 
  private:
   static constexpr int64_t c = channels;
+  // A call's activations, kept for the next call of the same input size (a tiler's tiles): two
+  // full-resolution [N, C, H, W] blocks and one half-resolution [N, 2C, H/2, W/2] (see forward()).
+  struct Workspace {
+    Tensor a, b, m;
+  };
+  std::unique_ptr<Pool<Workspace>> workspaces_ = std::make_unique<Pool<Workspace>>();
   int scale_;  // before the layers: base_ and tail_ are built from it
   nn::ConvTranspose2d& base_ = register_module(
       "base", nn::ConvTranspose2d(3, 3, 4 * scale_, {.stride = scale_, .padding = 3 * scale_ / 2, .groups = 3,
