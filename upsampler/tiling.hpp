@@ -24,7 +24,7 @@ struct TileModel {
 };
 
 struct TileOptions {
-  int tile = 256;  // side of a tile's core, in input pixels (rounded up to even)
+  int tile;  // side of a tile's core, in input pixels (rounded up to even); ImageUpsampleOptions has the default
 };
 
 // Called after each tile with (tiles done, tiles in total).

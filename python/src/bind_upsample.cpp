@@ -82,9 +82,11 @@ class Upsampler {
 void bind_upsample(py::module_& m) {
   py::class_<Upsampler>(m, "Upsampler")
       .def(py::init<const std::string&, const std::string&>(), py::arg("weights"), py::arg("weights_x4") = "")
-      .def("upsample", &Upsampler::upsample, py::arg("image"), py::arg("scale") = 2, py::arg("tile") = 256)
+      .def("upsample", &Upsampler::upsample, py::arg("image"), py::arg("scale") = 2,
+           py::arg("tile") = ImageUpsampleOptions{}.tile)
       .def("upsample_file", &Upsampler::upsample_file, py::arg("input"), py::arg("output"), py::arg("scale") = 2,
-           py::arg("tile") = 256);
+           py::arg("tile") = ImageUpsampleOptions{}.tile);
+  m.attr("DEFAULT_TILE") = ImageUpsampleOptions{}.tile;
   // The `upsample` program's plan for a folder: (input, output, why it is refused or "") per image.
   m.def("plan_folder", [](const std::string& input_dir, const std::string& output_dir, int scale) {
     std::vector<std::tuple<std::string, std::string, std::string>> jobs;

@@ -49,7 +49,7 @@ def upsampler(model="default"):
         return _upsamplers[model]
 
 
-def upsample(image, scale=2, tile=256, model="default"):
+def upsample(image, scale=2, tile=_strider.DEFAULT_TILE, model="default"):
     """×2 or ×4 of an H×W or H×W×C uint8 / uint16 image as cv2.imread(path, cv2.IMREAD_UNCHANGED)
     returns it (BGR, alpha kept): the same kind of array, equal to what the `upsample` program writes.
     Large images go through overlapping tiles of `tile` input pixels; the result does not depend on it.

@@ -44,7 +44,7 @@ struct Options {
   fs::path input;  // empty: the demo, the bundled photo (astronaut_256.png of the data directory)
   fs::path output;
   int scale = 0;  // 0: the model's (2 for Strider's)
-  int tile = 256;
+  int tile = ImageUpsampleOptions{}.tile;
   int threads = 0;  // 0: all hardware threads
   bool compare = false;
   fs::path reference;
