@@ -1,7 +1,6 @@
 #include "pixels.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 
 #include "core/check.hpp"
@@ -33,8 +32,8 @@ T quantize(float value, double scale) {
   const double v = std::clamp(static_cast<double>(value), 0.0, 1.0) * scale;
   if constexpr (std::is_floating_point_v<T>)
     return static_cast<T>(v);
-  else
-    return static_cast<T>(std::lround(v));
+  else  // std::lround(v): v (a float times 255 or 65535) and v + 0.5 are exact doubles; NaN (bad weights) is 0
+    return v >= 0.0 ? static_cast<T>(v + 0.5) : T{0};
 }
 
 template <class T>
