@@ -206,9 +206,11 @@ struct DepthwiseRows {
   int64_t channel;
 };
 
-// Output rows [0, R) and columns [j, j + NR·V) ∩ [0, cols) of a task.
+// Output rows [0, R) and columns [j, j + NR·V) ∩ [0, cols) of a task. Inlined into the loop over j: as a
+// call per 36 FMAs it reloaded the nine weights and the tap offsets every time (c8 0.42 -> 0.39 ms).
 template <int R, int NR>
-void depthwise3x3_tile(const DepthwiseRows& d, const float* panel, float* out, int64_t j) {
+[[gnu::always_inline]] inline void depthwise3x3_tile(const DepthwiseRows& d, const float* panel, float* out,
+                                                     int64_t j) {
   B acc[R][NR];
   unroll<R>([&](auto t) { unroll<NR>([&](auto r) { acc[t][r] = B(0.0f); }); });
   unroll<R + 2>([&](auto u) {
