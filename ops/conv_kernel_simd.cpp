@@ -73,7 +73,7 @@ struct SliceTarget {
 
 // Rows x (NR·V) outputs: `Rows` channels of a block packed `Block` wide, columns j .. j + NR·V of the
 // task's tile, of which those below t.cols are stored (the rest read panel slack and are dropped).
-// Without Chunked, K is one chunk: no branch on the partial sums (3 % of a 27-tap layer's time, c1).
+// Without Chunked, K is one chunk (most layers) and the partial sums' branches compile away.
 template <int Block, int Rows, int NR, bool Chunked>
 void microkernel(const float* panel, const int64_t* offsets, int64_t k_count, int64_t j, const SliceTarget& t) {
   // Unrolled at compile time throughout (also the stores), or the compiler keeps acc in memory.
@@ -129,8 +129,9 @@ void tail_microkernel(int64_t vectors, const float* panel, const int64_t* offset
 // Taps per pass of a block over a tile. The panel columns a tile's taps read, with the block's weights
 // for them, must stay in L1 while the block's slices and then its next tile reuse them. Past ~100 panel
 // rows they did not, and the microkernel waited on L2: such a K runs in chunks of at most 128 taps, each
-// slice's sums kept between chunks (SliceTarget::partial). Measured on AVX2, 2 threads: down (192 rows)
-// -11 %, mid1 (192) -7 %, up (128) -7 %; body (96 rows) lost 3 % to the chunks' loads and stores.
+// slice's sums kept between chunks (SliceTarget::partial). Measured on AVX2, 2 threads (bench/RESULTS.md):
+// c2 and down (192 rows) -11..-12 %, mid1 (192) -8 %, up (128) -5..-13 %; body (96 rows) lost 3 % to the
+// chunks' loads and stores.
 int64_t k_chunk(const ConvPass& p) {
   const PackedConvWeights& w = *p.weights;
   // Panel rows the taps read: per input channel and kernel row, one per stride phase the columns reach.
@@ -168,7 +169,8 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
                            k0 + k_count == k};
       const int64_t* chunk_offsets = offsets + k0;
       for (int64_t j = 0; j < full; j += NR * V)
-        for (int s = 0; s < count; ++s) microkernel<Block, Rows, NR, Chunked>(panel, chunk_offsets, k_count, j, slices[s]);
+        for (int s = 0; s < count; ++s)
+          microkernel<Block, Rows, NR, Chunked>(panel, chunk_offsets, k_count, j, slices[s]);
       int64_t j = full;
       if (split_last) {
         for (int s = 0; s < count; ++s)
@@ -177,7 +179,8 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
       }
       if (j < cols)
         for (int s = 0; s < count; ++s)
-          tail_microkernel<Block, Rows, NR, Chunked>((cols - j + V - 1) / V, panel, chunk_offsets, k_count, j, slices[s]);
+          tail_microkernel<Block, Rows, NR, Chunked>((cols - j + V - 1) / V, panel, chunk_offsets, k_count, j,
+                                                     slices[s]);
     }
 }
 
