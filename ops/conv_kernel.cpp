@@ -37,7 +37,8 @@ int64_t task_count(const ConvPass& pass) {
 int64_t panel_floats(const ConvPass& pass) {
   if (pass.weights->k() == 0) return 0;  // a transposed convolution's phase with no taps: bias only
   const PanelSource source = panel_source(pass);
-  return panel_rows(source) * panel_width(source);
+  // Then the sums a block's channels keep between chunks of K (run_blocks in ops/conv_kernel_simd.cpp).
+  return panel_rows(source) * panel_width(source) + pass.weights->block * tile_columns;
 }
 
 Workspace& thread_workspace(std::size_t panel_floats, std::size_t offsets) {

@@ -80,7 +80,7 @@ struct ConvPass {
   const float* residual = nullptr;  // the epilogue's residual, offset like `output` (ops/epilogue_simd.hpp)
 };
 
-// The input rows a task reads (ops/panel.hpp), and the floats of panel one task needs.
+// The input rows a task reads (ops/panel.hpp), and the floats of panel (with partial sums) one task needs.
 struct PanelSource;
 PanelSource panel_source(const ConvPass& pass);
 int64_t panel_floats(const ConvPass& pass);

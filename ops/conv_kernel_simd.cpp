@@ -1,6 +1,7 @@
 // The arch-specific half of the convolution kernel. ops/CMakeLists.txt compiles this file once per
 // SIMD level with that level's flags and STRIDER_KERNEL_ARCH set to its xsimd arch (or ScalarArch).
 #include <algorithm>
+#include <numeric>
 #include <type_traits>
 #include <utility>
 
@@ -55,61 +56,97 @@ inline void unroll(F&& f) {
   }(std::make_integer_sequence<int, N>{});
 }
 
-// Rows x (NR·V) outputs: `Rows` channels of a block packed `Block` wide (weights points at the first
-// one's), columns j .. j + NR·V of the task's tile, for `valid_columns` of which the results are stored
-// (the rest read panel slack and are dropped).
-template <int Block, int Rows, int NR>
-void microkernel(const float* weights, const float* panel, const int64_t* offsets, int64_t k_count, int64_t j,
-                 float* out, int64_t channel_stride, int64_t col_stride, int64_t channels, const float* bias,
-                 int64_t valid_columns, const EpilogueTarget& epilogue, int64_t first_channel) {
+// Where a slice's sums go. A pass over K in chunks (see k_chunk) keeps the sums between chunks in
+// `partial` (Rows rows of tile_columns floats, indexed by column), exactly, so the result is the same bits
+// as one pass: only the last chunk adds the bias, applies the epilogue and stores to the output.
+struct SliceTarget {
+  const float* weights;  // the first channel's, at the chunk's first tap, in a block packed Block wide
+  float* out;
+  int64_t channel_stride, col_stride, channels;
+  const float* bias;
+  int64_t cols;  // of the tile
+  const EpilogueTarget* epilogue;
+  int64_t first_channel;
+  float* partial;
+  bool first_chunk, last_chunk;
+};
+
+// Rows x (NR·V) outputs: `Rows` channels of a block packed `Block` wide, columns j .. j + NR·V of the
+// task's tile, of which those below t.cols are stored (the rest read panel slack and are dropped).
+// Without Chunked, K is one chunk (most layers) and the partial sums' branches compile away.
+template <int Block, int Rows, int NR, bool Chunked>
+void microkernel(const float* panel, const int64_t* offsets, int64_t k_count, int64_t j, const SliceTarget& t) {
   // Unrolled at compile time throughout (also the stores), or the compiler keeps acc in memory.
   B acc[Rows][NR];
-  unroll<Rows>([&](auto m) { unroll<NR>([&](auto r) { acc[m][r] = B(0.0f); }); });
+  if (!Chunked || t.first_chunk)
+    unroll<Rows>([&](auto m) { unroll<NR>([&](auto r) { acc[m][r] = B(0.0f); }); });
+  else
+    unroll<Rows>([&](auto m) {
+      unroll<NR>([&](auto r) { acc[m][r] = B::load_unaligned(t.partial + m * tile_columns + j + r * V); });
+    });
   for (int64_t k = 0; k < k_count; ++k) {
     const float* column = panel + offsets[k] + j;
     B x[NR];
     unroll<NR>([&](auto r) { x[r] = B::load_unaligned(column + r * V); });
-    const float* wk = weights + k * Block;
+    const float* wk = t.weights + k * Block;
     unroll<Rows>([&](auto m) {
       const B wm(wk[m]);
       unroll<NR>([&](auto r) { acc[m][r] = fma(wm, x[r], acc[m][r]); });
     });
   }
-  const bool plain = epilogue.epilogue->empty();
+  if (Chunked && !t.last_chunk) {
+    unroll<Rows>([&](auto m) {
+      unroll<NR>([&](auto r) { acc[m][r].store_unaligned(t.partial + m * tile_columns + j + r * V); });
+    });
+    return;
+  }
+  const bool plain = t.epilogue->epilogue->empty();
   unroll<Rows>([&](auto m) {
-    if (m >= channels) return;
-    const B b(bias ? bias[m] : 0.0f);
-    float* o = out + m * channel_stride + j * col_stride;
+    if (m >= t.channels) return;
+    const B b(t.bias ? t.bias[m] : 0.0f);
+    float* o = t.out + m * t.channel_stride + j * t.col_stride;
     unroll<NR>([&](auto r) {
-      float* at = o + r * V * col_stride;
-      const int64_t valid = valid_columns - r * V;
+      float* at = o + r * V * t.col_stride;
+      const int64_t valid = t.cols - j - r * V;
       B v = acc[m][r] + b;
-      if (!plain) v = apply_epilogue(v, epilogue, first_channel + m, at, col_stride, valid);
-      store_lanes(v, at, col_stride, valid);
+      if (!plain) v = apply_epilogue(v, *t.epilogue, t.first_channel + m, at, t.col_stride, valid);
+      store_lanes(v, at, t.col_stride, valid);
     });
   });
 }
 
 // The columns [j, cols) left after the full-width microkernels: as few vectors as cover them, so an
 // output width that is not a multiple of NR·V wastes at most one vector's lanes.
-template <int Block, int Rows, int NR>
-void tail_microkernel(int64_t vectors, const float* weights, const float* panel, const int64_t* offsets,
-                      int64_t k_count, int64_t j, float* out, int64_t channel_stride, int64_t col_stride,
-                      int64_t channels, const float* bias, int64_t valid_columns, const EpilogueTarget& epilogue,
-                      int64_t first_channel) {
+template <int Block, int Rows, int NR, bool Chunked>
+void tail_microkernel(int64_t vectors, const float* panel, const int64_t* offsets, int64_t k_count, int64_t j,
+                      const SliceTarget& t) {
   if constexpr (NR > 1) {
-    if (vectors < NR)
-      return tail_microkernel<Block, Rows, NR - 1>(vectors, weights, panel, offsets, k_count, j, out, channel_stride,
-                                             col_stride, channels, bias, valid_columns, epilogue, first_channel);
+    if (vectors < NR) return tail_microkernel<Block, Rows, NR - 1, Chunked>(vectors, panel, offsets, k_count, j, t);
   }
-  microkernel<Block, Rows, NR>(weights, panel, offsets, k_count, j, out, channel_stride, col_stride, channels,
-                               bias, valid_columns, epilogue, first_channel);
+  microkernel<Block, Rows, NR, Chunked>(panel, offsets, k_count, j, t);
 }
 
-template <int Block>
+// Taps per pass of a block over a tile. The panel columns a tile's taps read, with the block's weights
+// for them, must stay in L1 while the block's slices and then its next tile reuse them. Past ~100 panel
+// rows they did not, and the microkernel waited on L2: such a K runs in chunks of at most 128 taps, each
+// slice's sums kept between chunks (SliceTarget::partial). Measured on AVX2, 2 threads (bench/RESULTS.md):
+// c2 and down (192 rows) -11..-12 %, mid1 (192) -8 %, up (128) -5..-13 %; body (96 rows) lost 3 % to the
+// chunks' loads and stores.
+int64_t k_chunk(const ConvPass& p) {
+  const PackedConvWeights& w = *p.weights;
+  // Panel rows the taps read: per input channel and kernel row, one per stride phase the columns reach.
+  const int64_t phases = std::min(w.kernel_w, p.stride_w / std::gcd(p.dilation_w, p.stride_w));
+  constexpr int64_t max_rows = 96, max_taps = 128;
+  const int64_t k = w.k();
+  if (w.in_per_group * w.kernel_h * phases <= max_rows) return std::max<int64_t>(k, 1);
+  return ceil_div(k, ceil_div(k, max_taps));
+}
+
+template <int Block, bool Chunked>
 void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, float* out, const float* panel,
-                const int64_t* offsets, int64_t cols) {
+                const int64_t* offsets, int64_t cols, float* partial, int64_t chunk) {
   constexpr int Rows = register_tile(Block).rows, NR = register_tile(Block).nr;
+  constexpr int max_slices = (Block + Rows - 1) / Rows;
   const PackedConvWeights& w = *p.weights;
   const int64_t k = w.k();
   int64_t full = cols / (NR * V) * (NR * V);
@@ -117,34 +154,41 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
   // tile and that tail become two tiles of (NR + 1) / 2 and NR / 2 vectors instead.
   const bool split_last = NR >= 3 && full > 0 && (cols - full + V - 1) / V == 1;
   if (split_last) full -= NR * V;
-  for (int64_t blk = 0; blk < w.blocks(); ++blk) {
-    const float* block_weights = w.data.data() + (g * w.blocks() + blk) * k * Block;
-    // The block's channels in slices of Rows, each slice over the same panel columns while they are in L1.
-    const auto each_slice = [&](auto&& run) {
+  for (int64_t blk = 0; blk < w.blocks(); ++blk)
+    for (int64_t k0 = 0; k0 == 0 || k0 < k; k0 += chunk) {  // k = 0 (a tapless phase) still stores the bias
+      const int64_t k_count = std::min(chunk, k - k0);
+      const float* block_weights = w.data.data() + ((g * w.blocks() + blk) * k + k0) * Block;
+      // The block's channels in slices of Rows, each slice over the same panel columns while they are in L1.
+      SliceTarget slices[max_slices];
+      int count = 0;
       for (int64_t first = blk * Block; first < std::min<int64_t>((blk + 1) * Block, w.out_per_group); first += Rows)
-        run(block_weights + first % Block, out + first * p.out_channel_stride, w.out_per_group - first,
-            p.bias ? p.bias + g * w.out_per_group + first : nullptr, g * w.out_per_group + first);
-    };
-    for (int64_t j = 0; j < full; j += NR * V)
-      each_slice([&](const float* weights, float* slice_out, int64_t channels, const float* bias, int64_t channel) {
-        microkernel<Block, Rows, NR>(weights, panel, offsets, k, j, slice_out, p.out_channel_stride, p.out_col_stride,
-                                     channels, bias, cols - j, epilogue, channel);
-      });
-    int64_t j = full;
-    if (split_last) {
-      each_slice([&](const float* weights, float* slice_out, int64_t channels, const float* bias, int64_t channel) {
-        microkernel<Block, Rows, (NR + 1) / 2>(weights, panel, offsets, k, j, slice_out, p.out_channel_stride,
-                                               p.out_col_stride, channels, bias, cols - j, epilogue, channel);
-      });
-      j += (NR + 1) / 2 * V;
+        slices[count++] = {block_weights + first % Block, out + first * p.out_channel_stride, p.out_channel_stride,
+                           p.out_col_stride, w.out_per_group - first,
+                           p.bias ? p.bias + g * w.out_per_group + first : nullptr, cols, &epilogue,
+                           g * w.out_per_group + first, partial + first % Block * tile_columns, k0 == 0,
+                           k0 + k_count == k};
+      const int64_t* chunk_offsets = offsets + k0;
+      for (int64_t j = 0; j < full; j += NR * V)
+        for (int s = 0; s < count; ++s)
+          microkernel<Block, Rows, NR, Chunked>(panel, chunk_offsets, k_count, j, slices[s]);
+      int64_t j = full;
+      if (split_last) {
+        for (int s = 0; s < count; ++s)
+          microkernel<Block, Rows, (NR + 1) / 2, Chunked>(panel, chunk_offsets, k_count, j, slices[s]);
+        j += (NR + 1) / 2 * V;
+      }
+      if (j < cols)
+        for (int s = 0; s < count; ++s)
+          tail_microkernel<Block, Rows, NR, Chunked>((cols - j + V - 1) / V, panel, chunk_offsets, k_count, j,
+                                                     slices[s]);
     }
-    if (j < cols)
-      each_slice([&](const float* weights, float* slice_out, int64_t channels, const float* bias, int64_t channel) {
-        tail_microkernel<Block, Rows, NR>((cols - j + V - 1) / V, weights, panel, offsets, k, j, slice_out,
-                                          p.out_channel_stride, p.out_col_stride, channels, bias, cols - j, epilogue,
-                                          channel);
-      });
-  }
+}
+
+template <int Block>
+void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, float* out, const float* panel,
+                const int64_t* offsets, int64_t cols, float* partial, int64_t chunk) {
+  if (chunk < p.weights->k()) return run_blocks<Block, true>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
+  run_blocks<Block, false>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
 }
 
 // Depthwise 3x3 with stride_h = dilation_h = 1, the common depthwise layer (MobileNet's, shapes.json's
@@ -165,9 +209,11 @@ struct DepthwiseRows {
   int64_t channel;
 };
 
-// Output rows [0, R) and columns [j, j + NR·V) ∩ [0, cols) of a task.
+// Output rows [0, R) and columns [j, j + NR·V) ∩ [0, cols) of a task. Inlined into the loop over j: as a
+// call per 36 FMAs it reloaded the nine weights and the tap offsets every time (c8 0.42 -> 0.39 ms).
 template <int R, int NR>
-void depthwise3x3_tile(const DepthwiseRows& d, const float* panel, float* out, int64_t j) {
+[[gnu::always_inline]] inline void depthwise3x3_tile(const DepthwiseRows& d, const float* panel, float* out,
+                                                     int64_t j) {
   B acc[R][NR];
   unroll<R>([&](auto t) { unroll<NR>([&](auto r) { acc[t][r] = B(0.0f); }); });
   unroll<R + 2>([&](auto u) {
@@ -232,6 +278,9 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
   if (pointwise)
     for (int64_t c = 0; c < w.in_per_group; ++c) plane_offsets[c] = c * p.in_h * p.in_w;
   const bool depthwise = is_depthwise3x3(p);
+  // Past the panel (panel_floats() counts it); a tapless pass has neither.
+  float* partial = w.k() == 0 ? nullptr : panel + panel_rows(source) * width;
+  const int64_t chunk = k_chunk(p);
   const EpilogueTarget epilogue{&p.epilogue, p.output, p.residual};
   for (int64_t task = begin; task < end; ++task) {
     const int64_t tile = task % tiles, block = task / tiles % row_blocks;
@@ -259,12 +308,12 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
     for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride) {
       const float* rows_panel = task_panel + t * task_step;
       switch (w.block) {
-        case 8: run_blocks<8>(p, epilogue, g, out, rows_panel, task_offsets, cols); break;
-        case 6: run_blocks<6>(p, epilogue, g, out, rows_panel, task_offsets, cols); break;
-        case 4: run_blocks<4>(p, epilogue, g, out, rows_panel, task_offsets, cols); break;
-        case 3: run_blocks<3>(p, epilogue, g, out, rows_panel, task_offsets, cols); break;
-        case 2: run_blocks<2>(p, epilogue, g, out, rows_panel, task_offsets, cols); break;
-        default: run_blocks<1>(p, epilogue, g, out, rows_panel, task_offsets, cols); break;
+        case 8: run_blocks<8>(p, epilogue, g, out, rows_panel, task_offsets, cols, partial, chunk); break;
+        case 6: run_blocks<6>(p, epilogue, g, out, rows_panel, task_offsets, cols, partial, chunk); break;
+        case 4: run_blocks<4>(p, epilogue, g, out, rows_panel, task_offsets, cols, partial, chunk); break;
+        case 3: run_blocks<3>(p, epilogue, g, out, rows_panel, task_offsets, cols, partial, chunk); break;
+        case 2: run_blocks<2>(p, epilogue, g, out, rows_panel, task_offsets, cols, partial, chunk); break;
+        default: run_blocks<1>(p, epilogue, g, out, rows_panel, task_offsets, cols, partial, chunk); break;
       }
     }
   }

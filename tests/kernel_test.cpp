@@ -106,6 +106,31 @@ TEST_P(EveryLevel, Conv2dMatchesReference) {
   EXPECT_GE(tested, 600);
 }
 
+// Long reductions, which the direct kernel runs in chunks of K = in_channels / groups · kernel taps, its
+// sums kept between chunks: K on and around the chunk edges (128, 256, 384), up to 700, with every block
+// width, strides, dilations, groups, odd widths and epilogues, on the direct path.
+TEST_P(EveryLevel, LongReductionsMatchReference) {
+  Rng rng(7);
+  int tested = 0;
+  for (int trial = 0; trial < 120; ++trial) {
+    const int64_t kh = rng.pick<int64_t>({1, 1, 2, 3, 3});
+    const Hw k{kh, kh + rng(0, 1)};
+    const int64_t taps = k.h * k.w, groups = rng.pick<int64_t>({1, 1, 2});
+    const int64_t target_k = rng.pick<int64_t>({127, 128, 129, 255, 256, 257, 384, 385, 700}) + rng(-2, 2);
+    const int64_t in = groups * std::max<int64_t>(1, target_k / taps), out = groups * rng(1, 13);
+    const Hw s{rng(1, 2), rng(1, 2)}, d{rng.pick<int64_t>({1, 1, 2}), rng.pick<int64_t>({1, 1, 2})};
+    const int64_t out_w = edge_widths[trial % std::size(edge_widths)], out_h = rng(1, 3);
+    const Shape x_shape{rng(1, 2), in, input_for_output(rng, out_h, k.h, s.h, 2, d.h),
+                        input_for_output(rng, out_w, k.w, s.w, 2, d.w)};
+    Conv2d conv(in, out, k, {.stride = s, .padding = 1, .dilation = d, .groups = groups, .bias = rng.coin()});
+    conv.set_algorithm(ConvAlgorithm::direct);
+    if (!matches_reference(conv, x_shape, trial, rng)) continue;
+    if (HasFailure()) return;
+    ++tested;
+  }
+  EXPECT_GE(tested, 100);
+}
+
 // Sparse windows (ops/window_gather.hpp): strides and dilations far beyond the kernel, single outputs
 // under huge strides, pooling kernels far larger than the input. The passes then gather taps, drop
 // stride phases and clip kernels, which must not change a bit of the result's definition.
