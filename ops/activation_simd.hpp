@@ -94,7 +94,12 @@ template <Activation::Kind K, class T>
   else if constexpr (K == Kind::relu) return where(x < zero, zero, x);
   else if constexpr (K == Kind::leaky_relu) return where(x > zero, x, x * T(a.alpha));
   else if constexpr (K == Kind::prelu) return where(x > zero, x, x * T(slope));
-  else if constexpr (K == Kind::sigmoid) return times_sigmoid(one, x);
+  else if constexpr (K == Kind::sigmoid) {
+    // e / (1 + e) below 0 with e = exp(-|x|), 1 / (1 + e) above: no overflow, and where e is flushed
+    // (x < -87.3) so is sigmoid(x) ≈ e. Cheaper than times_sigmoid's denormal-safe product.
+    const T e = exp_nonpositive(-xsimd::abs(x)), r = one / (one + e);
+    return where(x < zero, e * r, r);
+  }
   else if constexpr (K == Kind::tanh) return xsimd::tanh(x);
   else if constexpr (K == Kind::elu) return where(x > zero, x, T(a.alpha) * expm1_nonpositive(x));
   else if constexpr (K == Kind::selu) {
