@@ -40,12 +40,12 @@ T clamp(T x, T lo, T hi) {
 // exp(a) and e^a - 1 for a <= 0: activation_math's on vectors, std:: at the scalar level.
 inline float exp_nonpositive(float a) { return std::exp(a); }
 template <class B>
-B exp_nonpositive(B a) {
+[[gnu::always_inline]] inline B exp_nonpositive(B a) {
   return activation_math::exp_nonpositive(a);
 }
 inline float expm1_nonpositive(float a) { return std::expm1(a); }
 template <class B>
-B expm1_nonpositive(B a) {
+[[gnu::always_inline]] inline B expm1_nonpositive(B a) {
   return activation_math::expm1_nonpositive(a);
 }
 
