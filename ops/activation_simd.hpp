@@ -37,11 +37,17 @@ T clamp(T x, T lo, T hi) {
   return where(x < lo, lo, where(x > hi, hi, x));
 }
 
-// exp(a) and e^a - 1 for a <= 0: activation_math's on vectors, std:: at the scalar level.
+// exp(a) and e^a - 1 for a <= 0, log(1 + e) for e in [0, 1]: activation_math's on vectors, std:: at the
+// scalar level.
 inline float exp_nonpositive(float a) { return std::exp(a); }
 template <class B>
 [[gnu::always_inline]] inline B exp_nonpositive(B a) {
   return activation_math::exp_nonpositive(a);
+}
+inline float log1p_unit(float e) { return std::log1p(e); }
+template <class B>
+[[gnu::always_inline]] inline B log1p_unit(B e) {
+  return activation_math::log1p_unit(e);
 }
 inline float expm1_nonpositive(float a) { return std::expm1(a); }
 template <class B>
@@ -123,14 +129,11 @@ template <Activation::Kind K, class T>
     return clamp(x, T(a.alpha), T(a.beta));
   } else {
     static_assert(K == Kind::softplus);
+    // log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): no overflow (log1p(exp(z)) gave inf from z > 88.7 under
+    // a large threshold), one log1p on [0, 1]. 1/beta is exact for the usual beta (a power of 2).
     const T beta(a.beta), z = x * beta;
-    if constexpr (std::is_same_v<T, float>) return where(z > a.alpha, x, std::log1p(std::exp(z)) / beta);
-    else {
-      // log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): no overflow, one log1p on [0, 1]. 1/beta is exact for
-      // the usual beta (a power of 2); otherwise its rounding adds half an ulp.
-      const T log1p_exp = xsimd::max(z, zero) + activation_math::log1p_unit(exp_nonpositive(-xsimd::abs(z)));
-      return where(z > T(a.alpha), x, log1p_exp * (one / beta));
-    }
+    const T log1p_exp = xsimd::max(z, zero) + log1p_unit(exp_nonpositive(-xsimd::abs(z)));
+    return where(z > T(a.alpha), x, log1p_exp * (one / beta));
   }
 }
 

@@ -38,6 +38,9 @@ struct Case {
 };
 
 double gelu_conditioning(double x) { return 1.5 * x * x; }
+// softplus with a beta that is not a power of 2: rounding z = beta·x to float moves e^z, and so
+// log(1 + e^z) for z < 0, by a relative |z|·2^-24: |z| ulps.
+double softplus3_conditioning(double x) { return std::abs(3 * x); }
 double gelu_tanh_conditioning(double x) {
   return 3 * std::abs(2 * 0.7978845608028654 * (x + 0.044715 * x * x * x));
 }
@@ -56,7 +59,7 @@ std::vector<Case> cases() {
           {"prelu", prelu, 1},
           {"sigmoid", {Kind::sigmoid}, 4},
           {"tanh", {Kind::tanh}, 4},
-          {"silu", {Kind::silu}, 4},
+          {"silu", {Kind::silu}, 5},
           {"elu", elu_activation(1.0), 4},
           {"elu_alpha", elu_activation(0.3), 4},
           {"selu", selu_activation(), 4},
@@ -68,7 +71,8 @@ std::vector<Case> cases() {
           {"hardswish", {Kind::hardswish}, 2},
           {"clip", clip_activation(-0.5, 6.0), 0},
           {"softplus", softplus_activation(1.0, 20.0), 4},
-          {"softplus_beta", softplus_activation(2.0, 10.0), 4}};
+          {"softplus_beta", softplus_activation(2.0, 10.0), 4},
+          {"softplus_beta3", softplus_activation(3.0, 100.0), 4, 0, softplus3_conditioning}};
 }
 
 // Floats in the order of their values: the ulp distance of two floats is the difference of their keys.
