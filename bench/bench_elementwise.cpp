@@ -31,6 +31,11 @@ int main(int argc, char** argv) {
   const Tensor slope_one = Tensor::full({1}, 0.25f);
   const Epilogue prelu_epilogue = Epilogue::of(prelu_activation(slopes));
   const Epilogue residual_epilogue = Epilogue().then_affine({0.1f}, {0.0f}).then_residual(&x2);  // x2 + 0.1·conv
+  // The upsampler's convolutions: 32 channels, direct, each with its LeakyReLU(0.1) fused.
+  Conv2d direct32(32, 32, 3, {.padding = 1});
+  direct32.set_algorithm(ConvAlgorithm::direct);
+  const Tensor x32 = Tensor::uniform({1, 32, 256, 256}, -3, 3, 6);
+  const Epilogue leaky_epilogue = Epilogue::leaky_relu(0.1f);
   const Upsample nearest({.scale_factor = 2.0, .mode = "nearest"});
   const Upsample bilinear({.scale_factor = 2.0, .mode = "bilinear"});
   const std::vector<std::pair<std::string, std::function<Tensor()>>> cases = {
@@ -63,6 +68,8 @@ int main(int argc, char** argv) {
       {"conv_prelu_fused", [&] { return conv.forward(x, prelu_epilogue); }},
       {"conv_residual_fused", [&] { return conv.forward(x, residual_epilogue); }},
       {"conv_then_prelu", [&] { return prelu(conv.forward(x), slopes); }},
+      {"direct32", [&] { return direct32.forward(x32); }},
+      {"direct32_leaky_fused", [&] { return direct32.forward(x32, leaky_epilogue); }},
   };
   for (const auto& [name, run] : cases) {
     if (!filter.empty() && name.find(filter) == std::string::npos) continue;

@@ -3,6 +3,10 @@
 (bench_elementwise) against PyTorch, rounds alternating between the two, best of the rounds.
 
     /usr/bin/python3 bench/compare_elementwise.py [--bench build/bench/bench_elementwise] [--rounds 5]
+        [--baseline OTHER/bench_elementwise]
+
+--baseline times a second Strider build in the same alternating rounds (an A/B against, say, main's
+build) and adds its column and the speed-up.
 
 Both sides: 2 threads, float32 NCHW, a warm glibc heap (as compare_pytorch.py: freed blocks up to
 32 MiB stay in the heap, so an output of up to 32 MiB is not page-faulted anew each call; the 64 MiB
@@ -91,28 +95,46 @@ def main():
     p.add_argument("--bench", default="build/bench/bench_elementwise")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--baseline", help="a second bench_elementwise, timed in the same rounds")
     a = p.parse_args()
     torch.set_num_threads(2)
     cases = torch_cases()
-    best_t, best_s = {}, {}
-    for _ in range(a.rounds):  # alternate the two sides, keep each case's best round
+    best_t, best_s, best_b = {}, {}, {}
+    for _ in range(a.rounds):  # alternate the sides, keep each case's best round
         for name, ms in time_strider(a.bench, a.reps).items():
             best_s[name] = min(best_s.get(name, float("inf")), ms)
+        if a.baseline:
+            for name, ms in time_strider(a.baseline, a.reps).items():
+                best_b[name] = min(best_b.get(name, float("inf")), ms)
         for name, ms in time_torch(cases, a.reps).items():
             best_t[name] = min(best_t.get(name, float("inf")), ms)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, best of {a.rounds} alternating rounds "
           f"of {a.reps} runs; warm heap (GLIBC_TUNABLES={WARM_HEAP})\n")
-    print("| op on [1, 64, 256, 256] | PyTorch ms | Strider ms | PyTorch / Strider | target |")
-    print("|---|---:|---:|---:|---:|")
+    base_head, base_rule = (" baseline ms | baseline / Strider |", "---:|---:|") if a.baseline else ("", "")
+
+    def base(name):
+        if not a.baseline:
+            return ""
+        if name not in best_b:
+            return " — | — |"
+        return f" {best_b[name]:.2f} | {best_b[name] / best_s[name]:.2f} |"
+
+    print(f"| op on [1, 64, 256, 256] | PyTorch ms | Strider ms | PyTorch / Strider | target |{base_head}")
+    print(f"|---|---:|---:|---:|---:|{base_rule}")
     for name in best_s:
-        if name.startswith("conv"):
+        if name.startswith("conv") or name not in best_t:
             continue
         target = 1.5 if name in TRANSCENDENTAL else 1.0
-        print(f"| {name} | {best_t[name]:.2f} | {best_s[name]:.2f} | {best_t[name] / best_s[name]:.2f} | {target} |")
-    print("\n| Conv2d 64→64 3×3 on 256² | PyTorch ms | Strider ms | Strider / its conv alone |")
-    print("|---|---:|---:|---:|")
+        print(f"| {name} | {best_t[name]:.2f} | {best_s[name]:.2f} | {best_t[name] / best_s[name]:.2f} | {target} |"
+              f"{base(name)}")
+    print(f"\n| Conv2d 64→64 3×3 on 256² | PyTorch ms | Strider ms | Strider / its conv alone |{base_head}")
+    print(f"|---|---:|---:|---:|{base_rule}")
     for name in ("conv", "conv_prelu_fused", "conv_residual_fused", "conv_then_prelu"):
-        print(f"| {name} | {best_t[name]:.2f} | {best_s[name]:.2f} | {best_s[name] / best_s['conv']:.2f} |")
+        print(f"| {name} | {best_t[name]:.2f} | {best_s[name]:.2f} | {best_s[name] / best_s['conv']:.2f} |{base(name)}")
+    print(f"\n| Conv2d 32→32 3×3 on 256², direct (the upsampler's) | Strider ms | Strider / its conv alone |{base_head}")
+    print(f"|---|---:|---:|{base_rule}")
+    for name in ("direct32", "direct32_leaky_fused"):
+        print(f"| {name} | {best_s[name]:.2f} | {best_s[name] / best_s['direct32']:.2f} |{base(name)}")
 
 
 if __name__ == "__main__":

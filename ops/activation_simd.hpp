@@ -3,16 +3,19 @@
 // (activation_simd.cpp) and the convolutions' epilogue (epilogue_simd.hpp). Internal to the kernel
 // translation units, which include it with their arch's flags.
 //
-// Float arithmetic throughout; exp, expm1, log1p, tanh and erfc are xsimd's vectorised float versions
-// (std:: at the scalar level). Forms chosen to avoid cancellation against the double reference:
-// gelu = x/2 · erfc(-x/√2) (not 1 + erf), gelu_tanh = x · sigmoid(2u) (not 1 + tanh(u)),
-// elu/selu/celu use expm1. The measured error bounds are in ops/activation.hpp.
+// Float arithmetic throughout. On vectors, exp, expm1, log1p and gelu's Φ are the range-restricted
+// versions of ops/activation_math.hpp, tanh and celu's expm1 xsimd's; the scalar level uses std::.
+// Forms chosen to avoid cancellation against the double reference: gelu = x - x·Φ(-x) (or x·Φ(x) by
+// erfc at the scalar level, not 1 + erf), gelu_tanh = x · sigmoid(2u) (not 1 + tanh(u)), elu/selu/celu use
+// expm1, softplus = max(z, 0) + log1p(exp(-|z|)). The measured error bounds are in ops/activation.hpp.
+#include <cmath>
 #include <cstdint>
 #include <numbers>
 #include <type_traits>
 
 #include "../core/simd_batch.hpp"
 #include "activation.hpp"
+#include "activation_math.hpp"
 
 namespace strider::kernels {
 
@@ -34,12 +37,30 @@ T clamp(T x, T lo, T hi) {
   return where(x < lo, lo, where(x > hi, hi, x));
 }
 
+// exp(a) and e^a - 1 for a <= 0, log(1 + e) for e in [0, 1]: activation_math's on vectors, std:: at the
+// scalar level.
+inline float exp_nonpositive(float a) { return std::exp(a); }
+template <class B>
+[[gnu::always_inline]] inline B exp_nonpositive(B a) {
+  return activation_math::exp_nonpositive(a);
+}
+inline float log1p_unit(float e) { return std::log1p(e); }
+template <class B>
+[[gnu::always_inline]] inline B log1p_unit(B e) {
+  return activation_math::log1p_unit(e);
+}
+inline float expm1_nonpositive(float a) { return std::expm1(a); }
+template <class B>
+[[gnu::always_inline]] inline B expm1_nonpositive(B a) {
+  return activation_math::expm1_nonpositive(a);
+}
+
 // x · sigmoid(t), as x · e / (1 + e) with e = exp(t) for negative t, so exp never overflows; e is
 // formed as s · s with s = exp(t/2), so that x · s · s keeps its value where e alone would be a denormal
 // (silu at x < -87: the product is a normal float).
 template <class T>
 [[gnu::always_inline]] inline T times_sigmoid(T x, T t) {
-  const T s = xsimd::exp(T(-0.5f) * xsimd::abs(t));
+  const T s = exp_nonpositive(T(-0.5f) * xsimd::abs(t));
   const T r = T(1.0f) / xsimd::fma(s, s, T(1.0f));
   return where(t < T(0.0f), x * s * (s * r), x * r);
 }
@@ -79,17 +100,22 @@ template <Activation::Kind K, class T>
   else if constexpr (K == Kind::relu) return where(x < zero, zero, x);
   else if constexpr (K == Kind::leaky_relu) return where(x > zero, x, x * T(a.alpha));
   else if constexpr (K == Kind::prelu) return where(x > zero, x, x * T(slope));
-  else if constexpr (K == Kind::sigmoid) return times_sigmoid(one, x);
+  else if constexpr (K == Kind::sigmoid) {
+    // e / (1 + e) below 0 with e = exp(-|x|), 1 / (1 + e) above: no overflow, and where e is flushed
+    // (x < -87.3) so is sigmoid(x) ≈ e. Cheaper than times_sigmoid's denormal-safe product.
+    const T e = exp_nonpositive(-xsimd::abs(x)), r = one / (one + e);
+    return where(x < zero, e * r, r);
+  }
   else if constexpr (K == Kind::tanh) return xsimd::tanh(x);
-  else if constexpr (K == Kind::elu) return where(x > zero, x, T(a.alpha) * xsimd::expm1(x));
+  else if constexpr (K == Kind::elu) return where(x > zero, x, T(a.alpha) * expm1_nonpositive(x));
   else if constexpr (K == Kind::selu) {
     constexpr float alpha = 1.6732632423543772848170429916717f, scale = 1.0507009873554804934193349852946f;
-    return T(scale) * where(x > zero, x, T(alpha) * xsimd::expm1(x));
+    return T(scale) * where(x > zero, x, T(alpha) * expm1_nonpositive(x));
   } else if constexpr (K == Kind::celu) {
     return where(x > zero, x, T(a.alpha) * xsimd::expm1(x / T(a.alpha)));
   } else if constexpr (K == Kind::gelu) {
-    const T half(0.5f);
-    return half * x * xsimd::erfc(x * T(-static_cast<float>(std::numbers::sqrt2 / 2)));
+    if constexpr (std::is_same_v<T, float>) return 0.5f * x * std::erfc(x * -static_cast<float>(std::numbers::sqrt2 / 2));
+    else return activation_math::gelu_erf(x);
   } else if constexpr (K == Kind::gelu_tanh) {
     const float k = static_cast<float>(2 * 0.7978845608028654);  // 2·√(2/π)
     return times_sigmoid(x, x * xsimd::fma(T(0.044715f * k) * x, x, T(k)));
@@ -103,8 +129,11 @@ template <Activation::Kind K, class T>
     return clamp(x, T(a.alpha), T(a.beta));
   } else {
     static_assert(K == Kind::softplus);
-    const T beta(a.beta);
-    return where(x * beta > T(a.alpha), x, xsimd::log1p(xsimd::exp(beta * x)) / beta);
+    // log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): no overflow (log1p(exp(z)) gave inf from z > 88.7 under
+    // a large threshold), one log1p on [0, 1]. 1/beta is exact for the usual beta (a power of 2).
+    const T beta(a.beta), z = x * beta;
+    const T log1p_exp = xsimd::max(z, zero) + log1p_unit(exp_nonpositive(-xsimd::abs(z)));
+    return where(z > T(a.alpha), x, log1p_exp * (one / beta));
   }
 }
 

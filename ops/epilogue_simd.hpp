@@ -22,9 +22,21 @@
 namespace strider::kernels {
 
 struct EpilogueTarget {
-  const Epilogue* epilogue = nullptr;
-  const float* output = nullptr;    // the pass's output base
-  const float* residual = nullptr;  // the residual at the same base, or null
+  EpilogueTarget(const Epilogue* epilogue, const float* output, const float* residual)
+      : epilogue(epilogue), output(output), residual(residual) {
+    using A = Activation::Kind;
+    if (epilogue == nullptr || epilogue->steps.size() != 1) return;
+    const Epilogue::Step& s = epilogue->steps.front();
+    if (s.kind == Epilogue::Step::Kind::activation && (s.activation.kind == A::relu || s.activation.kind == A::leaky_relu))
+      lone = &s.activation;
+  }
+  const Epilogue* epilogue;
+  const float* output;    // the pass's output base
+  const float* residual;  // the residual at the same base, or null
+  // The epilogue's activation when it is a lone ReLU or LeakyReLU (most CNNs', the upsampler's), else
+  // null: apply_epilogue inlines it. The chain's walk is a call, and all vector registers are the
+  // caller's to save: a microkernel spills its accumulators not yet stored around every call.
+  const Activation* lone = nullptr;
 };
 
 namespace epilogue_detail {
@@ -55,11 +67,10 @@ void store_lanes(B v, float* p, int64_t col_stride, int64_t valid) {
   for (int64_t l = 0; l < V && l < valid; ++l) p[l * col_stride] = lanes[l];
 }
 
-// Inlined into the microkernels: called per output vector, a call cost 8% of a network of 32-channel
-// layers with an activation and a residual add fused (the image upsampler, AVX2).
+// The chain, step by step (what apply_epilogue calls for any epilogue but a lone ReLU or LeakyReLU).
 template <class B>
-[[gnu::always_inline]] inline B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out,
-                                               int64_t col_stride, int64_t valid) {
+B apply_epilogue_steps(B v, const EpilogueTarget& t, int64_t channel, const float* out, int64_t col_stride,
+                       int64_t valid) {
   using Kind = Epilogue::Step::Kind;
   for (const Epilogue::Step& s : t.epilogue->steps) {
     switch (s.kind) {
@@ -85,6 +96,14 @@ template <class B>
     }
   }
   return v;
+}
+
+template <class B>
+[[gnu::always_inline]] inline B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out,
+                                               int64_t col_stride, int64_t valid) {
+  using A = Activation::Kind;
+  if (t.lone == nullptr) return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
+  return t.lone->kind == A::leaky_relu ? activate<A::leaky_relu>(v, *t.lone, 0.0f) : activate<A::relu>(v, *t.lone, 0.0f);
 }
 
 // Per-channel parameter p for the `valid` channels from `channel` in lanes (one value: broadcast).

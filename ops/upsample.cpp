@@ -1,5 +1,6 @@
 #include "upsample.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <ostream>
 
@@ -78,12 +79,14 @@ Tensor Upsample::forward(const Tensor& input) const {
 
 namespace {
 
-// Calls row(plane, output row) for every output row of every plane, in parallel.
-template <class Row>
-void for_each_row(int64_t planes, int64_t rows, const Row& row) {
-  parallel_for(0, planes * rows, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) row(i / rows, i % rows);
-  });
+// The integer factor k when each input column is repeated k times (cols[c] = c / k), else 0.
+int64_t repeat_factor(const std::vector<int64_t>& cols, int64_t in) {
+  const auto out = static_cast<int64_t>(cols.size());
+  if (out % in != 0) return 0;
+  const int64_t k = out / in;
+  for (int64_t c = 0; c < out; ++c)
+    if (cols[static_cast<std::size_t>(c)] != c / k) return 0;
+  return k;
 }
 
 }  // namespace
@@ -94,11 +97,26 @@ Tensor upsample_nearest2d(const Tensor& input, Hw output_size, std::optional<dou
   const std::vector<int64_t> rows = ref::nearest_sources(h, output_size.h, scale_h, exact);
   const std::vector<int64_t> cols = ref::nearest_sources(w, output_size.w, scale_w, exact);
   Tensor out({input.size(0), input.size(1), output_size.h, output_size.w});
-  const int64_t ow = output_size.w;
-  for_each_row(planes, output_size.h, [&](int64_t p, int64_t r) {
-    const float* x = input.data() + (p * h + rows[static_cast<std::size_t>(r)]) * w;
-    float* y = out.data() + (p * output_size.h + r) * ow;
-    for (int64_t c = 0; c < ow; ++c) y[c] = x[cols[static_cast<std::size_t>(c)]];
+  const int64_t oh = output_size.h, ow = output_size.w, k = repeat_factor(cols, w);
+  const auto gather_row = [&](const float* x, float* y) {
+    if (k == 2) {  // the common ×2: a loop the compiler vectorises (unpack, two stores)
+      for (int64_t c = 0; c < w; ++c) y[2 * c] = y[2 * c + 1] = x[c];
+    } else if (k > 0) {
+      for (int64_t c = 0; c < w; ++c) std::fill(y + c * k, y + (c + 1) * k, x[c]);
+    } else {
+      for (int64_t c = 0; c < ow; ++c) y[c] = x[cols[static_cast<std::size_t>(c)]];
+    }
+  };
+  parallel_for(0, planes * oh, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t p = i / oh, r = i % oh;
+      float* y = out.data() + i * ow;
+      // An output row whose source row is the previous one's: a copy of the row just written (in cache).
+      if (i > begin && r > 0 && rows[static_cast<std::size_t>(r)] == rows[static_cast<std::size_t>(r - 1)])
+        std::copy(y - ow, y, y);
+      else
+        gather_row(input.data() + (p * h + rows[static_cast<std::size_t>(r)]) * w, y);
+    }
   });
   return out;
 }
@@ -109,17 +127,40 @@ Tensor upsample_bilinear2d(const Tensor& input, Hw output_size, bool align_corne
   const std::vector<ref::LinearTap> rows = ref::linear_taps(h, output_size.h, align_corners, scale_h);
   const std::vector<ref::LinearTap> cols = ref::linear_taps(w, output_size.w, align_corners, scale_w);
   Tensor out({input.size(0), input.size(1), output_size.h, output_size.w});
-  const int64_t ow = output_size.w;
-  for_each_row(planes, output_size.h, [&](int64_t p, int64_t r) {
-    const ref::LinearTap& t = rows[static_cast<std::size_t>(r)];
-    const float* x0 = input.data() + (p * h + t.i0) * w;
-    const float* x1 = input.data() + (p * h + t.i1) * w;
-    float* y = out.data() + (p * output_size.h + r) * ow;
-    for (int64_t c = 0; c < ow; ++c) {  // the reference's arithmetic, term by term
-      const ref::LinearTap& k = cols[static_cast<std::size_t>(c)];
-      const double row0 = double{k.lambda0} * x0[k.i0] + double{k.lambda1} * x0[k.i1];
-      const double row1 = double{k.lambda0} * x1[k.i0] + double{k.lambda1} * x1[k.i1];
-      y[c] = static_cast<float>(double{t.lambda0} * row0 + double{t.lambda1} * row1);
+  const int64_t oh = output_size.h, ow = output_size.w;
+  // The reference's arithmetic, term by term, split in its two passes: each source row's horizontal
+  // interpolation (in double) is computed once and kept while consecutive output rows use it (two per
+  // input row at ×2), and the vertical pass runs over contiguous rows, which the compiler vectorises.
+  parallel_for(0, planes * oh, [&](int64_t begin, int64_t end) {
+    struct Row {
+      int64_t plane = -1, source = -1;
+      std::vector<double> values;
+    };
+    Row held[2];
+    for (Row& row : held) row.values.resize(static_cast<std::size_t>(ow));
+    // The horizontal pass of source row `source` of `plane`, reusing a held one; never evicts `keep`.
+    const auto horizontal = [&](int64_t plane, int64_t source, const Row* keep) -> const double* {
+      for (Row& row : held)
+        if (row.plane == plane && row.source == source) return row.values.data();
+      Row& row = &held[0] == keep ? held[1] : held[0];
+      row.plane = plane;
+      row.source = source;
+      const float* x = input.data() + (plane * h + source) * w;
+      for (int64_t c = 0; c < ow; ++c) {
+        const ref::LinearTap& k = cols[static_cast<std::size_t>(c)];
+        row.values[static_cast<std::size_t>(c)] = double{k.lambda0} * x[k.i0] + double{k.lambda1} * x[k.i1];
+      }
+      return row.values.data();
+    };
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t p = i / oh;
+      const ref::LinearTap& t = rows[static_cast<std::size_t>(i % oh)];
+      const double* row0 = horizontal(p, t.i0, nullptr);
+      const Row* kept = row0 == held[0].values.data() ? &held[0] : &held[1];
+      const double* row1 = horizontal(p, t.i1, kept);
+      const double l0 = t.lambda0, l1 = t.lambda1;
+      float* y = out.data() + i * ow;
+      for (int64_t c = 0; c < ow; ++c) y[c] = static_cast<float>(l0 * row0[c] + l1 * row1[c]);
     }
   });
   return out;

@@ -68,6 +68,20 @@ TEST(Upsample, FastKernelsGiveTheReferenceBits) {
   }
 }
 
+// Large enough to be split over threads: the kernels' reuse of a row (nearest's repeated source rows,
+// bilinear's horizontal passes held across output rows) must not cross a task's or a plane's edge.
+TEST(Upsample, ThreadedKernelsGiveTheReferenceBits) {
+  const Tensor x = Tensor::uniform({2, 3, 61, 67}, -1, 1, 9);
+  for (const Hw size : {Hw{122, 134}, Hw{183, 67}, Hw{97, 150}, Hw{40, 50}}) {
+    for (const bool flag : {false, true}) {
+      EXPECT_TRUE(testing::near(upsample_nearest2d(x, size, std::nullopt, std::nullopt, flag),
+                                ref::upsample_nearest2d(x, size, std::nullopt, std::nullopt, flag), 0.0));
+      EXPECT_TRUE(testing::near(upsample_bilinear2d(x, size, flag, std::nullopt, std::nullopt),
+                                ref::upsample_bilinear2d(x, size, flag, std::nullopt, std::nullopt), 0.0));
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Simd, Binary, testing::every_simd_level, testing::level_name);
 
 TEST(Binary, RejectsIncompatibleShapes) {
