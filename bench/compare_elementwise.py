@@ -131,7 +131,8 @@ def main():
     print(f"|---|---:|---:|---:|{base_rule}")
     for name in ("conv", "conv_prelu_fused", "conv_residual_fused", "conv_then_prelu"):
         print(f"| {name} | {best_t[name]:.2f} | {best_s[name]:.2f} | {best_s[name] / best_s['conv']:.2f} |{base(name)}")
-    print(f"\n| Conv2d 32→32 3×3 on 256², direct (the upsampler's) | Strider ms | Strider / its conv alone |{base_head}")
+    print("\n| Conv2d 32→32 3×3 on 256², direct (the upsampler's) | Strider ms | Strider / its conv alone |"
+          + base_head)
     print(f"|---|---:|---:|{base_rule}")
     for name in ("direct32", "direct32_leaky_fused"):
         print(f"| {name} | {best_s[name]:.2f} | {best_s[name] / best_s['direct32']:.2f} |{base(name)}")

@@ -114,8 +114,10 @@ template <Activation::Kind K, class T>
   } else if constexpr (K == Kind::celu) {
     return where(x > zero, x, T(a.alpha) * xsimd::expm1(x / T(a.alpha)));
   } else if constexpr (K == Kind::gelu) {
-    if constexpr (std::is_same_v<T, float>) return 0.5f * x * std::erfc(x * -static_cast<float>(std::numbers::sqrt2 / 2));
-    else return activation_math::gelu_erf(x);
+    if constexpr (std::is_same_v<T, float>)
+      return 0.5f * x * std::erfc(x * -static_cast<float>(std::numbers::sqrt2 / 2));
+    else
+      return activation_math::gelu_erf(x);
   } else if constexpr (K == Kind::gelu_tanh) {
     const float k = static_cast<float>(2 * 0.7978845608028654);  // 2·√(2/π)
     return times_sigmoid(x, x * xsimd::fma(T(0.044715f * k) * x, x, T(k)));

@@ -27,8 +27,8 @@ struct EpilogueTarget {
     using A = Activation::Kind;
     if (epilogue == nullptr || epilogue->steps.size() != 1) return;
     const Epilogue::Step& s = epilogue->steps.front();
-    if (s.kind == Epilogue::Step::Kind::activation && (s.activation.kind == A::relu || s.activation.kind == A::leaky_relu))
-      lone = &s.activation;
+    const bool piecewise = s.activation.kind == A::relu || s.activation.kind == A::leaky_relu;
+    if (s.kind == Epilogue::Step::Kind::activation && piecewise) lone = &s.activation;
   }
   const Epilogue* epilogue;
   const float* output;    // the pass's output base
@@ -103,7 +103,8 @@ template <class B>
                                                int64_t col_stride, int64_t valid) {
   using A = Activation::Kind;
   if (t.lone == nullptr) return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
-  return t.lone->kind == A::leaky_relu ? activate<A::leaky_relu>(v, *t.lone, 0.0f) : activate<A::relu>(v, *t.lone, 0.0f);
+  return t.lone->kind == A::leaky_relu ? activate<A::leaky_relu>(v, *t.lone, 0.0f)
+                                       : activate<A::relu>(v, *t.lone, 0.0f);
 }
 
 // Per-channel parameter p for the `valid` channels from `channel` in lanes (one value: broadcast).
