@@ -33,4 +33,8 @@ Tensor make_arena(int64_t floats) {
   return Tensor::zeros(Shape{std::max<int64_t>(floats, 1)});
 }
 
+void reserve_arena(Tensor& arena, int64_t floats) {
+  if (arena.numel() < floats) arena = make_arena(floats);
+}
+
 }  // namespace strider

@@ -14,7 +14,10 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
+
+#include <tbb/task_arena.h>
 
 #include "tensor.hpp"
 
@@ -44,6 +47,22 @@ int64_t arena_floats(int64_t numel);
 // A zeroed buffer of `floats` floats for an arena (the slack after each block is read by SIMD tails and
 // must be initialised); never placed in a caller's OutputSlot.
 Tensor make_arena(int64_t floats);
+// Replaces `arena` by a make_arena(floats) when it holds fewer floats.
+void reserve_arena(Tensor& arena, int64_t floats);
+
+// f(), with an OutputSlot at `memory` for numel floats while it runs (none when memory is null), inside
+// tbb::this_task_arena::isolate: while this thread waits for f's tasks it runs no other caller's task,
+// which would see the slot. Returns f's tensor.
+template <class F>
+Tensor run_in_slot(float* memory, int64_t numel, F&& f) {
+  Tensor out;
+  tbb::this_task_arena::isolate([&] {
+    std::optional<OutputSlot> slot;
+    if (memory != nullptr) slot.emplace(memory, numel);
+    out = f();
+  });
+  return out;
+}
 
 // Objects kept between calls, one per concurrent call: take() hands out a free one (a default-constructed
 // one when none is free) and the Lease gives it back, so that after the first calls nothing is allocated

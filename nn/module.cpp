@@ -1,12 +1,9 @@
 #include "module.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <ostream>
 #include <set>
 #include <sstream>
-
-#include <tbb/task_arena.h>
 
 namespace strider::nn {
 
@@ -196,13 +193,12 @@ Tensor Sequential::forward(const Tensor& input) const {
   for (std::size_t i = 0; i < size(); ++i) {
     const bool last = i + 1 == size();
     Tensor& buffer = buffers[i % 2];
-    // Isolated: this thread runs no other caller's task while the slot is open (core/arena.hpp).
-    tbb::this_task_arena::isolate([&] {
-      std::optional<OutputSlot> slot;
-      if (!last && numels[i] >= 0) {
-        if (buffer.numel() < arena_floats(numels[i])) buffer = make_arena(arena_floats(numels[i]));
-        slot.emplace(buffer.data(), numels[i]);
-      }
+    float* memory = nullptr;
+    if (!last && numels[i] >= 0) {
+      reserve_arena(buffer, arena_floats(numels[i]));
+      memory = buffer.data();
+    }
+    x = run_in_slot(memory, numels[i], [&] {
       Tensor y = child(i)(i == 0 ? input : x);
       // A view of another tensor's memory (a child returning its input reshaped) would be overwritten
       // two children later, or freed with x: copy it. The last output leaves, so not from the buffers
@@ -210,9 +206,9 @@ Tensor Sequential::forward(const Tensor& input) const {
       if (!y.owns_data() && (last ? inside(y, x) || inside(y, buffers[0]) || inside(y, buffers[1])
                                   : y.data() != buffer.data()))
         y = y.clone();
-      numels[i] = y.numel();
-      x = std::move(y);
+      return y;
     });
+    numels[i] = x.numel();
   }
   return x;
 }

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <optional>
-
-#include <tbb/task_arena.h>
 #include <stdexcept>
 
 #include "../core/check.hpp"
@@ -280,13 +277,9 @@ void run_plan(const Plan& plan, std::span<const Tensor* const> inputs, std::span
     const auto out = static_cast<std::size_t>(step.output);
     float* block = step.offset >= 0 ? arena->data() + step.offset : destination[out];
     const auto start = std::chrono::steady_clock::now();
-    // Isolated: while this thread waits for the step's tasks it runs no other caller's task, which would
-    // see this step's OutputSlot (arena.hpp).
-    tbb::this_task_arena::isolate([&] {
-      std::optional<OutputSlot> slot;
-      if (block != nullptr) slot.emplace(block, step.shape.numel());
-      owned[out] = step.run(args);
-      if (!owned[out].owns_data() && owned[out].data() != block) owned[out] = owned[out].clone();
+    owned[out] = run_in_slot(block, step.shape.numel(), [&] {
+      Tensor y = step.run(args);
+      return !y.owns_data() && y.data() != block ? y.clone() : std::move(y);
     });
     if (step_ms) (*step_ms)[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     values[out] = &owned[out];

@@ -2,11 +2,8 @@
 
 #include <algorithm>
 
-#include <tbb/task_arena.h>
-
 #include "core/check.hpp"
 #include "core/safetensors.hpp"
-#include "ops/join.hpp"
 
 namespace strider::upsampler {
 
@@ -22,17 +19,7 @@ namespace {
 // allocated memory: a tile's activations are page-faulted in once, not on every call.
 template <class Layer>
 Tensor run_into(float* at, const Layer& layer, const Tensor& input, const Epilogue& epilogue) {
-  Tensor out;
-  // Isolated: this thread runs no other caller's task while the slot is open (core/arena.hpp).
-  tbb::this_task_arena::isolate([&] {
-    const OutputSlot slot(at, layer.output_shape(input.shape()).numel());
-    out = layer.forward(input, epilogue);
-  });
-  return out;
-}
-
-void reserve(Tensor& block, int64_t floats) {
-  if (block.numel() < floats) block = make_arena(floats);
+  return run_in_slot(at, layer.output_shape(input.shape()).numel(), [&] { return layer.forward(input, epilogue); });
 }
 
 }  // namespace
@@ -47,9 +34,9 @@ Tensor Upsampler::forward(const Tensor& x) const {
   auto workspace = workspaces_->take();
   const int64_t full = arena_floats(head_.op().output_shape(x.shape()).numel());
   const int64_t half = arena_floats(down_.op().output_shape(head_.op().output_shape(x.shape())).numel());
-  reserve(workspace->a, std::max(full, 2 * half));
-  reserve(workspace->b, full);
-  reserve(workspace->m, half);
+  reserve_arena(workspace->a, std::max(full, 2 * half));
+  reserve_arena(workspace->b, full);
+  reserve_arena(workspace->m, half);
   float* const a = workspace->a.data();
   const Tensor h = run_into(a, head_.op(), x, act);
   const Tensor f = run_into(workspace->b.data(), body_.op(), h, with_skip(h));  // [N, C, H, W]
