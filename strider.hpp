@@ -1,6 +1,7 @@
 #pragma once
 // Strider: CPU inference for convolutional networks. One include for the whole public API.
 #include "core/arithmetic.hpp"
+#include "core/memory.hpp"
 #include "core/npy.hpp"
 #include "core/parallel.hpp"
 #include "core/safetensors.hpp"

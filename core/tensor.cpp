@@ -13,12 +13,9 @@
 #include <sstream>
 #include <utility>
 
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
-
 #include "arena.hpp"
 #include "check.hpp"
+#include "memory.hpp"
 
 namespace strider {
 
@@ -27,25 +24,6 @@ namespace {
 constexpr int64_t max_numel =
     static_cast<int64_t>((std::numeric_limits<std::ptrdiff_t>::max() - Tensor::slack_bytes - Tensor::alignment) /
                          sizeof(float));
-
-// 64-byte aligned memory for `bytes` (a multiple of 64). glibc maps a block of 32 MiB or more (its largest
-// mmap threshold) afresh on every allocation, and each first touch of a 4 KiB page faults: a 32 MiB output
-// (cat's) took 15.7 ms of page faults per call. Those blocks go on transparent huge pages where the system
-// offers them on request (Linux's THP "madvise" mode): one fault per 2 MiB, 1.8 ms (measured on this
-// project's VM). Smaller blocks stay 4 KiB: glibc reuses them from its heap without faults, where huge
-// pages made a conv then PReLU loop 4x slower.
-void* allocate(std::size_t bytes) {
-#ifdef MADV_HUGEPAGE
-  constexpr std::size_t huge_page = std::size_t{2} << 20;
-  if (bytes >= 16 * huge_page) {
-    const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
-    void* memory = std::aligned_alloc(huge_page, rounded);
-    if (memory != nullptr) madvise(memory, rounded, MADV_HUGEPAGE);  // a hint: if refused, 4 KiB pages
-    return memory;
-  }
-#endif
-  return std::aligned_alloc(Tensor::alignment, bytes);
-}
 
 template <class Dims>
 void init_dims(const Dims& dims, std::array<int64_t, Shape::max_rank>& out, int& rank, int64_t& numel) {
@@ -107,7 +85,7 @@ std::ostream& operator<<(std::ostream& os, const Shape& shape) {
   return os << ']';
 }
 
-void Tensor::AlignedFree::operator()(float* p) const { std::free(p); }
+void Tensor::AlignedFree::operator()(float* p) const { detail::free_tensor_memory(p, bytes); }
 
 Tensor::Tensor(Shape shape) : shape_(shape) {
   check(shape.rank() > 0, "Tensor: shape must have rank 1 to 4");
@@ -117,9 +95,9 @@ Tensor::Tensor(Shape shape) : shape_(shape) {
   if ((data_ = OutputSlot::take(shape.numel())) != nullptr) return;  // a view of a plan's arena (arena.hpp)
   const std::size_t bytes = static_cast<std::size_t>(shape.numel()) * sizeof(float) + slack_bytes;
   const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;  // aligned_alloc's rule
-  void* memory = allocate(rounded);
+  void* memory = detail::allocate_tensor_memory(rounded);
   if (memory == nullptr) throw std::bad_alloc();
-  storage_.reset(static_cast<float*>(memory));
+  storage_ = std::unique_ptr<float, AlignedFree>(static_cast<float*>(memory), AlignedFree{rounded});
   data_ = storage_.get();
   // The slack is read by SIMD tails: keep it initialised so those reads are defined.
   std::fill(data_ + shape.numel(), data_ + (rounded / sizeof(float)), 0.0f);

@@ -107,6 +107,7 @@ class Tensor {
 
  private:
   struct AlignedFree {
+    std::size_t bytes;  // what the memory module needs back (core/memory.hpp); 0 when value-initialised
     void operator()(float* p) const;
   };
   int64_t offset(std::initializer_list<int64_t> index) const;

@@ -43,8 +43,9 @@ Tensor cat(std::span<const Tensor* const> tensors, int dim) {
   for (int a = 0; a < axis; ++a) outer *= first.size(a);
   for (int a = axis + 1; a < rank; ++a) inner *= first.size(a);
   const int64_t out_block = dims[static_cast<std::size_t>(axis)] * inner;
-  // Copies in chunks of at most `chunk` values (outer index, tensor, chunk), in parallel.
-  constexpr int64_t chunk = 1 << 15;
+  // Copies in chunks of at most `chunk` values (outer index, tensor, chunk), in parallel. 16 KiB chunks
+  // copied a 32 MiB concat fastest on 2 threads (1.55 ms; 128 KiB: 1.8 ms, 4 MiB: 2.0 ms).
+  constexpr int64_t chunk = 1 << 12;
   std::vector<int64_t> offsets, chunks;  // per tensor: its offset in an output block, its chunks per block
   int64_t total_chunks = 0, offset = 0;
   for (const Tensor* input : tensors) {

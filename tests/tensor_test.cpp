@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/memory.hpp"
 #include "core/tensor.hpp"
 #include "test_util.hpp"
 
@@ -161,6 +162,34 @@ TEST(Tensor, SizeLimitIsAnErrorAndCanBeRaised) {
   EXPECT_TRUE(rejects([] { Tensor({257}); }, {"[257]", "1024 bytes"}));
   EXPECT_TRUE(rejects([] { set_max_tensor_bytes(0); }, {"set_max_tensor_bytes", "positive", "0"}));
   set_max_tensor_bytes(limit);
+}
+
+// Blocks of 32 MiB or more outlive their tensor in a bounded cache; a tensor of another size empties it.
+TEST(Tensor, LargeBlocksAreReusedWithinBounds) {
+  release_cached_memory();
+  const Shape large{8, 1024, 1024};  // 32 MiB
+  const float* first = nullptr;
+  {
+    Tensor t(large);
+    first = t.data();
+  }
+  EXPECT_EQ(cached_memory_bytes(), int64_t{34} << 20);  // 32 MiB and the SIMD slack, in 2 MiB pages
+  {
+    Tensor again(large);
+    EXPECT_EQ(again.data(), first);
+    EXPECT_EQ(cached_memory_bytes(), 0);
+  }
+  { Tensor other({9, 1024, 1024}); }  // a miss: the 34 MiB block went back before this one was mapped
+  EXPECT_EQ(cached_memory_bytes(), int64_t{38} << 20);
+  {
+    std::vector<Tensor> many;
+    for (int i = 0; i < 6; ++i) many.emplace_back(Shape{16, 1024, 1024});
+  }
+  EXPECT_EQ(cached_memory_bytes(), int64_t{3 * 66} << 20);  // the last three 66 MiB blocks: 4 pass 256 MiB
+  release_cached_memory();
+  EXPECT_EQ(cached_memory_bytes(), 0);
+  { Tensor small({1024}); }
+  EXPECT_EQ(cached_memory_bytes(), 0);  // small blocks are glibc's
 }
 
 TEST(Tensor, PrintsShapeAndLeadingValues) {
