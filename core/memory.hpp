@@ -2,8 +2,8 @@
 // Where tensors' memory comes from. Blocks of 32 MiB or more (a 4K image, a 64-channel 256² concat) are
 // kept after their tensor dies, a few at a time, and given to the next tensor of the same size: glibc
 // would unmap them, and mapping one again costs a page fault per 2 MiB plus the kernel zeroing every page,
-// as long as a copy of the block. The cache never raises a run's peak memory: an allocation it cannot
-// serve first gives every cached block back to the system.
+// as long as a copy of the block. An allocation of 32 MiB or more the cache cannot serve first gives
+// every cached block back to the system: blocks of another size are never held beside a new one.
 #include <cstddef>
 #include <cstdint>
 
