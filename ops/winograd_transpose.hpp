@@ -5,7 +5,7 @@
 // registers replaces 4·V scalar loads or stores: in lane k of the register for output column j, element
 // m is channel 4k + m; after the transpose, lane k of register m holds channel 4k + m's row.
 //
-// Each register type's are defined where the TU's flags allow it (SSE2 is x86-64's baseline);
+// A register type's transposes are defined where the TU's flags allow it (SSE2: x86-64's baseline);
 // has_row_transposes<B> tells the kernel whether its batch has them (the scalar level's does not).
 #include <immintrin.h>
 
