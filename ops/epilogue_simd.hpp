@@ -113,35 +113,60 @@ B channel_lanes(const std::vector<float>& p, int64_t channel, int64_t valid) {
   return p.size() == 1 ? B(p[0]) : load_lanes<B>(p.data() + channel, 1, valid);
 }
 
-// The epilogue on a vector whose lanes are `valid` consecutive output channels from `channel` at one
-// output position (Winograd's output transform holds channels in lanes): per-channel parameters are
-// loaded across lanes, the residual gathered `channel_stride` apart from the output's offset `out`.
-template <class B>
-B apply_epilogue_across_channels(B v, const EpilogueTarget& t, int64_t channel, const float* out,
-                                 int64_t channel_stride, int64_t valid) {
+// Where a tile of vectors whose lanes are output channels lies (Winograd's output transform holds
+// channels in lanes): vector (i, j), i < rows, j < cols, holds the `valid` consecutive output channels
+// from `channel` at output position out + i·row_step + j·col_step, the channels channel_stride apart.
+struct ChannelTile {
+  int64_t channel, valid, rows, cols;
+  const float* out;
+  int64_t row_step, col_step, channel_stride;
+};
+
+// The epilogue on such a tile, tile[i][j] in place, step by step: the walk and each step's per-channel
+// parameters (loaded across lanes) cost once per tile, not once per output position. The residual is
+// read from residual[i][j] where the caller has put it in lanes, else gathered from the output's offset.
+template <class B, std::size_t N>
+void apply_epilogue_across_channels(float (&tile)[N][N][B::size], const EpilogueTarget& t, const ChannelTile& at,
+                                    const float (*residual)[N][B::size] = nullptr) {
+  const auto each = [&](auto step) {
+    for (int64_t i = 0; i < at.rows; ++i)
+      for (int64_t j = 0; j < at.cols; ++j) step(B::load_unaligned(tile[i][j]), i, j).store_unaligned(tile[i][j]);
+  };
   using Kind = Epilogue::Step::Kind;
   for (const Epilogue::Step& s : t.epilogue->steps) {
     switch (s.kind) {
       case Kind::activation: {
         const Activation& a = s.activation;
         if (a.weight.size() <= 1) {
-          v = activate(v, a, a.weight.empty() ? 0.0f : a.weight[0]);
+          const float slope = a.weight.empty() ? 0.0f : a.weight[0];
+          each([&](B v, int64_t, int64_t) { return activate(v, a, slope); });
         } else {  // PReLU, a slope per channel
-          const B slopes = channel_lanes<B>(a.weight, channel, valid);
-          if constexpr (std::is_same_v<B, ScalarBatch>) v = activate<Activation::Kind::prelu>(v, a, slopes.v);
-          else v = xsimd::select(v > B(0.0f), v, v * slopes);
+          const B slopes = channel_lanes<B>(a.weight, at.channel, at.valid);
+          each([&](B v, int64_t, int64_t) {
+            if constexpr (std::is_same_v<B, ScalarBatch>) return activate<Activation::Kind::prelu>(v, a, slopes.v);
+            else return B(xsimd::select(v > B(0.0f), v, v * slopes));
+          });
         }
         break;
       }
-      case Kind::affine:
-        v = fma(v, channel_lanes<B>(s.scale, channel, valid), channel_lanes<B>(s.shift, channel, valid));
+      case Kind::affine: {
+        const B scale = channel_lanes<B>(s.scale, at.channel, at.valid);
+        const B shift = channel_lanes<B>(s.shift, at.channel, at.valid);
+        each([&](B v, int64_t, int64_t) { return fma(v, scale, shift); });
         break;
+      }
       case Kind::residual:
-        v = v + load_lanes<B>(t.residual + (out - t.output), channel_stride, valid);
+        if (residual) {
+          each([&](B v, int64_t i, int64_t j) { return v + B::load_unaligned(residual[i][j]); });
+        } else {
+          const float* first = t.residual + (at.out - t.output);
+          each([&](B v, int64_t i, int64_t j) {
+            return v + load_lanes<B>(first + i * at.row_step + j * at.col_step, at.channel_stride, at.valid);
+          });
+        }
         break;
     }
   }
-  return v;
 }
 
 }  // namespace strider::kernels

@@ -378,6 +378,47 @@ TEST_P(EveryLevel, EpilogueChainsMatchReference) {
   }
 }
 
+// Winograd holds output channels in lanes: tiles of whole rows with unit column step go through
+// transposes (the residual in, the output out), edge tiles and strided columns element by element. Either
+// way the fused epilogue must give exactly the unfused convolution followed by the epilogue, whose steps
+// here are exact in float (PReLU, a scale without shift, the residual add). Shapes with full and edge
+// tiles, 19 channels per group (a partial last vector at every width), a row and a column dilation.
+TEST_P(EveryLevel, WinogradEpiloguesMatchUnfusedExactly) {
+  struct Case {
+    int64_t groups;
+    Shape x;
+    Hw dilation;
+  };
+  const Case cases[] = {{1, {2, 16, 9, 13}, 1}, {1, {1, 8, 8, 36}, 1}, {2, {1, 8, 12, 17}, 1},
+                        {1, {1, 8, 11, 16}, Hw{2, 1}}, {1, {1, 8, 8, 14}, Hw{1, 2}}};
+  int seed = 0;
+  for (const Case& c : cases) {
+    const int64_t out = 19 * c.groups;
+    Conv2d conv(c.x[1], out, 3,
+                {.padding = Conv2dPadding(c.dilation.h, c.dilation.w), .dilation = c.dilation, .groups = c.groups});
+    conv.set_algorithm(ConvAlgorithm::winograd);
+    conv.reset_parameters(++seed);
+    const Tensor x = random_tensor(c.x, seed), unfused = conv.forward(x);
+    ASSERT_EQ(conv.algorithm_for(c.x), ConvAlgorithm::winograd);
+    const Tensor residual = random_tensor(unfused.shape(), seed + 100);
+    Activation prelu = prelu_activation(Tensor::full({1}, 0.0f));
+    std::vector<float> scale;
+    prelu.weight.clear();
+    for (int64_t o = 0; o < out; ++o) {
+      prelu.weight.push_back(0.05f * static_cast<float>(o % 7));
+      scale.push_back(0.1f + 0.03f * static_cast<float>(o));
+    }
+    for (const Epilogue& e : {Epilogue().then_affine(scale, {0.0f}).then_residual(&residual),
+                              Epilogue().then_residual(&residual).then(prelu)}) {
+      SCOPED_TRACE(::testing::Message() << e.str() << " on " << c.x << ", dilation " << c.dilation);
+      Tensor expected = unfused.clone();
+      const int64_t plane = unfused.size(2) * unfused.size(3);
+      for (int64_t i = 0; i < expected.numel(); ++i) expected[i] = apply(e, unfused[i], i / plane % out, residual[i]);
+      ASSERT_TRUE(near(conv.forward(x, e), expected, 0.0));
+    }
+  }
+}
+
 TEST(Epilogue, RejectsParametersOfTheWrongSize) {
   Conv2d conv(2, 3, 3);
   const Tensor x = Tensor::zeros({1, 2, 5, 5}), wrong = Tensor::zeros({1, 3, 4, 4});
