@@ -196,9 +196,10 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
 // c8). There the generic microkernel, with one channel, issues a load per FMA and is load-bound. Here a
 // panel row feeds three consecutive output rows: a tile of R rows x NR vectors loads each input vector
 // once for up to three FMAs. The terms of an output are summed in the generic order (kernel row, then
-// column), so the results are the same bits. R·NR = 8 accumulators: each takes nine FMAs in a chain, and fewer chains left the FMA pipes waiting on
-// their latency (2 x 2 on AVX2: c8 0.73 ms on one thread, 4 x 2: 0.65 ms). With 16 registers some of
-// the nine weights are read from the stack, as FMA memory operands.
+// column), so the results are the same bits. R·NR = 8 accumulators: each takes nine FMAs in a chain, and
+// fewer chains left the FMA pipes waiting on their latency (2 x 2 on AVX2: c8 0.73 ms on one thread,
+// 4 x 2: 0.65 ms). With 16 registers some of the nine weights are read from the stack, as FMA memory
+// operands.
 constexpr int depthwise_vectors = 2;
 constexpr int depthwise_rows = 4;
 
