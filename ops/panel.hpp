@@ -100,6 +100,42 @@ inline float padded_value(const float* row, int64_t col, int64_t width, PaddingM
   return s >= 0 && s < width ? row[s] : fill;  // past the padding's reach only discarded lanes read it
 }
 
+// to[0 .. n) = from[0 .. n), or `fill` where from is null, in inline vectors: the row of a depthwise or
+// first layer's panel is a few vectors, where a memcpy or memset call cost as much as the copy.
+inline void put_run(const float* from, float fill, float* to, int64_t n) {
+  int64_t m = 0;
+#ifdef STRIDER_KERNEL_ARCH
+  using B = Simd<STRIDER_KERNEL_ARCH>::Batch;
+  if (from != nullptr)
+    for (; m + B::size <= n; m += B::size) B::load_unaligned(from + m).store_unaligned(to + m);
+  else
+    for (; m + B::size <= n; m += B::size) B(fill).store_unaligned(to + m);
+#endif
+  for (; m < n; ++m) to[m] = from != nullptr ? from[m] : fill;
+}
+
+// Zero padding at stride 1 (depthwise layers, most first layers): each panel row is an input row's span
+// [c0, c0 + reach) with `fill` outside the input, copied without the general path's calls per row.
+inline void build_unit_stride_panel(const PanelSource& s, int64_t i, int64_t c0, int64_t reach, float* row,
+                                    int64_t width) {
+  const int64_t plane = s.in_h * s.in_w;
+  const int64_t lo = std::clamp<int64_t>(-c0, 0, reach), hi = std::clamp<int64_t>(s.in_w - c0, lo, reach);
+  for (int64_t c = 0; c < s.channels; ++c) {
+    for (int64_t rel = 0; rel < input_rows(s); ++rel, row += width) {
+      const int64_t ih = i * s.stride_h + rel - s.pad_top;
+      if (ih < 0 || ih >= s.in_h) {
+        put_run(nullptr, s.fill, row, reach);
+        continue;
+      }
+      const float* src = s.input + c * plane + ih * s.in_w + c0;
+      if (c + 1 < s.channels) __builtin_prefetch(src + plane);  // the next channel's row: its first line
+      put_run(nullptr, s.fill, row, lo);
+      put_run(src + lo, 0.0f, row + lo, hi - lo);
+      put_run(nullptr, s.fill, row + hi, reach - hi);
+    }
+  }
+}
+
 // Fills the panel for output rows i .. i + s.rows, columns j0 .. j0 + cols: phase r of (c, input row)
 // holds the input columns c0 + r + m·sw, c0 = j0·sw - pad_left, so tap b reads phase (b·dw) % sw from
 // index (b·dw) / sw on.
@@ -107,6 +143,7 @@ inline void build_panel(const PanelSource& s, int64_t i, int64_t j0, int64_t col
   const int64_t plane = s.in_h * s.in_w, sw = s.stride_w;
   const int64_t reach = cols + std::max<int64_t>(s.kernel_w - 1, 0) * s.dilation_w / sw;
   const int64_t c0 = j0 * sw - s.pad_left;
+  if (sw == 1 && s.padding_mode == PaddingMode::zeros) return build_unit_stride_panel(s, i, c0, reach, panel, width);
   float* row = panel;
   // The span of an input row the panel reads, for prefetching the next channel's rows while this one is
   // copied: the copy is otherwise bound by the latency of each channel plane's first lines.
