@@ -84,7 +84,7 @@ struct ConvPass {
 struct PanelSource;
 PanelSource panel_source(const ConvPass& pass);
 int64_t panel_floats(const ConvPass& pass);
-// Runs tasks [begin, end) with a panel of panel_floats(pass) floats and 2·pass.weights->k() offsets of
+// Runs tasks [begin, end) with a panel of panel_floats(pass) floats and pass.weights->k() offsets of
 // scratch. Thread-free and throw-free.
 template <class Arch>
 void run_conv_tasks(const ConvPass& pass, int64_t begin, int64_t end, float* panel, int64_t* offsets) noexcept;

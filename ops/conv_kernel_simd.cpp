@@ -286,14 +286,6 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
       for (int64_t b = 0; b < w.kernel_w; ++b) offsets[k++] = panel_offset(source, width, c, a, b);
   const int64_t tiles = (p.out_w + tile_columns - 1) / tile_columns, row_blocks = ceil_div(p.out_h, source.rows);
   const int64_t step = row_step(source, width);
-  // A 1x1 stride-1 unpadded pass reads its input rows where they are (the panel would be a plain copy,
-  // as costly as a fifth of the GEMM), with in-place offsets: one plane per input channel. Only for tiles
-  // whose whole-vector loads stay inside the input row, which the last tile of a row may not.
-  const bool pointwise = w.kernel_h == 1 && w.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
-                         p.pad_top == 0 && p.pad_left == 0 && p.out_h <= p.in_h && p.out_w <= p.in_w;
-  int64_t* plane_offsets = offsets + w.k();
-  if (pointwise)
-    for (int64_t c = 0; c < w.in_per_group; ++c) plane_offsets[c] = c * p.in_h * p.in_w;
   const bool depthwise = is_depthwise3x3(p);
   // Past the panel (panel_floats() counts it); a tapless pass has neither.
   float* partial = w.k() == 0 ? nullptr : panel + panel_rows(source) * width;
@@ -305,11 +297,7 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
     const int64_t j0 = tile * tile_columns, cols = std::min(tile_columns, p.out_w - j0);
     const int64_t i0 = block * source.rows, rows = std::min(source.rows, p.out_h - i0);
     source.input = p.input + (n * w.groups + g) * w.in_per_group * p.in_h * p.in_w;
-    const bool in_place = pointwise && j0 + ceil_div(cols, V) * V <= p.in_w;
-    const float* task_panel = in_place ? source.input + i0 * p.in_w + j0 : panel;
-    const int64_t* task_offsets = in_place ? plane_offsets : offsets;
-    const int64_t task_step = in_place ? p.in_w : step;
-    if (!in_place && w.k() > 0) build_panel(source, i0, j0, cols, panel, width);  // k = 0: bias only
+    if (w.k() > 0) build_panel(source, i0, j0, cols, panel, width);  // k = 0: bias only
     float* out = p.output + n * p.out_batch_stride + g * w.out_per_group * p.out_channel_stride +
                  i0 * p.out_row_stride + j0 * p.out_col_stride;
     if (depthwise) {
@@ -320,14 +308,14 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
       continue;
     }
     for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride) {
-      const float* rows_panel = task_panel + t * task_step;
+      const float* rows_panel = panel + t * step;
       switch (w.block) {
-        case 8: run_blocks<8>(p, epilogue, g, out, rows_panel, task_offsets, cols, partial, chunk); break;
-        case 6: run_blocks<6>(p, epilogue, g, out, rows_panel, task_offsets, cols, partial, chunk); break;
-        case 4: run_blocks<4>(p, epilogue, g, out, rows_panel, task_offsets, cols, partial, chunk); break;
-        case 3: run_blocks<3>(p, epilogue, g, out, rows_panel, task_offsets, cols, partial, chunk); break;
-        case 2: run_blocks<2>(p, epilogue, g, out, rows_panel, task_offsets, cols, partial, chunk); break;
-        default: run_blocks<1>(p, epilogue, g, out, rows_panel, task_offsets, cols, partial, chunk); break;
+        case 8: run_blocks<8>(p, epilogue, g, out, rows_panel, offsets, cols, partial, chunk); break;
+        case 6: run_blocks<6>(p, epilogue, g, out, rows_panel, offsets, cols, partial, chunk); break;
+        case 4: run_blocks<4>(p, epilogue, g, out, rows_panel, offsets, cols, partial, chunk); break;
+        case 3: run_blocks<3>(p, epilogue, g, out, rows_panel, offsets, cols, partial, chunk); break;
+        case 2: run_blocks<2>(p, epilogue, g, out, rows_panel, offsets, cols, partial, chunk); break;
+        default: run_blocks<1>(p, epilogue, g, out, rows_panel, offsets, cols, partial, chunk); break;
       }
     }
   }

@@ -37,8 +37,12 @@ inline int64_t input_rows(const PanelSource& s) {
 // Rows of the panel: one per (channel, input row, stride phase).
 inline int64_t panel_rows(const PanelSource& s) { return s.channels * input_rows(s) * s.stride_w; }
 // Columns of a panel row: a tile of output columns plus those the taps reach past it.
+// Panel rows are an odd number of 64-byte lines apart: a register tile reads a few vectors from each of
+// K consecutive rows, and rows 12 lines apart (192 floats) fell on a quarter of the L1's sets (c7 on one
+// AVX2 thread: 5.0 -> 4.8 ms).
 inline int64_t panel_width(const PanelSource& s) {
-  return tile_columns + std::max<int64_t>(s.kernel_w - 1, 0) * s.dilation_w / s.stride_w;
+  const int64_t lines = (tile_columns + std::max<int64_t>(s.kernel_w - 1, 0) * s.dilation_w / s.stride_w + 15) / 16;
+  return (lines | 1) * 16;
 }
 // Offset in the panel of tap (channel c, kernel row a, kernel column b) for the first output row and
 // column; output row t of the panel adds t · row_step(s, width).

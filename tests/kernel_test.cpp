@@ -209,10 +209,9 @@ TEST_P(EveryLevel, Depthwise3x3MatchesReference) {
   EXPECT_GE(tested, 250);
 }
 
-// Pointwise (1x1, stride 1, unpadded) layers, whose tiles read the input in place where their
-// whole-vector loads stay inside the flattened plane and go through the panel where they do not: planes
-// on the vector and tile edges (the last tile of a plane whose size is not a multiple of the width),
-// several tiles, groups, batches, with an epilogue or none.
+// Pointwise (1x1, stride 1, unpadded) layers, which run as one row of h·w columns: planes on the vector
+// and tile edges (the last tile of a plane whose size is not a multiple of the width), several tiles,
+// groups, batches, with an epilogue or none.
 TEST_P(EveryLevel, PointwiseMatchesReference) {
   Rng rng(6);
   constexpr int64_t planes[] = {1, 15, 16, 17, 48, 196, 208, 384, 400, 784};  // h·w, drawn as factors
