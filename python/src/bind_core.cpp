@@ -9,6 +9,7 @@
 #include "bindings.hpp"
 #include "core/arithmetic.hpp"
 #include "core/check.hpp"
+#include "core/memory.hpp"
 #include "core/parallel.hpp"
 #include "core/simd.hpp"
 
@@ -33,6 +34,9 @@ PaddingMode padding_mode(const std::string& name) {
 void bind_core(py::module_& m) {
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Caps the threads Strider uses (process-wide), n >= 1");
   m.def("get_num_threads", &get_num_threads);
+  m.def("cached_memory_bytes", &cached_memory_bytes,
+        "Bytes of freed tensors of 32 MiB or more kept for the next tensor of their size (at most 256 MiB)");
+  m.def("release_cached_memory", &release_cached_memory, "Gives the cached blocks back to the system");
   m.def("simd_level", [] { return std::string(simd_level_name(simd_level())); },
         "The instruction set the kernels use: 'avx512', 'avx2', 'sse4.2' or 'scalar'");
   m.def("available_simd_levels", [] {

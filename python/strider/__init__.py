@@ -13,11 +13,12 @@ import os
 import threading
 
 from . import _strider
-from ._strider import InputTypeError, arithmetic, get_num_threads, set_num_threads, simd_level
+from ._strider import (InputTypeError, arithmetic, cached_memory_bytes, get_num_threads, release_cached_memory,
+                       set_num_threads, simd_level)
 from . import nn
 
 __all__ = ["nn", "arithmetic", "InputTypeError", "load_onnx", "upsample", "upsampler", "set_num_threads",
-           "get_num_threads", "simd_level"]
+           "get_num_threads", "simd_level", "cached_memory_bytes", "release_cached_memory"]
 
 # Each model's (×2, ×4) weights. "default": trained on clean downscaled photos; "real": on inputs also
 # JPEG-compressed, noisy or blurred, ×2 only (×4 runs it twice).

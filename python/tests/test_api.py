@@ -194,6 +194,15 @@ def test_threads_and_simd_level():
         strider.set_num_threads(0)
 
 
+def test_large_blocks_are_cached_within_bounds_and_released():
+    strider.release_cached_memory()
+    y = nn.Conv2d(1, 8, 1)(np.ones((1, 1, 1024, 1024), np.float32))  # a 32 MiB output
+    del y
+    assert 32 << 20 <= strider.cached_memory_bytes() <= 256 << 20
+    strider.release_cached_memory()
+    assert strider.cached_memory_bytes() == 0
+
+
 def test_arithmetic_under_cpp_names():
     a = strider.arithmetic
     assert a.conv_output_size(6, 3, 2, 1) == 3  # the guide's Fig 2.7
