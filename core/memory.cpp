@@ -31,7 +31,7 @@ class LargeBlocks {
   void* take(std::size_t bytes) {
     std::lock_guard lock(mutex_);
     const auto hit = std::find_if(blocks_.begin(), blocks_.end(), [&](const Block& b) { return b.bytes == bytes; });
-    if (hit == blocks_.end()) {  // a new block: the others go first, so the peak stays live tensors only
+    if (hit == blocks_.end()) {  // a new size: the cached blocks go first, never held beside it
       release_locked();
       return nullptr;
     }

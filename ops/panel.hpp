@@ -36,10 +36,10 @@ inline int64_t input_rows(const PanelSource& s) {
 }
 // Rows of the panel: one per (channel, input row, stride phase).
 inline int64_t panel_rows(const PanelSource& s) { return s.channels * input_rows(s) * s.stride_w; }
-// Columns of a panel row: a tile of output columns plus those the taps reach past it.
-// Panel rows are an odd number of 64-byte lines apart: a register tile reads a few vectors from each of
-// K consecutive rows, and rows 12 lines apart (192 floats) fell on a quarter of the L1's sets (c7 on one
-// AVX2 thread: 5.0 -> 4.8 ms).
+// Columns of a panel row: a tile of output columns plus those the taps reach past it, rounded up to an
+// odd number of 64-byte lines: a register tile reads a few vectors from each of K consecutive rows, and
+// rows 12 lines apart (192 floats) fell on a quarter of the L1's sets (c7 on one AVX2 thread: 5.0 -> 4.8
+// ms).
 inline int64_t panel_width(const PanelSource& s) {
   const int64_t lines = (tile_columns + std::max<int64_t>(s.kernel_w - 1, 0) * s.dilation_w / s.stride_w + 15) / 16;
   return (lines | 1) * 16;
@@ -131,10 +131,10 @@ inline void build_unit_stride_panel(const PanelSource& s, int64_t i, int64_t c0,
         put_run(nullptr, s.fill, row, reach);
         continue;
       }
-      const float* src = s.input + c * plane + ih * s.in_w + c0;
-      if (c + 1 < s.channels) __builtin_prefetch(src + plane);  // the next channel's row: its first line
+      const float* first = s.input + c * plane + ih * s.in_w + (c0 + lo);  // c0 + lo >= 0
+      if (c + 1 < s.channels) __builtin_prefetch(first + plane);  // the next channel's row: its first line
       put_run(nullptr, s.fill, row, lo);
-      put_run(src + lo, 0.0f, row + lo, hi - lo);
+      put_run(first, 0.0f, row + lo, hi - lo);
       put_run(nullptr, s.fill, row + hi, reach - hi);
     }
   }
