@@ -110,10 +110,11 @@ inline void put_run(const float* from, float fill, float* to, int64_t n) {
   int64_t m = 0;
 #ifdef STRIDER_KERNEL_ARCH
   using B = Simd<STRIDER_KERNEL_ARCH>::Batch;
+  constexpr int64_t V = B::size;
   if (from != nullptr)
-    for (; m + B::size <= n; m += B::size) B::load_unaligned(from + m).store_unaligned(to + m);
+    for (; m + V <= n; m += V) B::load_unaligned(from + m).store_unaligned(to + m);
   else
-    for (; m + B::size <= n; m += B::size) B(fill).store_unaligned(to + m);
+    for (; m + V <= n; m += V) B(fill).store_unaligned(to + m);
 #endif
   for (; m < n; ++m) to[m] = from != nullptr ? from[m] : fill;
 }
