@@ -87,13 +87,22 @@ void microkernel(const float* panel, const int64_t* offsets, int64_t k_count, in
     });
   for (int64_t k = 0; k < k_count; ++k) {
     const float* column = panel + offsets[k] + j;
-    B x[NR];
-    unroll<NR>([&](auto r) { x[r] = B::load_unaligned(column + r * V); });
     const float* wk = t.weights + k * Block;
-    unroll<Rows>([&](auto m) {
-      const B wm(wk[m]);
-      unroll<NR>([&](auto r) { acc[m][r] = fma(wm, x[r], acc[m][r]); });
-    });
+    if constexpr (Rows * NR + NR + 1 <= Simd<Arch>::registers) {  // NR loads, a broadcast per channel
+      B x[NR];
+      unroll<NR>([&](auto r) { x[r] = B::load_unaligned(column + r * V); });
+      unroll<Rows>([&](auto m) {
+        const B wm(wk[m]);
+        unroll<NR>([&](auto r) { acc[m][r] = fma(wm, x[r], acc[m][r]); });
+      });
+    } else {  // the Rows broadcasts first, then a load per vector: Rows·NR + Rows + 1 registers
+      B w[Rows];
+      unroll<Rows>([&](auto m) { w[m] = B(wk[m]); });
+      unroll<NR>([&](auto r) {
+        const B x = B::load_unaligned(column + r * V);
+        unroll<Rows>([&](auto m) { acc[m][r] = fma(w[m], x, acc[m][r]); });
+      });
+    }
   }
   if (Chunked && !t.last_chunk) {
     unroll<Rows>([&](auto m) {
@@ -159,16 +168,29 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
     for (int64_t k0 = 0; k0 == 0 || k0 < k; k0 += chunk) {  // k = 0 (a tapless phase) still stores the bias
       const int64_t k_count = std::min(chunk, k - k0);
       const float* block_weights = w.data.data() + ((g * w.blocks() + blk) * k + k0) * Block;
+      const auto slice = [&](int64_t first) -> SliceTarget {
+        return {block_weights + first % Block, out + first * p.out_channel_stride, p.out_channel_stride,
+                p.out_col_stride, w.out_per_group - first, p.bias ? p.bias + g * w.out_per_group + first : nullptr,
+                cols, &epilogue, g * w.out_per_group + first, partial + first % Block * tile_columns, k0 == 0,
+                k0 + k_count == k};
+      };
+      const int64_t block_end = std::min<int64_t>((blk + 1) * Block, w.out_per_group);
+      const int64_t* chunk_offsets = offsets + k0;
+      if constexpr (Simd<Arch>::registers == 16 && Block == 8) {
+        // A tile of 4 vectors (ConvTranspose2d's 32-column phase rows on AVX2) would run as 4 x 2 tiles of
+        // 8 accumulators; slices of 3, 3 and 2 channels over the 4 vectors keep 12, 12 and 8.
+        if ((cols + V - 1) / V == 4) {
+          for (int64_t first = blk * Block; first < block_end; first += 3) {
+            if (first % Block < 6) microkernel<Block, 3, 4, Chunked>(panel, chunk_offsets, k_count, 0, slice(first));
+            else microkernel<Block, 2, 4, Chunked>(panel, chunk_offsets, k_count, 0, slice(first));
+          }
+          continue;
+        }
+      }
       // The block's channels in slices of Rows, each slice over the same panel columns while they are in L1.
       SliceTarget slices[max_slices];
       int count = 0;
-      for (int64_t first = blk * Block; first < std::min<int64_t>((blk + 1) * Block, w.out_per_group); first += Rows)
-        slices[count++] = {block_weights + first % Block, out + first * p.out_channel_stride, p.out_channel_stride,
-                           p.out_col_stride, w.out_per_group - first,
-                           p.bias ? p.bias + g * w.out_per_group + first : nullptr, cols, &epilogue,
-                           g * w.out_per_group + first, partial + first % Block * tile_columns, k0 == 0,
-                           k0 + k_count == k};
-      const int64_t* chunk_offsets = offsets + k0;
+      for (int64_t first = blk * Block; first < block_end; first += Rows) slices[count++] = slice(first);
       for (int64_t j = 0; j < full; j += NR * V)
         for (int s = 0; s < count; ++s)
           microkernel<Block, Rows, NR, Chunked>(panel, chunk_offsets, k_count, j, slices[s]);

@@ -30,7 +30,7 @@ using testing::winograd_tolerance;
 
 // Output widths at the edges of every vector width V in {4, 8, 16} (1, V - 1, V, V + 1, 2V + 3), of the
 // microkernels (48, 96) and of the column tiles (192).
-constexpr int64_t edge_widths[] = {1, 3, 4, 5, 7, 8, 9, 11, 15, 16, 17, 19, 35, 47, 48, 49, 95, 97, 191, 193};
+constexpr int64_t edge_widths[] = {1, 3, 4, 5, 7, 8, 9, 11, 15, 16, 17, 19, 29, 32, 35, 47, 48, 49, 95, 97, 191, 193};
 
 class Rng {
  public:
