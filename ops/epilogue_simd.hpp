@@ -25,18 +25,29 @@ struct EpilogueTarget {
   EpilogueTarget(const Epilogue* epilogue, const float* output, const float* residual)
       : epilogue(epilogue), output(output), residual(residual) {
     using A = Activation::Kind;
-    if (epilogue == nullptr || epilogue->steps.size() != 1) return;
-    const Epilogue::Step& s = epilogue->steps.front();
-    const bool piecewise = s.activation.kind == A::relu || s.activation.kind == A::leaky_relu;
-    if (s.kind == Epilogue::Step::Kind::activation && piecewise) lone = &s.activation;
+    using Kind = Epilogue::Step::Kind;
+    if (epilogue == nullptr) return;
+    const std::vector<Epilogue::Step>& steps = epilogue->steps;
+    std::size_t next = 0;
+    if (next < steps.size() && steps[next].kind == Kind::activation &&
+        (steps[next].activation.kind == A::relu || steps[next].activation.kind == A::leaky_relu))
+      piecewise = &steps[next++].activation;
+    if (next < steps.size() && steps[next].kind == Kind::residual) {
+      add_residual = true;
+      ++next;
+    }
+    inlined = next == steps.size();
   }
   const Epilogue* epilogue;
   const float* output;    // the pass's output base
   const float* residual;  // the residual at the same base, or null
-  // The epilogue's activation when it is a lone ReLU or LeakyReLU (most CNNs', the upsampler's), else
-  // null: apply_epilogue inlines it. The chain's walk is a call, and all vector registers are the
-  // caller's to save: a microkernel spills its accumulators not yet stored around every call.
-  const Activation* lone = nullptr;
+  // Most CNNs' epilogues are a ReLU or LeakyReLU, a residual add, or both in that order (the upsampler's
+  // skips, EDSR's and SRVGGNet's blocks): apply_epilogue inlines those. Any other chain is walked by a
+  // call, around which a microkernel spills every accumulator not yet stored, since all vector registers
+  // are the caller's to save: the upsampler spent 11 % of its time in that walk.
+  const Activation* piecewise = nullptr;  // the leading ReLU or LeakyReLU
+  bool add_residual = false;              // then the residual
+  bool inlined = false;                   // and nothing else
 };
 
 namespace epilogue_detail {
@@ -67,7 +78,7 @@ void store_lanes(B v, float* p, int64_t col_stride, int64_t valid) {
   for (int64_t l = 0; l < V && l < valid; ++l) p[l * col_stride] = lanes[l];
 }
 
-// The chain, step by step (what apply_epilogue calls for any epilogue but a lone ReLU or LeakyReLU).
+// The chain, step by step (what apply_epilogue calls for the chains it does not inline).
 template <class B>
 B apply_epilogue_steps(B v, const EpilogueTarget& t, int64_t channel, const float* out, int64_t col_stride,
                        int64_t valid) {
@@ -102,9 +113,12 @@ template <class B>
 [[gnu::always_inline]] inline B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out,
                                                int64_t col_stride, int64_t valid) {
   using A = Activation::Kind;
-  if (t.lone == nullptr) return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
-  return t.lone->kind == A::leaky_relu ? activate<A::leaky_relu>(v, *t.lone, 0.0f)
-                                       : activate<A::relu>(v, *t.lone, 0.0f);
+  if (!t.inlined) return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
+  if (t.piecewise != nullptr)
+    v = t.piecewise->kind == A::leaky_relu ? activate<A::leaky_relu>(v, *t.piecewise, 0.0f)
+                                           : activate<A::relu>(v, *t.piecewise, 0.0f);
+  if (t.add_residual) v = v + load_lanes<B>(t.residual + (out - t.output), col_stride, valid);
+  return v;
 }
 
 // Per-channel parameter p for the `valid` channels from `channel` in lanes (one value: broadcast).
