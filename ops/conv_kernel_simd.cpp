@@ -74,9 +74,12 @@ struct SliceTarget {
 
 // Rows x (NR·V) outputs: `Rows` channels of a block packed `Block` wide, columns j .. j + NR·V of the
 // task's tile, of which those below t.cols are stored (the rest read panel slack and are dropped).
-// Without Chunked, K is one chunk (most layers) and the partial sums' branches compile away.
+// Without Chunked, K is one chunk (most layers) and the partial sums' branches compile away. Not inlined:
+// inlined into run_blocks with the epilogue's residual add, it kept its accumulators on the stack (t4 on
+// AVX2 2x slower).
 template <int Block, int Rows, int NR, bool Chunked>
-void microkernel(const float* panel, const int64_t* offsets, int64_t k_count, int64_t j, const SliceTarget& t) {
+[[gnu::noinline]] void microkernel(const float* panel, const int64_t* offsets, int64_t k_count, int64_t j,
+                                  const SliceTarget& t) {
   // Unrolled at compile time throughout (also the stores), or the compiler keeps acc in memory.
   B acc[Rows][NR];
   if (!Chunked || t.first_chunk)
@@ -259,7 +262,7 @@ template <int R, int NR>
       float* at = out + t * d.row_stride + (j + r * V) * d.col_stride;
       const int64_t valid = d.cols - j - r * V;
       B v = acc[t][r] + B(d.bias);
-      if (d.fused) v = apply_epilogue(v, *d.epilogue, d.channel, at, d.col_stride, valid);
+      if (d.fused) v = apply_epilogue<false>(v, *d.epilogue, d.channel, at, d.col_stride, valid);
       store_lanes(v, at, d.col_stride, valid);
     });
   });
