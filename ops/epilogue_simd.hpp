@@ -60,11 +60,24 @@ inline float at(const std::vector<float>& v, int64_t c) {
 
 }  // namespace epilogue_detail
 
+// Whether `valid` lanes col_stride apart load as a whole vector (load_whole): contiguous ones, or every
+// other float (a stride-2 ConvTranspose2d phase) when the float after the last lane is in the row too.
+template <class B>
+[[gnu::always_inline]] inline bool loads_whole(int64_t col_stride, int64_t valid) {
+  return (col_stride == 1 && valid >= B::size) || (loads_even_lanes<B> && col_stride == 2 && valid > B::size);
+}
+template <class B>
+[[gnu::always_inline]] inline B load_whole(const float* p, int64_t col_stride) {
+  if constexpr (loads_even_lanes<B>)
+    if (col_stride == 2) return even_lanes<typename B::arch_type>(p);
+  return B::load_unaligned(p);
+}
+
 // The first `valid` lanes of p, col_stride apart (the rest 0): reads no value past the output's.
 template <class B>
 B load_lanes(const float* p, int64_t col_stride, int64_t valid) {
   constexpr int64_t V = B::size;
-  if (col_stride == 1 && valid >= V) return B::load_unaligned(p);
+  if (loads_whole<B>(col_stride, valid)) return load_whole<B>(p, col_stride);
   float lanes[V] = {};
   for (int64_t l = 0; l < V && l < valid; ++l) lanes[l] = p[l * col_stride];
   return B::load_unaligned(lanes);
@@ -117,7 +130,7 @@ template <bool InlineResidual = true, class B>
 [[gnu::always_inline]] inline B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out,
                                                int64_t col_stride, int64_t valid) {
   using A = Activation::Kind;
-  // Only whole unit-stride vectors of the residual inline: the gather of partial ones would inline with it.
+  // Only residuals that load as whole vectors inline: the gather of partial ones would inline with them.
   const auto piecewise = [&t](B x) {
     return t.piecewise->kind == A::leaky_relu ? activate<A::leaky_relu>(x, *t.piecewise, 0.0f)
                                               : activate<A::relu>(x, *t.piecewise, 0.0f);
@@ -126,10 +139,10 @@ template <bool InlineResidual = true, class B>
     if (t.lone == nullptr) return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
     return piecewise(v);
   } else {
-    if (!t.inlined || (t.add_residual && (col_stride != 1 || valid < B::size)))
+    if (!t.inlined || (t.add_residual && !loads_whole<B>(col_stride, valid)))
       return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
     if (t.piecewise != nullptr) v = piecewise(v);
-    if (t.add_residual) v = v + B::load_unaligned(t.residual + (out - t.output));
+    if (t.add_residual) v = v + load_whole<B>(t.residual + (out - t.output), col_stride);
     return v;
   }
 }

@@ -8,7 +8,7 @@
 #include <type_traits>
 
 #ifdef STRIDER_KERNEL_ARCH
-#include <xsimd/xsimd.hpp>
+#include "../core/simd_batch.hpp"
 #endif
 
 #include "../core/arithmetic.hpp"
@@ -52,38 +52,21 @@ inline int64_t panel_offset(const PanelSource& s, int64_t width, int64_t c, int6
 }
 inline int64_t row_step(const PanelSource& s, int64_t width) { return s.stride_h * s.stride_w * width; }
 
-// to[m] = from[2m] for m < n: the stride-2 phase split of a panel row (the most common strided case),
-// with swizzles where the arch has them (compilers leave this loop scalar). Returns the m it reached.
-template <class Arch>
+// to[m] = from[2m] for whole vectors of B where it has even_lanes. Returns the m it reached.
+template <class B>
 int64_t copy_even_vectors(const float* from, float* to, int64_t n) {
-  if constexpr (std::is_same_v<Arch, xsimd::avx512f> || std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
-    using B = xsimd::batch<float, Arch>;
-    using Index = xsimd::batch<uint32_t, Arch>;
-    struct EvensThenOdds {  // [x0 x2 x4 ... | x1 x3 x5 ...]
-      static constexpr uint32_t get(std::size_t i, std::size_t n) { return i < n / 2 ? 2 * i : 2 * (i - n / 2) + 1; }
-    };
-    struct OddsThenEvens {  // [x1 x3 x5 ... | x0 x2 x4 ...]
-      static constexpr uint32_t get(std::size_t i, std::size_t n) { return i < n / 2 ? 2 * i + 1 : 2 * (i - n / 2); }
-    };
-    struct LowerHalf {
-      static constexpr bool get(std::size_t i, std::size_t n) { return i < n / 2; }
-    };
-    constexpr int64_t V = B::size;
-    int64_t m = 0;
-    for (; m + V <= n; m += V) {
-      const B a = xsimd::swizzle(B::load_unaligned(from + 2 * m), xsimd::make_batch_constant<Index, EvensThenOdds>());
-      const B b = xsimd::swizzle(B::load_unaligned(from + 2 * m + V), xsimd::make_batch_constant<Index, OddsThenEvens>());
-      xsimd::select(xsimd::make_batch_bool_constant<B, LowerHalf>(), a, b).store_unaligned(to + m);
-    }
-    return m;
-  }
-  return 0;
+  int64_t m = 0;
+  if constexpr (loads_even_lanes<B>)
+    for (; m + static_cast<int64_t>(B::size) <= n; m += B::size)
+      even_lanes<typename B::arch_type>(from + 2 * m).store_unaligned(to + m);
+  return m;
 }
 
+// to[m] = from[2m] for m < n: the stride-2 phase split of a panel row (the most common strided case).
 inline void copy_even(const float* from, float* to, int64_t n) {
   int64_t m = 0;
 #ifdef STRIDER_KERNEL_ARCH
-  m = copy_even_vectors<STRIDER_KERNEL_ARCH>(from, to, n);
+  m = copy_even_vectors<Simd<STRIDER_KERNEL_ARCH>::Batch>(from, to, n);
 #endif
   for (; m < n; ++m) to[m] = from[2 * m];
 }

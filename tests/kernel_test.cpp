@@ -316,8 +316,10 @@ Epilogue random_chain(Rng& rng, int64_t channels, const Tensor* residual) {
         break;
       }
       case 1:
+        // ReLU and LeakyReLU, alone or before the residual, are the chains the kernels inline.
         e.then(rng.pick({Activation(Activation::Kind::tanh), Activation(Activation::Kind::silu), elu_activation(0.5),
-                         gelu_activation("none"), clip_activation(-0.5, 0.5)}));
+                         gelu_activation("none"), clip_activation(-0.5, 0.5), relu_activation(),
+                         leaky_relu_activation(0.1)}));
         break;
       case 2: e.then_affine(values(-1.0f, 1.0f), values(-1.0f, 1.0f)); break;
       default: if (!e.residual()) e.then_residual(residual);
