@@ -4,7 +4,6 @@
 // arch's flags and explicitly instantiates its kernels; the neutral TUs only see declarations.
 #include <cstddef>
 #include <cstdint>
-#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
@@ -51,17 +50,21 @@ struct Simd<ScalarArch> {
   static constexpr int registers = 16;
 };
 
-// Whether even_lanes has a swizzle for Arch (compilers leave the scalar loop it replaces scalar).
-template <class Arch>
-constexpr bool has_even_lanes = std::is_same_v<Arch, xsimd::avx512f> || std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>;
+// Whether even_lanes has swizzles for the batch type B (AVX2, AVX-512); elsewhere its callers keep a
+// scalar loop, which compilers do not vectorise.
+template <class B>
+inline constexpr bool has_even_lanes = false;
+template <>
+inline constexpr bool has_even_lanes<xsimd::batch<float, xsimd::fma3<xsimd::avx2>>> = true;
+template <>
+inline constexpr bool has_even_lanes<xsimd::batch<float, xsimd::avx512f>> = true;
 
 // The even-indexed floats of p[0 .. 2·size): [p0 p2 p4 ...], the stride-2 split of a panel row and a
 // stride-2 ConvTranspose2d phase's residual. Reads all 2·size floats.
-template <class Arch>
-[[gnu::always_inline]] inline xsimd::batch<float, Arch> even_lanes(const float* p) {
-  static_assert(has_even_lanes<Arch>);
-  using B = xsimd::batch<float, Arch>;
-  using Index = xsimd::batch<uint32_t, Arch>;
+template <class B>
+[[gnu::always_inline]] inline B even_lanes(const float* p) {
+  static_assert(has_even_lanes<B>);
+  using Index = xsimd::batch<uint32_t, typename B::arch_type>;
   struct EvensThenOdds {  // [x0 x2 x4 ... | x1 x3 x5 ...]
     static constexpr uint32_t get(std::size_t i, std::size_t n) { return i < n / 2 ? 2 * i : 2 * (i - n / 2) + 1; }
   };
@@ -75,12 +78,6 @@ template <class Arch>
   const B b = xsimd::swizzle(B::load_unaligned(p + B::size), xsimd::make_batch_constant<Index, OddsThenEvens>());
   return xsimd::select(xsimd::make_batch_bool_constant<B, LowerHalf>(), a, b);
 }
-
-// Whether a batch type B has even_lanes.
-template <class B>
-constexpr bool loads_even_lanes = false;
-template <class Arch>
-constexpr bool loads_even_lanes<xsimd::batch<float, Arch>> = has_even_lanes<Arch>;
 
 // Calls f(arch) with the arch tag of the level in force.
 template <class F>

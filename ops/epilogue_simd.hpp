@@ -64,12 +64,12 @@ inline float at(const std::vector<float>& v, int64_t c) {
 // other float (a stride-2 ConvTranspose2d phase) when the float after the last lane is in the row too.
 template <class B>
 [[gnu::always_inline]] inline bool loads_whole(int64_t col_stride, int64_t valid) {
-  return (col_stride == 1 && valid >= B::size) || (loads_even_lanes<B> && col_stride == 2 && valid > B::size);
+  return (col_stride == 1 && valid >= B::size) || (has_even_lanes<B> && col_stride == 2 && valid > B::size);
 }
 template <class B>
 [[gnu::always_inline]] inline B load_whole(const float* p, int64_t col_stride) {
-  if constexpr (loads_even_lanes<B>)
-    if (col_stride == 2) return even_lanes<typename B::arch_type>(p);
+  if constexpr (has_even_lanes<B>)
+    if (col_stride == 2) return even_lanes<B>(p);
   return B::load_unaligned(p);
 }
 
@@ -130,7 +130,6 @@ template <bool InlineResidual = true, class B>
 [[gnu::always_inline]] inline B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out,
                                                int64_t col_stride, int64_t valid) {
   using A = Activation::Kind;
-  // Only residuals that load as whole vectors inline: the gather of partial ones would inline with them.
   const auto piecewise = [&t](B x) {
     return t.piecewise->kind == A::leaky_relu ? activate<A::leaky_relu>(x, *t.piecewise, 0.0f)
                                               : activate<A::relu>(x, *t.piecewise, 0.0f);
@@ -139,6 +138,7 @@ template <bool InlineResidual = true, class B>
     if (t.lone == nullptr) return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
     return piecewise(v);
   } else {
+    // Only residuals that load as whole vectors inline: the gather of partial ones would inline with them.
     if (!t.inlined || (t.add_residual && !loads_whole<B>(col_stride, valid)))
       return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
     if (t.piecewise != nullptr) v = piecewise(v);
