@@ -82,19 +82,19 @@ def jpeg(rgb, quality):
 
 def degrade_real(lr, rng):
     """The real-world degradations of the `real` model, applied to an 8-bit RGB low-resolution image in a
-    random order: a slight Gaussian blur (σ 0.3–1.0, half the time), mild Gaussian noise (σ 1–5 of 255,
-    half the time, colour or grey) and a JPEG of quality 30–95 (always)."""
+    random order: a slight Gaussian blur (σ 0.3–0.7, a third of the time), mild Gaussian noise (σ 1–3 of 255,
+    a third of the time, colour or grey) and a JPEG of quality 30–95 (always)."""
     def blur(image):
-        sigma = rng.uniform(0.3, 1.0)
+        sigma = rng.uniform(0.3, 0.7)
         return cv2.GaussianBlur(image, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
 
     def noise(image):
-        sigma = rng.uniform(1.0, 5.0)
+        sigma = rng.uniform(1.0, 3.0)
         shape = image.shape if rng.random() < 0.5 else image.shape[:2] + (1,)
         return np.clip(image + rng.normal(0.0, sigma, shape), 0, 255).round().astype(np.uint8)
 
     steps = [lambda image: jpeg(image, rng.integers(30, 96))]
-    steps += [step for step in (blur, noise) if rng.random() < 0.5]
+    steps += [step for step in (blur, noise) if rng.random() < 1 / 3]
     for index in rng.permutation(len(steps)):
         lr = steps[index](lr)
     return lr
