@@ -64,7 +64,8 @@ inline float at(const std::vector<float>& v, int64_t c) {
 // other float (a stride-2 ConvTranspose2d phase) when the float after the last lane is in the row too.
 template <class B>
 [[gnu::always_inline]] inline bool loads_whole(int64_t col_stride, int64_t valid) {
-  return (col_stride == 1 && valid >= B::size) || (has_even_lanes<B> && col_stride == 2 && valid > B::size);
+  constexpr int64_t V = B::size;
+  return (col_stride == 1 && valid >= V) || (has_even_lanes<B> && col_stride == 2 && valid > V);
 }
 template <class B>
 [[gnu::always_inline]] inline B load_whole(const float* p, int64_t col_stride) {
