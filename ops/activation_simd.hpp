@@ -3,11 +3,12 @@
 // (activation_simd.cpp) and the convolutions' epilogue (epilogue_simd.hpp). Internal to the kernel
 // translation units, which include it with their arch's flags.
 //
-// Float arithmetic throughout. On vectors, exp, expm1, log1p and gelu's Φ are the range-restricted
+// Float arithmetic throughout. On vectors, exp, expm1, log1p and gelu's erf are the range-restricted
 // versions of ops/activation_math.hpp, tanh and celu's expm1 xsimd's; the scalar level uses std::.
-// Forms chosen to avoid cancellation against the double reference: gelu = x - x·Φ(-x) (or x·Φ(x) by
-// erfc at the scalar level, not 1 + erf), gelu_tanh = x · sigmoid(2u) (not 1 + tanh(u)), elu/selu/celu use
-// expm1, softplus = max(z, 0) + log1p(exp(-|z|)). The measured error bounds are in ops/activation.hpp.
+// Forms chosen to avoid cancellation against the double reference: gelu_tanh = x · sigmoid(2u) (not
+// 1 + tanh(u)), elu/selu/celu use expm1, softplus = max(z, 0) + log1p(exp(-|z|)); gelu's 1 + erf(z) keeps
+// its cancellation on vectors, for speed (activation_math.hpp). The measured error bounds are in
+// ops/activation.hpp.
 #include <cmath>
 #include <cstdint>
 #include <numbers>
