@@ -21,8 +21,8 @@
 
 namespace strider::kernels {
 
-// Output columns per task. Every microkernel's loads (at most tile_columns wide, a row's last one
-// rounded up to a whole vector) stay inside a panel row of tile_columns + the taps' reach.
+// Output columns per task. Every microkernel's loads (at most a task's columns, the last ones rounded up
+// to a whole vector) stay inside a panel row of PanelSource::columns + the taps' reach (ops/panel.hpp).
 constexpr int64_t tile_columns = 192;
 
 // Weights repacked for the microkernel: per group and block of `block` output channels, the
@@ -84,10 +84,10 @@ struct ConvPass {
 struct PanelSource;
 PanelSource panel_source(const ConvPass& pass);
 int64_t panel_floats(const ConvPass& pass);
-// Runs tasks [begin, end) with a panel of panel_floats(pass) floats and pass.weights->k() offsets of
-// scratch. Thread-free and throw-free.
+// Runs tasks [begin, end) with a panel of panel_floats(pass) floats and the taps' panel offsets
+// (panel_offset in ops/panel.hpp, the same for every task). Thread-free and throw-free.
 template <class Arch>
-void run_conv_tasks(const ConvPass& pass, int64_t begin, int64_t end, float* panel, int64_t* offsets) noexcept;
+void run_conv_tasks(const ConvPass& pass, int64_t begin, int64_t end, float* panel, const int64_t* offsets) noexcept;
 
 // Runs a whole pass: every task, in parallel, at the SIMD level in force.
 void run_conv_pass(const ConvPass& pass);

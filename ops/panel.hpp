@@ -26,6 +26,7 @@ struct PanelSource {
   PaddingMode padding_mode;  // how out-of-range positions are read; zeros means `fill`
   float fill;                // 0 for convolution and average pooling, -inf for max pooling
   int64_t rows = 1;          // output rows per panel
+  int64_t columns = tile_columns;  // output columns per panel row, a multiple of 16 (any vector's width)
 };
 
 namespace {
@@ -41,7 +42,7 @@ inline int64_t panel_rows(const PanelSource& s) { return s.channels * input_rows
 // rows 12 lines apart (192 floats) fell on a quarter of the L1's sets (c7 on one AVX2 thread: 5.0 -> 4.8
 // ms).
 inline int64_t panel_width(const PanelSource& s) {
-  const int64_t lines = (tile_columns + std::max<int64_t>(s.kernel_w - 1, 0) * s.dilation_w / s.stride_w + 15) / 16;
+  const int64_t lines = (s.columns + std::max<int64_t>(s.kernel_w - 1, 0) * s.dilation_w / s.stride_w + 15) / 16;
   return (lines | 1) * 16;
 }
 // Offset in the panel of tap (channel c, kernel row a, kernel column b) for the first output row and
