@@ -14,8 +14,10 @@ PanelSource panel_source(const ConvPass& p) {
   const PackedConvWeights& w = *p.weights;
   PanelSource s{p.input, w.in_per_group, p.in_h, p.in_w, w.kernel_h, w.kernel_w, p.stride_h, p.stride_w,
                 p.dilation_h, p.dilation_w, p.pad_top, p.pad_left, p.padding_mode, 0.0f};
-  // A narrow image's panel rows are as wide as its rows, so that more of them fit the panel's budget.
-  s.columns = std::min(tile_columns, (p.out_w + 15) / 16 * 16);
+  // A narrow image's panel rows are as wide as its rows, so that more of them fit the panel's budget
+  // (AVX2: t4's 32-column phases 1.80 -> 1.71 ms). Not past 64 columns: at 128 (SRVGGNetCompact's and
+  // RRDBNet's layers) the larger row blocks made those networks 5-10 % slower.
+  if (p.out_w <= 64) s.columns = (p.out_w + 15) / 16 * 16;
   s.rows = panel_row_block(s, p.out_h);
   // At least 16 tasks where the image has the rows for them (a constant, so the geometry does not depend
   // on the thread count): a first layer's 16-row panels left two threads 7 tasks to share (c10).
