@@ -5,7 +5,8 @@
 // The model is translation-equivariant for even shifts (its encoder has stride 2) and an output pixel
 // depends on input pixels at most `receptive_radius` away. So a tile whose core is extended by an even
 // overlap > receptive_radius on each side (clipped at the image edge, where the model's zero padding then
-// falls exactly as for the whole image) gives the core's pixels exactly as the whole image would.
+// falls exactly as for the whole image) gives the core's pixels as the whole image would: the same bits
+// on the direct kernel, the same values but for rounding on Winograd, whose 4x4 blocks fall elsewhere.
 #include <cstdint>
 #include <functional>
 

@@ -9,8 +9,6 @@ namespace strider::upsampler {
 
 Upsampler::Upsampler(int scale) : scale_(scale) {
   check(scale == 2 || scale == 4, "Upsampler: scale must be 2 or 4, but got ", scale);
-  for (nn::Conv2d* conv : {&head_, &body_, &down_, &mid1_, &mid2_, &fuse_, &refine_})
-    conv->op().set_algorithm(ConvAlgorithm::direct);
 }
 
 namespace {

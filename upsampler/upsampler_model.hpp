@@ -22,8 +22,10 @@ class Upsampler : public nn::Module {
   // mid2 ±4·2 → up → fuse ±1 → refine ±1 → tail, checked by tests/upsampler_test.cpp.
   static constexpr int receptive_radius = 20;
 
-  // Every convolution runs the direct kernel: the tiler needs each output's bits to depend only on the
-  // inputs within receptive_radius, and Winograd's rounding reaches a 6x6 tile's whole window.
+  // The 3x3 stride-1 layers follow default_conv_algorithm(): Winograd by default, 1.2x faster end to end.
+  // Its rounding reaches a 4x4 block's whole 6x6 window, so the bits of an output then depend on inputs
+  // past receptive_radius, and tiles match the whole image within rounding only; on the direct kernel
+  // (set_default_conv_algorithm(ConvAlgorithm::direct), `upsample --exact`) they match it bit for bit.
   // `scale`: 2 or 4, the only layers that differ being base and tail.
   explicit Upsampler(int scale = 2);
   int scale() const { return scale_; }
