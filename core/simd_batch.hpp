@@ -4,6 +4,8 @@
 // arch's flags and explicitly instantiates its kernels; the neutral TUs only see declarations.
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include <xsimd/xsimd.hpp>
 
@@ -34,19 +36,24 @@ B max_keep_nan(B best, B v) {
   return xsimd::select((v > best) | xsimd::isnan(v), v, best);
 }
 
+// `lanes` is Batch::size, also for the arch-neutral TUs, where naming a Batch's members would instantiate
+// it without the arch's flags.
 template <class Arch>
 struct Simd {
   using Batch = xsimd::batch<float, Arch>;
+  static constexpr int64_t lanes = Arch::alignment() / sizeof(float);
   static constexpr int registers = 16;
 };
 template <>
 struct Simd<xsimd::avx512f> {
   using Batch = xsimd::batch<float, xsimd::avx512f>;
+  static constexpr int64_t lanes = 16;
   static constexpr int registers = 32;
 };
 template <>
 struct Simd<ScalarArch> {
   using Batch = ScalarBatch;
+  static constexpr int64_t lanes = 1;
   static constexpr int registers = 16;
 };
 
@@ -78,6 +85,19 @@ template <class B>
   const B b = xsimd::swizzle(B::load_unaligned(p + B::size), xsimd::make_batch_constant<Index, OddsThenEvens>());
   return xsimd::select(xsimd::make_batch_bool_constant<B, LowerHalf>(), a, b);
 }
+
+namespace {  // internal linkage, as a kernel TU's own functions: GCC inlined it there, not as a vague one
+
+// Calls f(std::integral_constant<int, i>{}) for i = 0 .. N-1: indices known at compile time keep the
+// kernels' register tiles in registers.
+template <int N, class F>
+[[gnu::always_inline]] inline void unroll(F&& f) {
+  [&]<int... I>(std::integer_sequence<int, I...>) __attribute__((always_inline)) {
+    (f(std::integral_constant<int, I>{}), ...);
+  }(std::make_integer_sequence<int, N>{});
+}
+
+}  // namespace
 
 // Calls f(arch) with the arch tag of the level in force.
 template <class F>

@@ -5,6 +5,7 @@
 
 #include "../core/parallel.hpp"
 #include "../core/simd_batch.hpp"
+#include "depthwise_kernel.hpp"
 #include "panel.hpp"
 #include "window_gather.hpp"
 
@@ -70,6 +71,7 @@ void run_conv_pass(const ConvPass& original) {
   pass.in_h = h.in, pass.stride_h = h.stride, pass.pad_top = h.pad, pass.dilation_h = h.dilation;
   pass.in_w = w.in, pass.stride_w = w.stride, pass.pad_left = w.pad, pass.dilation_w = w.dilation;
 
+  if (is_depthwise3x3(pass)) return run_depthwise3x3_pass(pass);
   const int64_t tasks = task_count(pass);
   if (tasks == 0) return;
   const auto panel_size = static_cast<std::size_t>(panel_floats(pass));

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <numeric>
 #include <type_traits>
-#include <utility>
 
 #include "../core/simd_batch.hpp"
 #include "conv_kernel.hpp"
@@ -46,15 +45,6 @@ constexpr RegisterTile register_tile(int block) {
     case 2: return {2, 4};  // 8
     default: return {1, 12};
   }
-}
-
-// Calls f(std::integral_constant<int, i>{}) for i = 0 .. N-1: indices known at compile time keep the
-// tiles' arrays in registers.
-template <int N, class F>
-inline void unroll(F&& f) {
-  [&]<int... I>(std::integer_sequence<int, I...>) {
-    (f(std::integral_constant<int, I>{}), ...);
-  }(std::make_integer_sequence<int, N>{});
 }
 
 // Where a slice's sums go. A pass over K in chunks (see k_chunk) keeps the sums between chunks in
@@ -220,87 +210,6 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
   run_blocks<Block, false>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
 }
 
-// Depthwise 3x3 with stride_h = dilation_h = 1, the common depthwise layer (MobileNet's, shapes.json's
-// c8). There the generic microkernel, with one channel, issues a load per FMA and is load-bound. Here a
-// panel row feeds three consecutive output rows: a tile of R rows x NR vectors loads each input vector
-// once for up to three FMAs. The terms of an output are summed in the generic order (kernel row, then
-// column), so the results are the same bits. R·NR = 8 accumulators: each takes nine FMAs in a chain, and
-// fewer chains left the FMA pipes waiting on their latency (2 x 2 on AVX2: c8 0.73 ms on one thread,
-// 4 x 2: 0.65 ms). With 16 registers some of the nine weights are read from the stack, as FMA memory
-// operands.
-constexpr int depthwise_vectors = 2;
-constexpr int depthwise_rows = 4;
-
-// A task's geometry, copied into a local of depthwise3x3_task: stores to `out` cannot alias a local, so
-// its fields stay in registers instead of being reloaded after every store.
-struct DepthwiseRows {
-  const float* weights;  // the nine taps, in order
-  float bias;
-  int64_t taps[3];  // the panel offsets of kernel row 0's three columns
-  int64_t step;     // between the panel rows of consecutive output rows
-  int64_t row_stride, col_stride, cols;
-  const EpilogueTarget* epilogue;
-  bool fused;  // the epilogue is not empty
-  int64_t channel;
-};
-
-// Output rows [0, R) and columns [j, j + NR·V) ∩ [0, cols) of a task, with the weights w in registers.
-template <int R, int NR>
-[[gnu::always_inline]] inline void depthwise3x3_tile(const B (&w)[9], const DepthwiseRows& d, const float* panel,
-                                                     float* out, int64_t j) {
-  B acc[R][NR];
-  unroll<R>([&](auto t) { unroll<NR>([&](auto r) { acc[t][r] = B(0.0f); }); });
-  unroll<R + 2>([&](auto u) {
-    unroll<3>([&](auto b) {
-      B x[NR];
-      unroll<NR>([&](auto r) { x[r] = B::load_unaligned(panel + u * d.step + d.taps[b] + j + r * V); });
-      unroll<R>([&](auto t) {
-        constexpr int a = decltype(u)::value - decltype(t)::value;  // the kernel row joining input u to output t
-        if constexpr (a >= 0 && a < 3) unroll<NR>([&](auto r) { acc[t][r] = fma(w[3 * a + b], x[r], acc[t][r]); });
-      });
-    });
-  });
-  unroll<R>([&](auto t) {
-    unroll<NR>([&](auto r) {
-      float* at = out + t * d.row_stride + (j + r * V) * d.col_stride;
-      const int64_t valid = d.cols - j - r * V;
-      B v = acc[t][r] + B(d.bias);
-      if (d.fused) v = apply_epilogue<false>(v, *d.epilogue, d.channel, at, d.col_stride, valid);
-      store_lanes(v, at, d.col_stride, valid);
-    });
-  });
-}
-
-// `R` output rows of a task, every column.
-template <int R>
-[[gnu::always_inline]] inline void depthwise3x3_rows(const B (&w)[9], const DepthwiseRows& d, const float* panel,
-                                                     float* out) {
-  constexpr int NR = depthwise_vectors;
-  int64_t j = 0;
-  for (; j + NR * V <= d.cols; j += NR * V) depthwise3x3_tile<R, NR>(w, d, panel, out, j);
-  for (; j < d.cols; j += V) depthwise3x3_tile<R, 1>(w, d, panel, out, j);
-}
-
-// Every output row of a task: tiles of depthwise_rows rows, then the remainder.
-void depthwise3x3_task(const DepthwiseRows& task, const float* panel, float* out, int64_t rows) {
-  constexpr int R = depthwise_rows;
-  const DepthwiseRows d = task;
-  B w[9];
-  for (int m = 0; m < 9; ++m) w[m] = B(d.weights[m]);
-  int64_t t = 0;
-  for (; t + R <= rows; t += R) depthwise3x3_rows<R>(w, d, panel + t * d.step, out + t * d.row_stride);
-  unroll<R - 1>([&](auto k) {  // the remaining rows - t < R rows, in one tile row
-    constexpr int rest = decltype(k)::value + 1;
-    if (rows - t == rest) depthwise3x3_rows<rest>(w, d, panel + t * d.step, out + t * d.row_stride);
-  });
-}
-
-bool is_depthwise3x3(const ConvPass& p) {
-  const PackedConvWeights& w = *p.weights;
-  return w.in_per_group == 1 && w.out_per_group == 1 && w.kernel_h == 3 && w.kernel_w == 3 && p.stride_h == 1 &&
-         p.dilation_h == 1;
-}
-
 }  // namespace
 
 template <class A>
@@ -311,7 +220,6 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
   const int64_t width = panel_width(source);
   const int64_t tiles = (p.out_w + tile_columns - 1) / tile_columns, row_blocks = ceil_div(p.out_h, source.rows);
   const int64_t step = row_step(source, width);
-  const bool depthwise = is_depthwise3x3(p);
   // Past the panel (panel_floats() counts it); a tapless pass has neither.
   float* partial = w.k() == 0 ? nullptr : panel + panel_rows(source) * width;
   const int64_t chunk = k_chunk(p);
@@ -325,13 +233,6 @@ void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel,
     if (w.k() > 0) build_panel(source, i0, j0, cols, panel, width);  // k = 0: bias only
     float* out = p.output + n * p.out_batch_stride + g * w.out_per_group * p.out_channel_stride +
                  i0 * p.out_row_stride + j0 * p.out_col_stride;
-    if (depthwise) {
-      // One block of one channel: the 9 taps in order.
-      const DepthwiseRows d{w.data.data() + g * w.k(), p.bias ? p.bias[g] : 0.0f, {offsets[0], offsets[1], offsets[2]},
-                            step, p.out_row_stride, p.out_col_stride, cols, &epilogue, !p.epilogue.empty(), g};
-      depthwise3x3_task(d, panel, out, rows);
-      continue;
-    }
     for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride) {
       const float* rows_panel = panel + t * step;
       switch (w.block) {

@@ -37,7 +37,6 @@ struct EpilogueTarget {
       ++next;
     }
     inlined = next == steps.size();
-    if (inlined && !add_residual) lone = piecewise;
   }
   const Epilogue* epilogue;
   const float* output;    // the pass's output base
@@ -49,7 +48,6 @@ struct EpilogueTarget {
   const Activation* piecewise = nullptr;  // the leading ReLU or LeakyReLU
   bool add_residual = false;              // then the residual
   bool inlined = false;                   // and nothing else
-  const Activation* lone = nullptr;       // the activation when it is all of the epilogue
 };
 
 namespace epilogue_detail {
@@ -125,27 +123,18 @@ B apply_epilogue_steps(B v, const EpilogueTarget& t, int64_t channel, const floa
   return v;
 }
 
-// InlineResidual false inlines a lone activation only, for the depthwise kernel: it holds its nine weights
-// in registers, and any more inline code made GCC spill them inside its loop (c8 on AVX2 1.45-1.8x slower).
-template <bool InlineResidual = true, class B>
+template <class B>
 [[gnu::always_inline]] inline B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out,
                                                int64_t col_stride, int64_t valid) {
   using A = Activation::Kind;
-  const auto piecewise = [&t](B x) {
-    return t.piecewise->kind == A::leaky_relu ? activate<A::leaky_relu>(x, *t.piecewise, 0.0f)
-                                              : activate<A::relu>(x, *t.piecewise, 0.0f);
-  };
-  if constexpr (!InlineResidual) {
-    if (t.lone == nullptr) return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
-    return piecewise(v);
-  } else {
-    // Only residuals that load as whole vectors inline: the gather of partial ones would inline with them.
-    if (!t.inlined || (t.add_residual && !loads_whole<B>(col_stride, valid)))
-      return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
-    if (t.piecewise != nullptr) v = piecewise(v);
-    if (t.add_residual) v = v + load_whole<B>(t.residual + (out - t.output), col_stride);
-    return v;
-  }
+  // Only residuals that load as whole vectors inline: the gather of partial ones would inline with them.
+  if (!t.inlined || (t.add_residual && !loads_whole<B>(col_stride, valid)))
+    return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
+  if (t.piecewise != nullptr)
+    v = t.piecewise->kind == A::leaky_relu ? activate<A::leaky_relu>(v, *t.piecewise, 0.0f)
+                                           : activate<A::relu>(v, *t.piecewise, 0.0f);
+  if (t.add_residual) v = v + load_whole<B>(t.residual + (out - t.output), col_stride);
+  return v;
 }
 
 // Per-channel parameter p for the `valid` channels from `channel` in lanes (one value: broadcast).

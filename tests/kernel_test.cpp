@@ -187,16 +187,18 @@ TEST_P(EveryLevel, SparseWindowsMatchReference) {
   }
 }
 
-// The depthwise 3x3 row tiles (stride_h = dilation_h = 1): heights across the 16-row panels and the
-// 2- or 4-row tiles' remainders, every padding mode, horizontal strides and dilations.
+// Depthwise 3x3 (ops/depthwise_kernel.hpp at stride 1 and dilation 1, else the generic kernel): heights
+// across the 24-row tasks and the 6-row tiles' remainders, every padding mode, paddings wider than a
+// vector (several edge tiles), horizontal strides and dilations.
 TEST_P(EveryLevel, Depthwise3x3MatchesReference) {
   Rng rng(2);
   int tested = 0;
   for (int trial = 0; trial < 300; ++trial) {
     const int64_t channels = rng(1, 5);
-    const Hw s{1, rng(1, 3)}, d{1, rng.pick<int64_t>({1, 1, 2, 3})}, p{rng(0, 2), rng(0, 2)};
+    const Hw s{1, rng.pick<int64_t>({1, 1, 2, 3})}, d{1, rng.pick<int64_t>({1, 1, 2, 3})};
+    const Hw p{rng.pick<int64_t>({0, 1, 1, 2, 5}), rng.pick<int64_t>({0, 1, 1, 2, 9, 17})};
     const char* mode = rng.pick({"zeros", "zeros", "reflect", "replicate", "circular"});
-    const int64_t out_w = edge_widths[trial % std::size(edge_widths)], out_h = rng(1, 40);
+    const int64_t out_w = edge_widths[trial % std::size(edge_widths)], out_h = rng(1, 60);
     const Shape x_shape{rng(1, 2), channels, input_for_output(rng, out_h, 3, 1, 2 * p.h, 1),
                         input_for_output(rng, out_w, 3, s.w, 2 * p.w, d.w)};
     Conv2d conv(channels, channels, 3,
