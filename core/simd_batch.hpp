@@ -57,20 +57,21 @@ struct Simd<ScalarArch> {
   static constexpr int registers = 16;
 };
 
-// Whether even_lanes has swizzles for the batch type B (AVX2, AVX-512); elsewhere its callers keep a
-// scalar loop, which compilers do not vectorise.
+// Whether xsimd has swizzles for the batch type B (AVX2, AVX-512), which even_lanes and the lane shifts
+// below need. Elsewhere even_lanes' callers keep a scalar loop, which compilers do not vectorise, and the
+// depthwise kernel copies its edges.
 template <class B>
-inline constexpr bool has_even_lanes = false;
+inline constexpr bool has_swizzles = false;
 template <>
-inline constexpr bool has_even_lanes<xsimd::batch<float, xsimd::fma3<xsimd::avx2>>> = true;
+inline constexpr bool has_swizzles<xsimd::batch<float, xsimd::fma3<xsimd::avx2>>> = true;
 template <>
-inline constexpr bool has_even_lanes<xsimd::batch<float, xsimd::avx512f>> = true;
+inline constexpr bool has_swizzles<xsimd::batch<float, xsimd::avx512f>> = true;
 
 // The even-indexed floats of p[0 .. 2·size): [p0 p2 p4 ...], the stride-2 split of a panel row and a
 // stride-2 ConvTranspose2d phase's residual. Reads all 2·size floats.
 template <class B>
 [[gnu::always_inline]] inline B even_lanes(const float* p) {
-  static_assert(has_even_lanes<B>);
+  static_assert(has_swizzles<B>);
   using Index = xsimd::batch<uint32_t, typename B::arch_type>;
   struct EvensThenOdds {  // [x0 x2 x4 ... | x1 x3 x5 ...]
     static constexpr uint32_t get(std::size_t i, std::size_t n) { return i < n / 2 ? 2 * i : 2 * (i - n / 2) + 1; }
@@ -87,6 +88,35 @@ template <class B>
 }
 
 namespace {  // internal linkage, as a kernel TU's own functions: GCC inlined it there, not as a vague one
+
+// [0 x0 x1 ... x(n-2)] and [x1 x2 ... x(n-1) 0]: a row's vector shifted one column, a zero padding column
+// shifted in, for the depthwise kernel's edge tiles.
+template <class B>
+[[gnu::always_inline]] inline B shift_in_zero_first(B x) {
+  static_assert(has_swizzles<B>);
+  using Index = xsimd::batch<uint32_t, typename B::arch_type>;
+  struct Previous {
+    static constexpr uint32_t get(std::size_t i, std::size_t) { return i == 0 ? 0 : static_cast<uint32_t>(i - 1); }
+  };
+  struct First {
+    static constexpr bool get(std::size_t i, std::size_t) { return i == 0; }
+  };
+  return xsimd::select(xsimd::make_batch_bool_constant<B, First>(), B(0.0f),
+                       xsimd::swizzle(x, xsimd::make_batch_constant<Index, Previous>()));
+}
+template <class B>
+[[gnu::always_inline]] inline B shift_in_zero_last(B x) {
+  static_assert(has_swizzles<B>);
+  using Index = xsimd::batch<uint32_t, typename B::arch_type>;
+  struct Next {
+    static constexpr uint32_t get(std::size_t i, std::size_t n) { return static_cast<uint32_t>(i + 1 < n ? i + 1 : i); }
+  };
+  struct Last {
+    static constexpr bool get(std::size_t i, std::size_t n) { return i + 1 == n; }
+  };
+  return xsimd::select(xsimd::make_batch_bool_constant<B, Last>(), B(0.0f),
+                       xsimd::swizzle(x, xsimd::make_batch_constant<Index, Next>()));
+}
 
 // Calls f(std::integral_constant<int, i>{}) for i = 0 .. N-1: indices known at compile time keep the
 // kernels' register tiles in registers.

@@ -5,10 +5,12 @@
 // channel and whose panel copy cost a fifth of the layer (AVX2, one thread: 22 %).
 //
 // The kernel reads the input rows in place: a register tile of R output rows loads each of its R + 2
-// input rows' vectors once, at the three column shifts, for up to three FMAs. Only the tiles whose taps
-// reach the padding, a vector or so at each end of a row, copy their R + 2 rows' few floats, padded, to
-// the stack first; rows above and below the input read a row of zeros (or the row the padding mode
-// reflects). Each output starts from the bias and adds its nine products, kernel row by row.
+// input rows' vectors once, at the three column shifts, for up to three FMAs. Rows above and below the
+// input read a row of zeros (or the row the padding mode reflects). The tiles whose taps reach past a
+// row's ends, a vector or so at each end: with one column of zero padding each side (the "same" 3x3,
+// AVX2 and AVX-512), they shift the padding's zero into a vector they load inside the row; otherwise
+// they copy their rows' few floats, padded, to the stack first. Each output starts from the bias and
+// adds its nine products, kernel row by row.
 //
 // Tasks are (image, channel, block of output rows); every output is written by one task.
 #include <cstdint>

@@ -63,11 +63,11 @@ inline float at(const std::vector<float>& v, int64_t c) {
 template <class B>
 [[gnu::always_inline]] inline bool loads_whole(int64_t col_stride, int64_t valid) {
   constexpr int64_t V = B::size;
-  return (col_stride == 1 && valid >= V) || (has_even_lanes<B> && col_stride == 2 && valid > V);
+  return (col_stride == 1 && valid >= V) || (has_swizzles<B> && col_stride == 2 && valid > V);
 }
 template <class B>
 [[gnu::always_inline]] inline B load_whole(const float* p, int64_t col_stride) {
-  if constexpr (has_even_lanes<B>)
+  if constexpr (has_swizzles<B>)
     if (col_stride == 2) return even_lanes<B>(p);
   return B::load_unaligned(p);
 }

@@ -57,7 +57,7 @@ inline int64_t row_step(const PanelSource& s, int64_t width) { return s.stride_h
 template <class B>
 int64_t copy_even_vectors(const float* from, float* to, int64_t n) {
   int64_t m = 0;
-  if constexpr (has_even_lanes<B>)
+  if constexpr (has_swizzles<B>)
     for (; m + static_cast<int64_t>(B::size) <= n; m += B::size) even_lanes<B>(from + 2 * m).store_unaligned(to + m);
   return m;
 }
