@@ -19,8 +19,8 @@ static_assert(V == Simd<Arch>::lanes);
 // Output rows per register tile: R accumulators, the nine weights and the loaded vector fill AVX2's 16
 // registers. A prototype of this tile on one AVX2 thread (c8's shape, rows in place) took 0.306, 0.295,
 // 0.284, 0.293, 0.316 ms at R = 4, 5, 6, 7, 8: past 6 GCC spills weights; below it the tile has fewer
-// FMA chains than the FMA latency needs in flight. Tiles of two vectors (R x 2) were slower at every R.
-// AVX-512 runs the same tile (not measured: no AVX-512 machine here).
+// FMA chains than the FMA latency needs in flight. Tiles of two vectors were slower (R = 2, 3, 4). AVX-512
+// runs the same tile (not measured: no AVX-512 machine here).
 constexpr int tile_rows = 6;
 
 // What a band needs besides its rows, in a local of the band: stores to the output cannot alias it, so
@@ -45,8 +45,8 @@ struct Band {
 // Whole: every lane is an output, contiguous (col_stride 1); a plain store spares the tile the
 // registers of store_lanes' strides and bounds, which made GCC spill the row pointers.
 // Edge: the first or last tile of a row with one column of zero padding on each side: the tap that
-// reaches the padding shifts the middle tap's vector one lane with a zero in (has_swizzles), and the
-// first tile reads from col + 1, so that no load leaves the row.
+// reaches the padding shifts the middle tap's vector one lane with a zero in (has_swizzles). The first
+// tile is given the column its middle tap reads (0), so that no load and no pointer leaves the row.
 enum class Edge { none, first, last };
 template <int R, bool Whole, Edge E = Edge::none>
 [[gnu::always_inline]] inline void depthwise_tile(const B (&w)[9], const float* const* rows, int64_t col,
@@ -178,8 +178,7 @@ void run_depthwise3x3_tasks(const ConvPass& p, const DepthwiseGeometry& g, int64
                                p.in_w == p.out_w && p.in_w > V && p.out_col_stride == 1;
     const Band d{weights.data.data() + channel * 9, p.bias ? p.bias[channel] : 0.0f, p.out_row_stride,
                  p.out_col_stride, p.out_w, p.in_w, p.pad_left, p.padding_mode, g.left, g.right,
-                 shifted_edges, &epilogue,
-                 !p.epilogue.empty(), channel};
+                 shifted_edges, &epilogue, !p.epilogue.empty(), channel};
     float* out = p.output + n * p.out_batch_stride + channel * p.out_channel_stride + i0 * p.out_row_stride;
     int64_t t = 0;
     for (; t + tile_rows <= rows; t += tile_rows) run_band<tile_rows>(d, in_rows + t, out + t * p.out_row_stride);
