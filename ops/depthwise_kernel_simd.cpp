@@ -6,6 +6,7 @@
 #include "../core/simd_batch.hpp"
 #include "depthwise_kernel.hpp"
 #include "epilogue_simd.hpp"
+#include "panel.hpp"
 
 namespace strider::kernels {
 
@@ -85,7 +86,7 @@ template <int R>
   for (int u = 0; u < R + 2; ++u) {
     float* e = edge[u];
     if (d.padding_mode != PaddingMode::zeros) {
-      for (int64_t m = 0; m < V + 2; ++m) e[m] = rows[u][padded_source_index(c + m, d.in_w, d.padding_mode)];
+      for (int64_t m = 0; m < V + 2; ++m) e[m] = padded_value(rows[u], c + m, d.in_w, d.padding_mode, 0.0f);
       continue;
     }
     const float* row = rows[u];  // rows outside the input are the zero row
