@@ -76,8 +76,8 @@ template <int R, bool Whole, Edge E = Edge::none>
 }
 
 // The other edge tiles' rows: input columns [c, c + V + 2) of each row, padded, copied to edge[u][0 ..)
-// (inline vector copies: with a memmove call per row, the two edge tiles of a c8 row cost a fifth of the
-// layer). They cost as much as a third of c8 on AVX2, against none for the Edge tiles.
+// (put_run's inline vector copies: with a memmove call per row, the two edge tiles of a c8 row cost a
+// fifth of the layer). They cost as much as a third of c8 on AVX2, against none for the Edge tiles.
 constexpr int64_t edge_floats = 2 * V + 2;
 template <int R>
 [[gnu::always_inline]] inline void fill_edge(float (&edge)[R + 2][edge_floats], const float* const* rows, int64_t c,
@@ -89,11 +89,9 @@ template <int R>
       for (int64_t m = 0; m < V + 2; ++m) e[m] = padded_value(rows[u], c + m, d.in_w, d.padding_mode, 0.0f);
       continue;
     }
-    const float* row = rows[u];  // rows outside the input are the zero row
-    for (int64_t m = 0; m < V + 2; m += V) B(0.0f).store_unaligned(e + m);
-    int64_t m = lo;
-    for (; m + V <= hi; m += V) B::load_unaligned(row + c + m).store_unaligned(e + m);
-    for (; m < hi; ++m) e[m] = row[c + m];
+    put_run(nullptr, 0.0f, e, lo);
+    if (hi > lo) put_run(rows[u] + c + lo, 0.0f, e + lo, hi - lo);  // outside the input: the zero row
+    put_run(nullptr, 0.0f, e + hi, V + 2 - hi);
   }
 }
 
