@@ -6,6 +6,8 @@
 // every cached block back to the system: blocks of another size are never held beside a new one.
 #include <cstddef>
 #include <cstdint>
+#include <new>
+#include <vector>
 
 namespace strider {
 
@@ -21,6 +23,21 @@ namespace detail {
 // and the same size.
 void* allocate_tensor_memory(std::size_t bytes);
 void free_tensor_memory(void* memory, std::size_t bytes) noexcept;
+
+// Storage on a 64-byte line, for buffers the kernels load whole vectors from: glibc's large blocks start
+// 16 bytes past a line, where every other 8-float load straddled two lines.
+template <class T>
+struct LineAllocator {
+  using value_type = T;
+  LineAllocator() = default;
+  template <class U>
+  LineAllocator(const LineAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
+  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, n * sizeof(T), std::align_val_t{64}); }
+  friend bool operator==(const LineAllocator&, const LineAllocator&) { return true; }
+};
+template <class T>
+using LineVector = std::vector<T, LineAllocator<T>>;
 
 }  // namespace detail
 

@@ -3,6 +3,9 @@
 
 #include <tbb/enumerable_thread_specific.h>
 
+#include <vector>
+
+#include "../core/memory.hpp"
 #include "../core/parallel.hpp"
 #include "../core/simd_batch.hpp"
 #include "depthwise_kernel.hpp"
@@ -46,12 +49,16 @@ int64_t panel_floats(const ConvPass& pass) {
   return panel_rows(source) * panel_width(source) + pass.weights->block * tile_columns;
 }
 
-Workspace& thread_workspace(std::size_t panel_floats, std::size_t offsets) {
-  static tbb::enumerable_thread_specific<Workspace> workspaces;
-  Workspace& w = workspaces.local();
-  if (w.panel.size() < panel_floats) w.panel.resize(panel_floats);
-  if (w.offsets.size() < offsets) w.offsets.resize(offsets);
-  return w;
+Workspace thread_workspace(std::size_t panel_floats, std::size_t offsets) {
+  struct Storage {
+    detail::LineVector<float> panel;
+    std::vector<int64_t> offsets;
+  };
+  static tbb::enumerable_thread_specific<Storage> storages;
+  Storage& s = storages.local();
+  if (s.panel.size() < panel_floats) s.panel.resize(panel_floats);
+  if (s.offsets.size() < offsets) s.offsets.resize(offsets);
+  return {s.panel.data(), s.offsets.data()};
 }
 
 void run_conv_pass(const ConvPass& original) {
@@ -85,8 +92,7 @@ void run_conv_pass(const ConvPass& original) {
       for (int64_t b = 0; b < weights.kernel_w; ++b) offsets.push_back(panel_offset(source, width, c, a, b));
   dispatch([&](auto arch) {
     parallel_for(0, tasks, [&](int64_t begin, int64_t end) {
-      Workspace& ws = thread_workspace(panel_size, 0);
-      run_conv_tasks<decltype(arch)>(pass, begin, end, ws.panel.data(), offsets.data());
+      run_conv_tasks<decltype(arch)>(pass, begin, end, thread_workspace(panel_size, 0).panel, offsets.data());
     });
   });
 }

@@ -29,8 +29,8 @@ void run_depthwise3x3_pass(const ConvPass& pass) {
   dispatch([&](auto arch) {
     const DepthwiseGeometry geometry = depthwise_geometry(pass, Simd<decltype(arch)>::lanes);
     parallel_for(0, geometry.tasks, [&](int64_t begin, int64_t end) {
-      Workspace& ws = thread_workspace(static_cast<std::size_t>(geometry.zero_floats), 0);
-      run_depthwise3x3_tasks<decltype(arch)>(pass, geometry, begin, end, ws.panel.data());
+      float* zeros = thread_workspace(static_cast<std::size_t>(geometry.zero_floats), 0).panel;
+      run_depthwise3x3_tasks<decltype(arch)>(pass, geometry, begin, end, zeros);
     });
   });
 }

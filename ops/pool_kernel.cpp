@@ -41,8 +41,8 @@ void run_pool_pass(const PoolPass& original) {
   const auto offsets_size = static_cast<std::size_t>(pass.kernel_h * pass.kernel_w);
   dispatch([&](auto arch) {
     parallel_for(0, tasks, [&](int64_t begin, int64_t end) {
-      Workspace& w = thread_workspace(panel_size, offsets_size);
-      run_pool_tasks<decltype(arch)>(pass, begin, end, w.panel.data(), w.offsets.data());
+      const Workspace w = thread_workspace(panel_size, offsets_size);
+      run_pool_tasks<decltype(arch)>(pass, begin, end, w.panel, w.offsets);
     });
   });
 }

@@ -83,8 +83,8 @@ void run_winograd_pass(const ConvPass& pass, const WinogradWeights& w) {
   const auto columns = static_cast<std::size_t>(winograd_columns(geo));
   dispatch([&](auto arch) {
     parallel_for(0, tasks, [&](int64_t begin, int64_t end) {
-      Workspace& ws = thread_workspace(floats, columns);
-      run_winograd_tasks<decltype(arch)>(pass, w, geo, begin, end, ws.panel.data(), ws.offsets.data());
+      const Workspace ws = thread_workspace(floats, columns);
+      run_winograd_tasks<decltype(arch)>(pass, w, geo, begin, end, ws.panel, ws.offsets);
     });
   });
 }

@@ -15,8 +15,8 @@
 // Rounding differs from the direct kernel's (see README, "Speed"): the transforms' coefficients reach
 // 8 and 1/24, so the error bound is larger by winograd_error_factor.
 #include <cstdint>
-#include <vector>
 
+#include "../core/memory.hpp"
 #include "conv_kernel.hpp"
 
 namespace strider {
@@ -44,7 +44,7 @@ constexpr double winograd_amplification = 48.0 * 48.0;
 // padded_out a multiple of 16 (every level's vector width divides it) with zeros past out_per_group.
 struct WinogradWeights {
   int64_t groups = 1, in_per_group = 0, out_per_group = 0, padded_out = 0;
-  std::vector<float> data;
+  detail::LineVector<float> data;  // loaded a vector of output channels at a time
 };
 
 // Transforms weight(o, c, a, b) (3x3) for global output channel o and in-group input channel c,
