@@ -194,6 +194,22 @@ TEST(Ops, BatchNormPixelShuffleJoinRejectInvalidArguments) {
   EXPECT_TRUE(near(round_trip, Tensor::arange({2, 3, 6, 4}), 0.0));
 }
 
+TEST(Ops, CatPastTheCacheCopiesEveryValue) {
+  // 32 MiB of output, which ops/join.cpp writes with streaming stores; rows of 1,025 and 1,023 values put
+  // most destinations off a 16-byte boundary, through the copy's head and tail.
+  const int64_t rows = 4096;
+  const Tensor a = Tensor::arange({1, 1, rows, 1025}), b = Tensor::arange({1, 1, rows, 1023});
+  const Tensor c = cat({a, b}, 3);
+  ASSERT_EQ(c.shape(), (Shape{1, 1, rows, 2048}));
+  int64_t wrong = 0;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < 2048; ++j) {
+      const float expected = j < 1025 ? a.data()[i * 1025 + j] : b.data()[i * 1023 + j - 1025];
+      wrong += c.data()[i * 2048 + j] != expected;
+    }
+  EXPECT_EQ(wrong, 0);
+}
+
 TEST(Ops, UpsampleRejectsInvalidArguments) {
   EXPECT_TRUE(rejects([] { Upsample({}); }, {"Upsample", "either size or scale_factor should be defined"}));
   EXPECT_TRUE(rejects([] { Upsample({.size = 4, .scale_factor = 2}); }, {"Upsample", "only one of size or scale_factor"}));
