@@ -107,6 +107,18 @@ template <int Block, int Rows, int NR, bool Chunked>
     return;
   }
   const bool plain = t.epilogue->epilogue->empty();
+  if (plain && t.col_stride == 1 && t.channels >= Rows && t.cols - j >= NR * V) {
+    // The common whole tile: plain stores, t's fields read once (a store through `out` could alias them,
+    // and the general path below reloaded them after each): c1 on 2 threads 0.94-0.97 -> 0.72-0.80 ms.
+    float* const out = t.out + j;
+    const int64_t stride = t.channel_stride;
+    const float* const bias = t.bias;
+    unroll<Rows>([&](auto m) {
+      const B b(bias ? bias[m] : 0.0f);
+      unroll<NR>([&](auto r) { (acc[m][r] + b).store_unaligned(out + m * stride + r * V); });
+    });
+    return;
+  }
   unroll<Rows>([&](auto m) {
     if (m >= t.channels) return;
     const B b(t.bias ? t.bias[m] : 0.0f);
