@@ -33,7 +33,8 @@ struct LineAllocator {
   template <class U>
   LineAllocator(const LineAllocator<U>&) noexcept {}
   T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
-  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, n * sizeof(T), std::align_val_t{64}); }
+  // Unsized: clang declares sized deallocation only with -fsized-deallocation.
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{64}); }
   friend bool operator==(const LineAllocator&, const LineAllocator&) { return true; }
 };
 template <class T>
