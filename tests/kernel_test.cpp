@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <random>
 #include <set>
 #include <thread>
 
@@ -20,31 +19,16 @@ namespace {
 
 using testing::abs;
 using testing::as_conv2d_weight;
+using testing::edge_widths;
 using testing::EveryLevel;
 using testing::every_simd_level;
 using testing::level_name;
 using testing::near;
 using testing::random_tensor;
+using testing::Rng;
 using testing::summation_tolerance;
 using testing::winograd_tolerance;
 
-// Output widths at the edges of every vector width V in {4, 8, 16} (1, V - 1, V, V + 1, 2V + 3), of the
-// microkernels (48, 96) and of the column tiles (192).
-constexpr int64_t edge_widths[] = {1, 3, 4, 5, 7, 8, 9, 11, 15, 16, 17, 19, 29, 32, 35, 47, 48, 49, 95, 97, 191, 193};
-
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : engine_(seed) {}
-  int64_t operator()(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(engine_); }
-  bool coin() { return (*this)(0, 1) == 1; }
-  template <class T>
-  T pick(std::initializer_list<T> values) {
-    return *(values.begin() + (*this)(0, static_cast<int64_t>(values.size()) - 1));
-  }
-
- private:
-  std::mt19937_64 engine_;
-};
 
 // An input size whose convolution output is `out` (any of the s sizes that floor to it), at least 1.
 int64_t input_for_output(Rng& rng, int64_t out, int64_t k, int64_t s, int64_t p_total, int64_t d) {
@@ -300,135 +284,6 @@ TEST_P(EveryLevel, ConvTranspose2dMatchesReference) {
   EXPECT_GE(winograd_trials, 20);
 }
 
-// A random chain of epilogue steps over `channels` output channels: activations (PReLU per channel or
-// shared), per-channel or scalar affines with |scale| <= 1, and at most one residual add.
-Epilogue random_chain(Rng& rng, int64_t channels, const Tensor* residual) {
-  Epilogue e;
-  const auto values = [&](float lo, float hi) {
-    std::vector<float> v(rng.coin() ? 1 : static_cast<std::size_t>(channels));
-    for (float& x : v) x = lo + (hi - lo) * static_cast<float>(rng(0, 1000)) / 1000.0f;
-    return v;
-  };
-  for (int64_t steps = rng(1, 4), i = 0; i < steps; ++i) {
-    switch (rng(0, 3)) {
-      case 0: {
-        Activation a = prelu_activation(Tensor::full({1}, 0.0f));
-        a.weight = values(-0.5f, 0.5f);
-        e.then(a);
-        break;
-      }
-      case 1:
-        // ReLU and LeakyReLU, alone or before the residual, are the chains the kernels inline.
-        e.then(rng.pick({Activation(Activation::Kind::tanh), Activation(Activation::Kind::silu), elu_activation(0.5),
-                         gelu_activation("none"), clip_activation(-0.5, 0.5), relu_activation(),
-                         leaky_relu_activation(0.1)}));
-        break;
-      case 2: e.then_affine(values(-1.0f, 1.0f), values(-1.0f, 1.0f)); break;
-      default: if (!e.residual()) e.then_residual(residual);
-    }
-  }
-  return e;
-}
-
-// Fused chains against the reference convolution followed by the chain's reference, value by value.
-// Every step is at most 1-Lipschitz here, so the convolution's bound carries over (Winograd's where it
-// runs: forced every fourth trial, with 16+ channels, where it applies the chain with channels in lanes,
-// or anywhere under STRIDER_CONV_ALGO=winograd); plus each activation's few ulps.
-TEST_P(EveryLevel, EpilogueChainsMatchReference) {
-  Rng rng(3);
-  for (int trial = 0; trial < 160; ++trial) {
-    const bool transposed = trial % 4 == 2;
-    const bool depthwise = trial % 4 == 1;
-    const bool force_winograd = trial % 4 == 3;
-    const int64_t in = depthwise ? 5 : (force_winograd ? rng(16, 20) : rng(1, 6));
-    const int64_t out = depthwise ? 5 : (force_winograd ? rng(16, 37) : rng(1, 11));
-    const int64_t groups = depthwise ? 5 : 1;
-    const int64_t width = edge_widths[trial % std::size(edge_widths)];
-    const Tensor x = random_tensor({rng(1, 2), in, rng(1, 5), width}, trial);
-    Tensor expected, bound, actual;
-    // conv2d_weight: the weight in Conv2d's layout, for Winograd's bound when `winograd` runs.
-    const auto check_chain = [&](const auto& conv, bool winograd, const Tensor& conv2d_weight, const Tensor& reference,
-                                 const Tensor& reference_bound) {
-      const Tensor residual = random_tensor(reference.shape(), trial + 1000);
-      const Epilogue e = random_chain(rng, out, &residual);
-      SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << e.str() << " on " << x.shape());
-      const int64_t plane = reference.size(2) * reference.size(3);
-      Tensor expect(reference.shape());
-      for (int64_t i = 0; i < reference.numel(); ++i)
-        expect[i] = apply(e, reference[i], i / plane % out, residual[i]);
-      Tensor tolerance = summation_tolerance(reference_bound, reference, in / groups * 9 + 1);
-      if (winograd) {
-        const Tensor wider = winograd_tolerance(x, conv2d_weight, conv.bias(), groups, reference);
-        for (int64_t i = 0; i < tolerance.numel(); ++i) tolerance[i] = std::max(tolerance[i], wider[i]);
-      }
-      for (int64_t i = 0; i < tolerance.numel(); ++i) tolerance[i] += 2e-6f * (1.0f + std::abs(expect[i]));
-      ASSERT_TRUE(near(conv.forward(x, e), expect, tolerance));
-    };
-    if (transposed) {
-      ConvTranspose2d conv(in, out, 3, {.stride = rng(1, 3), .padding = 1});
-      conv.reset_parameters(trial);
-      check_chain(conv, conv.uses_winograd(x.shape()), as_conv2d_weight(conv.weight(), 1),
-                  ref::conv_transpose2d(x, conv.weight(), conv.bias(), conv.params()),
-                  ref::conv_transpose2d(abs(x), abs(conv.weight()), abs(conv.bias()), conv.params()));
-    } else {
-      Conv2d conv(in, out, 3, {.padding = 1, .groups = groups});
-      conv.reset_parameters(trial);
-      if (force_winograd) conv.set_algorithm(ConvAlgorithm::winograd);
-      check_chain(conv, conv.algorithm_for(x.shape()) == ConvAlgorithm::winograd, conv.weight(),
-                  ref::conv2d(x, conv.weight(), conv.bias(), conv.params()),
-                  ref::conv2d(abs(x), abs(conv.weight()), abs(conv.bias()), conv.params()));
-    }
-  }
-}
-
-// Winograd holds output channels in lanes: tiles of whole rows with unit column step go through
-// transposes (the residual in, the output out), edge tiles and strided columns element by element. Either
-// way the fused epilogue must give exactly the unfused convolution followed by the epilogue, whose steps
-// here are exact in float (PReLU, a scale without shift, the residual add). Shapes with full and edge
-// tiles, 19 channels per group (a partial last vector at every width), a row and a column dilation.
-TEST_P(EveryLevel, WinogradEpiloguesMatchUnfusedExactly) {
-  struct Case {
-    int64_t groups;
-    Shape x;
-    Hw dilation;
-  };
-  const Case cases[] = {{1, {2, 16, 9, 13}, 1}, {1, {1, 8, 8, 36}, 1}, {2, {1, 8, 12, 17}, 1},
-                        {1, {1, 8, 11, 16}, Hw{2, 1}}, {1, {1, 8, 8, 14}, Hw{1, 2}}};
-  int seed = 0;
-  for (const Case& c : cases) {
-    const int64_t out = 19 * c.groups;
-    Conv2d conv(c.x[1], out, 3,
-                {.padding = Conv2dPadding(c.dilation.h, c.dilation.w), .dilation = c.dilation, .groups = c.groups});
-    conv.set_algorithm(ConvAlgorithm::winograd);
-    conv.reset_parameters(++seed);
-    const Tensor x = random_tensor(c.x, seed), unfused = conv.forward(x);
-    ASSERT_EQ(conv.algorithm_for(c.x), ConvAlgorithm::winograd);
-    const Tensor residual = random_tensor(unfused.shape(), seed + 100);
-    Activation prelu = prelu_activation(Tensor::full({1}, 0.0f));
-    std::vector<float> scale;
-    prelu.weight.clear();
-    for (int64_t o = 0; o < out; ++o) {
-      prelu.weight.push_back(0.05f * static_cast<float>(o % 7));
-      scale.push_back(0.1f + 0.03f * static_cast<float>(o));
-    }
-    for (const Epilogue& e : {Epilogue().then_affine(scale, {0.0f}).then_residual(&residual),
-                              Epilogue().then_residual(&residual).then(prelu)}) {
-      SCOPED_TRACE(::testing::Message() << e.str() << " on " << c.x << ", dilation " << c.dilation);
-      Tensor expected = unfused.clone();
-      const int64_t plane = unfused.size(2) * unfused.size(3);
-      for (int64_t i = 0; i < expected.numel(); ++i) expected[i] = apply(e, unfused[i], i / plane % out, residual[i]);
-      ASSERT_TRUE(near(conv.forward(x, e), expected, 0.0));
-    }
-  }
-}
-
-TEST(Epilogue, RejectsParametersOfTheWrongSize) {
-  Conv2d conv(2, 3, 3);
-  const Tensor x = Tensor::zeros({1, 2, 5, 5}), wrong = Tensor::zeros({1, 3, 4, 4});
-  EXPECT_TRUE(testing::rejects([&] { conv.forward(x, Epilogue().then_affine({1, 2}, {0})); }, {"Conv2d", "affine"}));
-  EXPECT_TRUE(testing::rejects([&] { conv.forward(x, Epilogue().then_residual(&wrong)); },
-                               {"Conv2d", "residual", "[1, 3, 4, 4]", "[1, 3, 3, 3]"}));
-}
 
 TEST_P(EveryLevel, PoolingMatchesReference) {
   Rng rng(3);

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <initializer_list>
+#include <random>
 #include <string>
 
 #include "core/simd.hpp"
@@ -51,5 +52,25 @@ class EveryLevel : public ::testing::TestWithParam<SimdLevel> {
 inline const auto every_simd_level =
     ::testing::Values(SimdLevel::scalar, SimdLevel::sse4_2, SimdLevel::avx2, SimdLevel::avx512);
 std::string level_name(const ::testing::TestParamInfo<SimdLevel>& info);
+
+// Output widths at the edges of every vector width V in {4, 8, 16} (1, V - 1, V, V + 1, 2V + 3), of the
+// microkernels (48, 96) and of the column tiles (192): the kernel tests' random shapes cycle through them.
+inline constexpr int64_t edge_widths[] = {1,  3,  4,  5,  7,  8,  9,  11, 15,  16,  17,
+                                          19, 29, 32, 35, 47, 48, 49, 95, 97, 191, 193};
+
+// Seeded draws for random test configurations.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : engine_(seed) {}
+  int64_t operator()(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(engine_); }
+  bool coin() { return (*this)(0, 1) == 1; }
+  template <class T>
+  T pick(std::initializer_list<T> values) {
+    return *(values.begin() + (*this)(0, static_cast<int64_t>(values.size()) - 1));
+  }
+
+ private:
+  std::mt19937_64 engine_;
+};
 
 }  // namespace strider::testing
