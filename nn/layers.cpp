@@ -21,30 +21,28 @@ std::string inner_repr(const Op& op) {
   return text.substr(open + 1, text.size() - open - 2);
 }
 
-template <class Conv>
-std::vector<Module::StateEntry> conv_state(const Conv& op) {
-  std::vector<Module::StateEntry> entries{{"weight", &op.weight()}};
-  if (op.bias().defined()) entries.push_back({"bias", &op.bias()});
+}  // namespace
+
+template <class Op>
+std::string ConvLayer<Op>::extra_repr() const {
+  return inner_repr(op_);
+}
+
+template <class Op>
+std::vector<Module::StateEntry> ConvLayer<Op>::own_state() const {
+  std::vector<StateEntry> entries{{"weight", &op_.weight()}};
+  if (op_.bias().defined()) entries.push_back({"bias", &op_.bias()});
   return entries;
 }
 
-template <class Conv>
-void set_conv_state(Conv& op, const std::string& name, Tensor value) {
-  if (name == "weight") op.set_weight(std::move(value));
-  else op.set_bias(std::move(value));
+template <class Op>
+void ConvLayer<Op>::set_state(const std::string& name, Tensor value) {
+  if (name == "weight") op_.set_weight(std::move(value));
+  else op_.set_bias(std::move(value));
 }
 
-}  // namespace
-
-std::string Conv2d::extra_repr() const { return inner_repr(op_); }
-std::vector<Module::StateEntry> Conv2d::own_state() const { return conv_state(op_); }
-void Conv2d::set_state(const std::string& name, Tensor value) { set_conv_state(op_, name, std::move(value)); }
-
-std::string ConvTranspose2d::extra_repr() const { return inner_repr(op_); }
-std::vector<Module::StateEntry> ConvTranspose2d::own_state() const { return conv_state(op_); }
-void ConvTranspose2d::set_state(const std::string& name, Tensor value) {
-  set_conv_state(op_, name, std::move(value));
-}
+template class ConvLayer<strider::Conv2d>;
+template class ConvLayer<strider::ConvTranspose2d>;
 
 std::string MaxPool2d::extra_repr() const { return inner_repr(op_); }
 std::string AvgPool2d::extra_repr() const { return inner_repr(op_); }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "../ops/conv2d.hpp"
 #include "../ops/conv_transpose2d.hpp"
@@ -14,51 +15,49 @@
 
 namespace strider::nn {
 
-// state_dict: weight, bias (when options.bias).
-class Conv2d : public Module {
+// A convolution module: Conv2d or ConvTranspose2d around its ops/ operator, with the pointwise chain
+// fused into the operator's output store. state_dict: weight, bias (when options.bias).
+template <class Op>
+class ConvLayer : public Module {
+ public:
+  template <class Options>
+  ConvLayer(int64_t in_channels, int64_t out_channels, Hw kernel_size, Options options)
+      : op_(in_channels, out_channels, kernel_size, std::move(options)) {}
+  Tensor forward(const Tensor& input) const override { return op_.forward(input, epilogue_); }
+  std::string extra_repr() const override;
+  Op& op() { return op_; }
+  const Op& op() const { return op_; }
+  // The activation fused into the convolution's output (fuse_activations sets it).
+  const Epilogue& epilogue() const { return epilogue_; }
+  void set_epilogue(const Epilogue& epilogue) { epilogue_ = epilogue; }
+
+ protected:
+  std::vector<StateEntry> own_state() const override;
+  void set_state(const std::string& name, Tensor value) override;
+
+ private:
+  Op op_;
+  Epilogue epilogue_;
+};
+
+// weight [out, in / groups, kH, kW].
+class Conv2d : public ConvLayer<strider::Conv2d> {
  public:
   Conv2d(int64_t in_channels, int64_t out_channels, Hw kernel_size, Conv2dOptions options = {})
-      : op_(in_channels, out_channels, kernel_size, std::move(options)) {}
-  Tensor forward(const Tensor& input) const override { return op_.forward(input, epilogue_); }
+      : ConvLayer(in_channels, out_channels, kernel_size, std::move(options)) {}
   std::string type_name() const override { return "Conv2d"; }
-  std::string extra_repr() const override;
-  strider::Conv2d& op() { return op_; }
-  const strider::Conv2d& op() const { return op_; }
-  // The activation fused into the convolution's output (fuse_activations sets it).
-  const Epilogue& epilogue() const { return epilogue_; }
-  void set_epilogue(const Epilogue& epilogue) { epilogue_ = epilogue; }
-
- protected:
-  std::vector<StateEntry> own_state() const override;
-  void set_state(const std::string& name, Tensor value) override;
-
- private:
-  strider::Conv2d op_;
-  Epilogue epilogue_;
 };
 
-// state_dict: weight [in, out / groups, kH, kW], bias (when options.bias).
-class ConvTranspose2d : public Module {
+// weight [in, out / groups, kH, kW].
+class ConvTranspose2d : public ConvLayer<strider::ConvTranspose2d> {
  public:
   ConvTranspose2d(int64_t in_channels, int64_t out_channels, Hw kernel_size, ConvTranspose2dOptions options = {})
-      : op_(in_channels, out_channels, kernel_size, std::move(options)) {}
-  Tensor forward(const Tensor& input) const override { return op_.forward(input, epilogue_); }
+      : ConvLayer(in_channels, out_channels, kernel_size, std::move(options)) {}
   std::string type_name() const override { return "ConvTranspose2d"; }
-  std::string extra_repr() const override;
-  strider::ConvTranspose2d& op() { return op_; }
-  const strider::ConvTranspose2d& op() const { return op_; }
-  // The activation fused into the convolution's output (fuse_activations sets it).
-  const Epilogue& epilogue() const { return epilogue_; }
-  void set_epilogue(const Epilogue& epilogue) { epilogue_ = epilogue; }
-
- protected:
-  std::vector<StateEntry> own_state() const override;
-  void set_state(const std::string& name, Tensor value) override;
-
- private:
-  strider::ConvTranspose2d op_;
-  Epilogue epilogue_;
 };
+
+extern template class ConvLayer<strider::Conv2d>;  // instantiated in layers.cpp
+extern template class ConvLayer<strider::ConvTranspose2d>;
 
 class MaxPool2d : public Module {
  public:
