@@ -61,6 +61,50 @@ Workspace thread_workspace(std::size_t panel_floats, std::size_t offsets) {
   return {s.panel.data(), s.offsets.data()};
 }
 
+namespace {
+
+// Every task of `passes` (one pass, or passes reading the same windows), in parallel.
+void run_tasks(std::span<const ConvPass> passes) {
+  const ConvPass& pass = passes.front();
+  const int64_t tasks = task_count(pass);
+  if (tasks == 0) return;
+  const auto panel_size = static_cast<std::size_t>(panel_floats(pass));
+  // Once per pass, not per range of tasks: with a division per tap they took 2-3 % of t4's time.
+  const PackedConvWeights& weights = *pass.weights;
+  std::vector<int64_t> offsets;
+  offsets.reserve(static_cast<std::size_t>(weights.k()));
+  const PanelSource source = panel_source(pass);
+  const int64_t width = panel_width(source);
+  for (int64_t c = 0; c < weights.in_per_group; ++c)
+    for (int64_t a = 0; a < weights.kernel_h; ++a)
+      for (int64_t b = 0; b < weights.kernel_w; ++b) offsets.push_back(panel_offset(source, width, c, a, b));
+  dispatch([&](auto arch) {
+    parallel_for(0, tasks, [&](int64_t begin, int64_t end) {
+      run_conv_tasks<decltype(arch)>(passes, begin, end, thread_workspace(panel_size, 0).panel, offsets.data());
+    });
+  });
+}
+
+// Whether `passes` read the same windows of the same input, with outputs of one size, on the generic
+// kernel: then one panel serves them all. Stride 1, so that no window is gathered (window_gather.hpp).
+bool same_windows(std::span<const ConvPass> passes) {
+  const ConvPass& f = passes.front();
+  const PackedConvWeights& fw = *f.weights;
+  for (const ConvPass& p : passes) {
+    const PackedConvWeights& w = *p.weights;
+    if (p.input != f.input || p.batch != f.batch || p.in_h != f.in_h || p.in_w != f.in_w || p.out_h != f.out_h ||
+        p.out_w != f.out_w || p.pad_top != f.pad_top || p.pad_left != f.pad_left || p.stride_h != 1 ||
+        p.stride_w != 1 || p.dilation_h != f.dilation_h || p.dilation_w != f.dilation_w ||
+        p.padding_mode != f.padding_mode || w.groups != fw.groups || w.in_per_group != fw.in_per_group ||
+        w.kernel_h != fw.kernel_h || w.kernel_w != fw.kernel_w || w.block != fw.block || w.k() == 0 ||
+        is_depthwise3x3(p))
+      return false;
+  }
+  return f.out_h > 0 && f.out_w > 0 && f.batch > 0;
+}
+
+}  // namespace
+
 void run_conv_pass(const ConvPass& original) {
   if (original.out_h <= 0 || original.out_w <= 0 || original.batch == 0) return;
   // Bound the panel by what the pass computes (window_gather.hpp).
@@ -79,22 +123,12 @@ void run_conv_pass(const ConvPass& original) {
   pass.in_w = w.in, pass.stride_w = w.stride, pass.pad_left = w.pad, pass.dilation_w = w.dilation;
 
   if (is_depthwise3x3(pass)) return run_depthwise3x3_pass(pass);
-  const int64_t tasks = task_count(pass);
-  if (tasks == 0) return;
-  const auto panel_size = static_cast<std::size_t>(panel_floats(pass));
-  // Once per pass, not per range of tasks: with a division per tap they took 2-3 % of t4's time.
-  std::vector<int64_t> offsets;
-  offsets.reserve(static_cast<std::size_t>(weights.k()));
-  const PanelSource source = panel_source(pass);
-  const int64_t width = panel_width(source);
-  for (int64_t c = 0; c < weights.in_per_group; ++c)
-    for (int64_t a = 0; a < weights.kernel_h; ++a)
-      for (int64_t b = 0; b < weights.kernel_w; ++b) offsets.push_back(panel_offset(source, width, c, a, b));
-  dispatch([&](auto arch) {
-    parallel_for(0, tasks, [&](int64_t begin, int64_t end) {
-      run_conv_tasks<decltype(arch)>(pass, begin, end, thread_workspace(panel_size, 0).panel, offsets.data());
-    });
-  });
+  run_tasks({&pass, 1});
+}
+
+void run_conv_passes(std::span<const ConvPass> passes) {
+  if (passes.size() > 1 && same_windows(passes)) return run_tasks(passes);
+  for (const ConvPass& pass : passes) run_conv_pass(pass);
 }
 
 }  // namespace strider::kernels

@@ -222,43 +222,53 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
   run_blocks<Block, false>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
 }
 
+// One output row of pass p: every block of its group g's channels over the task's columns.
+void run_row(const ConvPass& p, int64_t g, float* out, const float* panel, const int64_t* offsets, int64_t cols,
+             float* partial) {
+  const EpilogueTarget epilogue{&p.epilogue, p.output, p.residual};
+  const int64_t chunk = k_chunk(p);
+  switch (p.weights->block) {
+    case 8: return run_blocks<8>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
+    case 6: return run_blocks<6>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
+    case 4: return run_blocks<4>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
+    case 3: return run_blocks<3>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
+    case 2: return run_blocks<2>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
+    default: return run_blocks<1>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
+  }
+}
+
 }  // namespace
 
 template <class A>
-void run_conv_tasks(const ConvPass& p, int64_t begin, int64_t end, float* panel, const int64_t* offsets) noexcept {
+void run_conv_tasks(std::span<const ConvPass> passes, int64_t begin, int64_t end, float* panel,
+                    const int64_t* offsets) noexcept {
   static_assert(std::is_same_v<A, Arch>, "this TU holds the kernels of one arch");
-  const PackedConvWeights& w = *p.weights;
-  PanelSource source = panel_source(p);
+  const ConvPass& first = passes.front();  // the task geometry, which every pass shares
+  const PackedConvWeights& w = *first.weights;
+  PanelSource source = panel_source(first);
   const int64_t width = panel_width(source);
-  const int64_t tiles = (p.out_w + tile_columns - 1) / tile_columns, row_blocks = ceil_div(p.out_h, source.rows);
+  const int64_t tiles = (first.out_w + tile_columns - 1) / tile_columns;
+  const int64_t row_blocks = ceil_div(first.out_h, source.rows);
   const int64_t step = row_step(source, width);
   // Past the panel (panel_floats() counts it); a tapless pass has neither.
   float* partial = w.k() == 0 ? nullptr : panel + panel_rows(source) * width;
-  const int64_t chunk = k_chunk(p);
-  const EpilogueTarget epilogue{&p.epilogue, p.output, p.residual};
   for (int64_t task = begin; task < end; ++task) {
     const int64_t tile = task % tiles, block = task / tiles % row_blocks;
     const int64_t g = task / (tiles * row_blocks) % w.groups, n = task / (tiles * row_blocks * w.groups);
-    const int64_t j0 = tile * tile_columns, cols = std::min(tile_columns, p.out_w - j0);
-    const int64_t i0 = block * source.rows, rows = std::min(source.rows, p.out_h - i0);
-    source.input = p.input + (n * w.groups + g) * w.in_per_group * p.in_h * p.in_w;
+    const int64_t j0 = tile * tile_columns, cols = std::min(tile_columns, first.out_w - j0);
+    const int64_t i0 = block * source.rows, rows = std::min(source.rows, first.out_h - i0);
+    source.input = first.input + (n * w.groups + g) * w.in_per_group * first.in_h * first.in_w;
     if (w.k() > 0) build_panel(source, i0, j0, cols, panel, width);  // k = 0: bias only
-    float* out = p.output + n * p.out_batch_stride + g * w.out_per_group * p.out_channel_stride +
-                 i0 * p.out_row_stride + j0 * p.out_col_stride;
-    for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride) {
-      const float* rows_panel = panel + t * step;
-      switch (w.block) {
-        case 8: run_blocks<8>(p, epilogue, g, out, rows_panel, offsets, cols, partial, chunk); break;
-        case 6: run_blocks<6>(p, epilogue, g, out, rows_panel, offsets, cols, partial, chunk); break;
-        case 4: run_blocks<4>(p, epilogue, g, out, rows_panel, offsets, cols, partial, chunk); break;
-        case 3: run_blocks<3>(p, epilogue, g, out, rows_panel, offsets, cols, partial, chunk); break;
-        case 2: run_blocks<2>(p, epilogue, g, out, rows_panel, offsets, cols, partial, chunk); break;
-        default: run_blocks<1>(p, epilogue, g, out, rows_panel, offsets, cols, partial, chunk); break;
-      }
+    // Pass by pass, so that one pass's weights stay in L2 over the rows.
+    for (const ConvPass& p : passes) {
+      float* out = p.output + n * p.out_batch_stride + g * p.weights->out_per_group * p.out_channel_stride +
+                   i0 * p.out_row_stride + j0 * p.out_col_stride;
+      for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride)
+        run_row(p, g, out, panel + t * step, offsets, cols, partial);
     }
   }
 }
 
-template void run_conv_tasks<Arch>(const ConvPass&, int64_t, int64_t, float*, const int64_t*) noexcept;
+template void run_conv_tasks<Arch>(std::span<const ConvPass>, int64_t, int64_t, float*, const int64_t*) noexcept;
 
 }  // namespace strider::kernels

@@ -267,6 +267,7 @@ Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& pa
         for (int64_t i = 0; i < plane; ++i) to[i] = apply(epilogue, b, o, from[i]);
       }
   }
+  std::vector<kernels::ConvPass> direct;  // together, so that they can share their copies of the input
   for (const Phase& ph : phases_) {
     kernels::ConvPass pass = phase_pass(ph, input.shape(), out_h, out_w, params);
     if (pass.out_h <= 0 || pass.out_w <= 0) continue;
@@ -275,8 +276,9 @@ Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& pa
     pass.epilogue = epilogue;
     pass.residual = residual ? residual->data() + ph.row * out_w + ph.col : nullptr;
     if (kernels::use_winograd(algorithm_, pass)) kernels::run_winograd_pass(pass, ph.winograd);
-    else kernels::run_conv_pass(pass);
+    else direct.push_back(std::move(pass));
   }
+  kernels::run_conv_passes(direct);
   return output;
 }
 

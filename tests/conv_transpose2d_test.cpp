@@ -191,6 +191,38 @@ TEST(ConvTranspose2d, PrintsLikePyTorch) {
             "bias=False)");
 }
 
+struct PhaseConfig {
+  Hw kernel, stride, padding;
+};
+
+// conv.forward(x) with a PReLU, a per-channel affine and, when `with_residual`, a residual add fused
+// into its store, against the reference with the same steps applied.
+void expect_epilogue_matches_reference(const ConvTranspose2d& conv, const Tensor& x, int trial, bool with_residual) {
+  const int64_t out = conv.out_channels(), groups = conv.options().groups;
+  Tensor expected = ref::conv_transpose2d(x, conv.weight(), conv.bias(), conv.params());
+  const Tensor residual = random_tensor(expected.shape(), trial + 100);
+  Activation prelu = prelu_activation(Tensor::full({1}, 0.0f));
+  prelu.weight.clear();
+  for (int64_t o = 0; o < out; ++o) prelu.weight.push_back(0.05f * static_cast<float>(o + 1));
+  std::vector<float> scale, shift;
+  for (int64_t o = 0; o < out; ++o) scale.push_back(0.5f + 0.1f * static_cast<float>(o)), shift.push_back(-0.2f);
+  Epilogue epilogue = Epilogue::of(prelu).then_affine(scale, shift);
+  if (with_residual) epilogue.then_residual(&residual);
+  SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << conv << " on " << x.shape() << ", "
+                                    << epilogue.str());
+  const int64_t plane = expected.size(2) * expected.size(3);
+  const Tensor bound = ref::conv_transpose2d(testing::abs(x), testing::abs(conv.weight()),
+                                             conv.bias().defined() ? testing::abs(conv.bias()) : Tensor(),
+                                             conv.params());
+  const Hw k = conv.kernel_size();
+  Tensor tolerance = testing::summation_tolerance(bound, expected, x.size(1) / groups * k.h * k.w + 1);
+  for (int64_t i = 0; i < expected.numel(); ++i) {
+    expected[i] = apply(epilogue, expected[i], i / plane % out, residual[i]);
+    tolerance[i] += 1e-6f * (1.0f + std::abs(expected[i]));  // the affine's and the residual's roundings
+  }
+  ASSERT_TRUE(near(conv.forward(x, epilogue), expected, tolerance));
+}
+
 // Few output channels per group (an image out, as FSRCNN's 9x9 stride-2 ConvTranspose to one channel):
 // every phase runs as one merged convolution (ops/conv_transpose2d.hpp, MergedPhases), its per-channel
 // epilogue spread over the phases. These configurations all qualify (stride > 1, dilation 1, at most 3
@@ -201,12 +233,9 @@ class MergedPhases : public testing::EveryLevel {};
 TEST_P(MergedPhases, MatchReferenceWithEpilogues) {
   std::mt19937_64 engine(11);
   const auto rng = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(engine); };
-  struct Config {
-    Hw kernel, stride, padding;
-  };
-  const Config configs[] = {{9, 2, 4}, {5, 2, 2}, {{9, 5}, {2, 1}, {4, 2}}, {2, 2, 0}, {{1, 3}, {1, 2}, 0}};
+  const PhaseConfig configs[] = {{9, 2, 4}, {5, 2, 2}, {{9, 5}, {2, 1}, {4, 2}}, {2, 2, 0}, {{1, 3}, {1, 2}, 0}};
   for (int trial = 0; trial < 60; ++trial) {
-    const Config& c = configs[trial % std::size(configs)];
+    const PhaseConfig& c = configs[trial % std::size(configs)];
     const int64_t groups = rng(1, 2), out = groups * rng(1, std::min<int64_t>(3, 8 / (c.stride.h * c.stride.w)));
     const Hw op{rng(0, c.stride.h - 1), rng(0, c.stride.w - 1)};
     ConvTranspose2d conv(groups * rng(1, 5), out, c.kernel,
@@ -214,30 +243,36 @@ TEST_P(MergedPhases, MatchReferenceWithEpilogues) {
                           .bias = rng(0, 1) == 1});
     conv.reset_parameters(static_cast<uint64_t>(trial));
     const Tensor x = random_tensor({rng(1, 2), conv.in_channels(), rng(3, 9), rng(3, 40)}, trial);
-    Tensor expected = ref::conv_transpose2d(x, conv.weight(), conv.bias(), conv.params());
-    const Tensor residual = random_tensor(expected.shape(), trial + 100);
-    Activation prelu = prelu_activation(Tensor::full({1}, 0.0f));
-    prelu.weight.clear();
-    for (int64_t o = 0; o < out; ++o) prelu.weight.push_back(0.05f * static_cast<float>(o + 1));
-    std::vector<float> scale, shift;
-    for (int64_t o = 0; o < out; ++o) scale.push_back(0.5f + 0.1f * static_cast<float>(o)), shift.push_back(-0.2f);
-    Epilogue epilogue = Epilogue::of(prelu).then_affine(scale, shift);
-    if (trial % 3 == 2) epilogue.then_residual(&residual);
-    SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << conv << " on " << x.shape() << ", "
-                                      << epilogue.str());
-    const int64_t plane = expected.size(2) * expected.size(3);
-    const Tensor bound = ref::conv_transpose2d(testing::abs(x), testing::abs(conv.weight()),
-                                               conv.bias().defined() ? testing::abs(conv.bias()) : Tensor(),
-                                               conv.params());
-    Tensor tolerance = testing::summation_tolerance(bound, expected, x.size(1) / groups * c.kernel.h * c.kernel.w + 1);
-    for (int64_t i = 0; i < expected.numel(); ++i) {
-      expected[i] = apply(epilogue, expected[i], i / plane % out, residual[i]);
-      tolerance[i] += 1e-6f * (1.0f + std::abs(expected[i]));  // the affine's and the residual's roundings
-    }
-    ASSERT_TRUE(near(conv.forward(x, epilogue), expected, tolerance));
+    expect_epilogue_matches_reference(conv, x, trial, trial % 3 == 2);
+    if (HasFatalFailure()) return;
   }
 }
 
+// More output channels: the phases run as stride-1 passes, which share each task's copy of the input rows
+// when they read the same windows and their outputs have one size (kernels::run_conv_passes: t3's kernel
+// the size of its stride, no output padding) and run one after another otherwise (t1, t2 and t4's
+// geometry, output padding), with enough input channels at times that the passes take K in chunks.
+class SharedPanelPhases : public testing::EveryLevel {};
+
+TEST_P(SharedPanelPhases, MatchReferenceWithEpilogues) {
+  std::mt19937_64 engine(12);
+  const auto rng = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(engine); };
+  const PhaseConfig configs[] = {{2, 2, 0}, {4, 2, 1}, {{2, 3}, {2, 3}, 0}, {3, 2, 1}, {{2, 3}, {2, 3}, {0, 1}}};
+  for (int trial = 0; trial < 32; ++trial) {
+    const PhaseConfig& c = configs[trial % std::size(configs)];
+    const int64_t groups = rng(1, 2);
+    const Hw op{trial % 8 < 4 ? 0 : rng(0, c.stride.h - 1), trial % 8 < 4 ? 0 : rng(0, c.stride.w - 1)};
+    ConvTranspose2d conv(groups * (trial % 5 == 0 ? 52 : rng(1, 12)), groups * rng(4, 20), c.kernel,
+                         {.stride = c.stride, .padding = c.padding, .output_padding = op, .groups = groups,
+                          .bias = rng(0, 1) == 1});
+    conv.reset_parameters(static_cast<uint64_t>(trial));
+    const Tensor x = random_tensor({rng(1, 2), conv.in_channels(), rng(1, 9), rng(1, 40)}, trial);
+    expect_epilogue_matches_reference(conv, x, trial, trial % 2 == 1);
+    if (HasFatalFailure()) return;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Simd, SharedPanelPhases, testing::every_simd_level, testing::level_name);
 INSTANTIATE_TEST_SUITE_P(Simd, MergedPhases, testing::every_simd_level, testing::level_name);
 
 }  // namespace
