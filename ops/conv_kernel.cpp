@@ -14,10 +14,15 @@
 
 namespace strider::kernels {
 
-PanelSource panel_source(const ConvPass& p) {
+PanelSource panel_source(std::span<const ConvPass> passes) {
+  const ConvPass& p = passes.front();
   const PackedConvWeights& w = *p.weights;
   PanelSource s{p.input, w.in_per_group, p.in_h, p.in_w, w.kernel_h, w.kernel_w, p.stride_h, p.stride_w,
                 p.dilation_h, p.dilation_w, p.pad_top, p.pad_left, p.padding_mode, 0.0f};
+  // Passes reading the same rows (run_conv_passes) share a panel over the union of their columns: pass q
+  // reads columns pad_left - q.pad_left + [0, q's kernel_w) of it (undilated unless every pad is equal).
+  for (const ConvPass& q : passes) s.pad_left = std::max(s.pad_left, q.pad_left);
+  for (const ConvPass& q : passes) s.kernel_w = std::max(s.kernel_w, s.pad_left - q.pad_left + q.weights->kernel_w);
   // A narrow image's panel rows are as wide as its rows, so that more of them fit the panel's budget
   // (AVX2: t4's 32-column phases 1.80 -> 1.71 ms). Not past 64 columns: at 128 (SRVGGNetCompact's and
   // RRDBNet's layers) the larger row blocks made those networks 5-10 % slower.
@@ -32,21 +37,12 @@ PanelSource panel_source(const ConvPass& p) {
   return s;
 }
 
-namespace {
-
-int64_t task_count(const ConvPass& pass) {
-  const int64_t tiles = (pass.out_w + tile_columns - 1) / tile_columns;
-  const int64_t row_blocks = ceil_div(pass.out_h, panel_source(pass).rows);
-  return pass.batch * pass.weights->groups * row_blocks * tiles;
-}
-
-}  // namespace
-
-int64_t panel_floats(const ConvPass& pass) {
-  if (pass.weights->k() == 0) return 0;  // a transposed convolution's phase with no taps: bias only
-  const PanelSource source = panel_source(pass);
+int64_t panel_floats(std::span<const ConvPass> passes) {
+  const PackedConvWeights& w = *passes.front().weights;
+  if (w.k() == 0) return 0;  // a transposed convolution's phase with no taps: bias only
+  const PanelSource source = panel_source(passes);
   // Then the sums a block's channels keep between chunks of K (run_blocks in ops/conv_kernel_simd.cpp).
-  return panel_rows(source) * panel_width(source) + pass.weights->block * tile_columns;
+  return panel_rows(source) * panel_width(source) + w.block * tile_columns;
 }
 
 Workspace thread_workspace(std::size_t panel_floats, std::size_t offsets) {
@@ -63,21 +59,24 @@ Workspace thread_workspace(std::size_t panel_floats, std::size_t offsets) {
 
 namespace {
 
-// Every task of `passes` (one pass, or passes reading the same windows), in parallel.
+// Every task of `passes` (one pass, or passes reading the same rows), in parallel.
 void run_tasks(std::span<const ConvPass> passes) {
-  const ConvPass& pass = passes.front();
-  const int64_t tasks = task_count(pass);
+  const ConvPass& first = passes.front();
+  const PanelSource source = panel_source(passes);
+  const int64_t tasks =
+      first.batch * first.weights->groups * ceil_div(first.out_h, source.rows) * ceil_div(first.out_w, tile_columns);
   if (tasks == 0) return;
-  const auto panel_size = static_cast<std::size_t>(panel_floats(pass));
-  // Once per pass, not per range of tasks: with a division per tap they took 2-3 % of t4's time.
-  const PackedConvWeights& weights = *pass.weights;
+  const auto panel_size = static_cast<std::size_t>(panel_floats(passes));
+  // Once per run, not per range of tasks: with a division per tap they took 2-3 % of t4's time.
   std::vector<int64_t> offsets;
-  offsets.reserve(static_cast<std::size_t>(weights.k()));
-  const PanelSource source = panel_source(pass);
   const int64_t width = panel_width(source);
-  for (int64_t c = 0; c < weights.in_per_group; ++c)
-    for (int64_t a = 0; a < weights.kernel_h; ++a)
-      for (int64_t b = 0; b < weights.kernel_w; ++b) offsets.push_back(panel_offset(source, width, c, a, b));
+  for (const ConvPass& p : passes) {
+    const PackedConvWeights& w = *p.weights;
+    const int64_t left = source.pad_left - p.pad_left;  // where the pass's columns start in the union
+    for (int64_t c = 0; c < w.in_per_group; ++c)
+      for (int64_t a = 0; a < w.kernel_h; ++a)
+        for (int64_t b = 0; b < w.kernel_w; ++b) offsets.push_back(panel_offset(source, width, c, a, left + b));
+  }
   dispatch([&](auto arch) {
     parallel_for(0, tasks, [&](int64_t begin, int64_t end) {
       run_conv_tasks<decltype(arch)>(passes, begin, end, thread_workspace(panel_size, 0).panel, offsets.data());
@@ -85,22 +84,26 @@ void run_tasks(std::span<const ConvPass> passes) {
   });
 }
 
-// Whether `passes` read the same windows of the same input, with outputs of one size, on the generic
-// kernel: then one panel serves them all. Stride 1, so that no window is gathered (window_gather.hpp).
-bool same_windows(std::span<const ConvPass> passes) {
-  const ConvPass& f = passes.front();
-  const PackedConvWeights& fw = *f.weights;
-  for (const ConvPass& p : passes) {
-    const PackedConvWeights& w = *p.weights;
-    if (p.input != f.input || p.batch != f.batch || p.in_h != f.in_h || p.in_w != f.in_w || p.out_h != f.out_h ||
-        p.out_w != f.out_w || p.pad_top != f.pad_top || p.pad_left != f.pad_left || p.stride_h != 1 ||
-        p.stride_w != 1 || p.dilation_h != f.dilation_h || p.dilation_w != f.dilation_w ||
-        p.padding_mode != f.padding_mode || w.groups != fw.groups || w.in_per_group != fw.in_per_group ||
-        w.kernel_h != fw.kernel_h || w.kernel_w != fw.kernel_w || w.block != fw.block || w.k() == 0 ||
-        is_depthwise3x3(p))
-      return false;
-  }
-  return f.out_h > 0 && f.out_w > 0 && f.batch > 0;
+// Whether pass p can share a panel: the generic kernel at stride 1, so that no window is gathered
+// (window_gather.hpp), with zero padding and something to compute.
+bool can_share(const ConvPass& p) {
+  return p.stride_h == 1 && p.stride_w == 1 && p.padding_mode == PaddingMode::zeros && p.weights->k() > 0 &&
+         p.out_h > 0 && p.out_w > 0 && p.batch > 0 && !is_depthwise3x3(p);
+}
+
+// Whether p reads the rows f reads, of the same input, into outputs of the same size: one panel then serves
+// both. Their columns may differ only undilated, where the union of their windows is a window, and only
+// by as much as the windows are wide, which bounds the union.
+bool same_rows(const ConvPass& f, const ConvPass& p) {
+  const PackedConvWeights &fw = *f.weights, &w = *p.weights;
+  int64_t shift = 0;  // p's window starts `shift` columns left of f's
+  const bool overlapping = !__builtin_sub_overflow(p.pad_left, f.pad_left, &shift) && shift >= -fw.kernel_w &&
+                           shift <= w.kernel_w;
+  return p.input == f.input && p.batch == f.batch && p.in_h == f.in_h && p.in_w == f.in_w && p.out_h == f.out_h &&
+         p.out_w == f.out_w && p.pad_top == f.pad_top && w.kernel_h == fw.kernel_h &&
+         p.dilation_h == f.dilation_h && p.dilation_w == f.dilation_w &&
+         (shift == 0 || (p.dilation_w == 1 && overlapping)) && w.groups == fw.groups &&
+         w.in_per_group == fw.in_per_group && w.block == fw.block;
 }
 
 }  // namespace
@@ -127,8 +130,15 @@ void run_conv_pass(const ConvPass& original) {
 }
 
 void run_conv_passes(std::span<const ConvPass> passes) {
-  if (passes.size() > 1 && same_windows(passes)) return run_tasks(passes);
-  for (const ConvPass& pass : passes) run_conv_pass(pass);
+  // Consecutive passes on the same rows (a transposed convolution's phases of one output row phase).
+  for (std::size_t first = 0, end = 0; first < passes.size(); first = end) {
+    const ConvPass& f = passes[first];
+    end = first + 1;
+    if (can_share(f))
+      while (end < passes.size() && can_share(passes[end]) && same_rows(f, passes[end])) ++end;
+    if (end - first > 1) run_tasks(passes.subspan(first, end - first));
+    else run_conv_pass(f);
+  }
 }
 
 }  // namespace strider::kernels

@@ -81,24 +81,27 @@ struct ConvPass {
   const float* residual = nullptr;  // the epilogue's residual, offset like `output` (ops/epilogue_simd.hpp)
 };
 
-// The input rows a task reads (ops/panel.hpp), and the floats of panel (with partial sums) one task needs.
+// The input rows a task of `passes` reads (ops/panel.hpp), and the floats of panel (with partial sums) one
+// task needs: those of one pass, or the union of the columns of passes that read the same rows (those
+// run_conv_passes runs as one). The task geometry (batch, groups, output size) is the first pass's.
 struct PanelSource;
-PanelSource panel_source(const ConvPass& pass);
-int64_t panel_floats(const ConvPass& pass);
-// Runs tasks [begin, end) of passes that read the same windows of the same input (one pass, or those
-// run_conv_passes runs as one) with a panel of panel_floats(passes[0]) floats and the taps' panel offsets
-// (panel_offset in ops/panel.hpp, the same for every task and pass). Thread-free and throw-free.
+PanelSource panel_source(std::span<const ConvPass> passes);
+int64_t panel_floats(std::span<const ConvPass> passes);
+// Runs tasks [begin, end) of `passes` with a panel of panel_floats(passes) floats and the taps' panel
+// offsets (panel_offset in ops/panel.hpp, the same for every task), each pass's k() after the previous
+// pass's. Thread-free and throw-free.
 template <class Arch>
 void run_conv_tasks(std::span<const ConvPass> passes, int64_t begin, int64_t end, float* panel,
                     const int64_t* offsets) noexcept;
 
 // Runs a whole pass: every task, in parallel, at the SIMD level in force.
 void run_conv_pass(const ConvPass& pass);
-// Runs passes over the same input, as ConvTranspose2d's phases are. Those that read the same windows (a
-// kernel the size of the stride: every phase reads one pixel) run as one set of tasks, each copying its
-// input rows once for all of them: t3 on 2 threads 0.83-1.08 -> 0.71-0.83 ms (AVX2). Phases whose windows
-// differ by a row or column (t1, t4) gained nothing from one panel of their union: it was taller, and
-// the copies it saved were 6-7 % of their time. Others run one after another.
+// Runs passes over the same input, as ConvTranspose2d's phases are. Consecutive ones that read the same
+// rows into outputs of one size (the column phases of a row phase, say) run as one set of tasks, each copying its
+// input rows once for all of them, over the union of their columns: t3's four phases read one pixel
+// each, and took 1.35-1.98 ms instead of 1.76-1.94 (AVX2, one thread); t1's and t4's pairs of 2x2 windows a
+// column apart spent 4.3 and 3.9 % of their time copying rows instead of 7.3 and 6.2. Others run one after
+// another.
 void run_conv_passes(std::span<const ConvPass> passes);
 
 // A task's scratch: one per thread, grown on demand, so the kernels themselves never allocate. The panel

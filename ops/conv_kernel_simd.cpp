@@ -222,18 +222,20 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
   run_blocks<Block, false>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
 }
 
-// One output row of pass p: every block of its group g's channels over the task's columns.
-void run_row(const ConvPass& p, int64_t g, float* out, const float* panel, const int64_t* offsets, int64_t cols,
-             float* partial) {
+// Rows of pass p, `step` panel floats apart: every block of its group g's channels over the task's columns.
+void run_rows(const ConvPass& p, int64_t g, float* out, int64_t rows, const float* panel, int64_t step,
+              const int64_t* offsets, int64_t cols, float* partial) {
   const EpilogueTarget epilogue{&p.epilogue, p.output, p.residual};
   const int64_t chunk = k_chunk(p);
-  switch (p.weights->block) {
-    case 8: return run_blocks<8>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
-    case 6: return run_blocks<6>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
-    case 4: return run_blocks<4>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
-    case 3: return run_blocks<3>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
-    case 2: return run_blocks<2>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
-    default: return run_blocks<1>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
+  for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride, panel += step) {
+    switch (p.weights->block) {
+      case 8: run_blocks<8>(p, epilogue, g, out, panel, offsets, cols, partial, chunk); break;
+      case 6: run_blocks<6>(p, epilogue, g, out, panel, offsets, cols, partial, chunk); break;
+      case 4: run_blocks<4>(p, epilogue, g, out, panel, offsets, cols, partial, chunk); break;
+      case 3: run_blocks<3>(p, epilogue, g, out, panel, offsets, cols, partial, chunk); break;
+      case 2: run_blocks<2>(p, epilogue, g, out, panel, offsets, cols, partial, chunk); break;
+      default: run_blocks<1>(p, epilogue, g, out, panel, offsets, cols, partial, chunk); break;
+    }
   }
 }
 
@@ -245,7 +247,7 @@ void run_conv_tasks(std::span<const ConvPass> passes, int64_t begin, int64_t end
   static_assert(std::is_same_v<A, Arch>, "this TU holds the kernels of one arch");
   const ConvPass& first = passes.front();  // the task geometry, which every pass shares
   const PackedConvWeights& w = *first.weights;
-  PanelSource source = panel_source(first);
+  PanelSource source = panel_source(passes);
   const int64_t width = panel_width(source);
   const int64_t tiles = (first.out_w + tile_columns - 1) / tile_columns;
   const int64_t row_blocks = ceil_div(first.out_h, source.rows);
@@ -260,11 +262,12 @@ void run_conv_tasks(std::span<const ConvPass> passes, int64_t begin, int64_t end
     source.input = first.input + (n * w.groups + g) * w.in_per_group * first.in_h * first.in_w;
     if (w.k() > 0) build_panel(source, i0, j0, cols, panel, width);  // k = 0: bias only
     // Pass by pass, so that one pass's weights stay in L2 over the rows.
+    const int64_t* pass_offsets = offsets;
     for (const ConvPass& p : passes) {
       float* out = p.output + n * p.out_batch_stride + g * p.weights->out_per_group * p.out_channel_stride +
                    i0 * p.out_row_stride + j0 * p.out_col_stride;
-      for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride)
-        run_row(p, g, out, panel + t * step, offsets, cols, partial);
+      run_rows(p, g, out, rows, panel, step, pass_offsets, cols, partial);
+      pass_offsets += p.weights->k();
     }
   }
 }

@@ -249,9 +249,9 @@ TEST_P(MergedPhases, MatchReferenceWithEpilogues) {
 }
 
 // More output channels: the phases run as stride-1 passes, which share each task's copy of the input rows
-// when they read the same windows and their outputs have one size (kernels::run_conv_passes: t3's kernel
-// the size of its stride, no output padding) and run one after another otherwise (t1, t2 and t4's
-// geometry, output padding), with enough input channels at times that the passes take K in chunks.
+// when they read the same rows into outputs of one size (kernels::run_conv_passes: t3's four phases, the
+// column phases of t1's, t2's and t4's row phases) and run one after another otherwise (output padding,
+// windows too far apart), with enough input channels at times that the passes take K in chunks.
 class SharedPanelPhases : public testing::EveryLevel {};
 
 TEST_P(SharedPanelPhases, MatchReferenceWithEpilogues) {
