@@ -19,8 +19,8 @@ PanelSource panel_source(std::span<const ConvPass> passes) {
   const PackedConvWeights& w = *p.weights;
   PanelSource s{p.input, w.in_per_group, p.in_h, p.in_w, w.kernel_h, w.kernel_w, p.stride_h, p.stride_w,
                 p.dilation_h, p.dilation_w, p.pad_top, p.pad_left, p.padding_mode, 0.0f};
-  // Passes reading the same rows (run_conv_passes) share a panel over the union of their columns: pass q
-  // reads columns pad_left - q.pad_left + [0, q's kernel_w) of it (undilated unless every pad is equal).
+  // Passes reading the same rows (run_conv_passes, undilated) share a panel over the union of their columns:
+  // pass q reads columns pad_left - q.pad_left + [0, q's kernel_w) of it.
   for (const ConvPass& q : passes) s.pad_left = std::max(s.pad_left, q.pad_left);
   for (const ConvPass& q : passes) s.kernel_w = std::max(s.kernel_w, s.pad_left - q.pad_left + q.weights->kernel_w);
   // A narrow image's panel rows are as wide as its rows, so that more of them fit the panel's budget
@@ -84,26 +84,26 @@ void run_tasks(std::span<const ConvPass> passes) {
   });
 }
 
-// Whether pass p can share a panel: the generic kernel at stride 1, so that no window is gathered
-// (window_gather.hpp), with zero padding and something to compute.
+// Whether pass p can share a panel: the generic kernel at stride 1 and dilation 1, whose windows are never
+// gathered (window_gather.hpp: a hostile dilation must keep bounding the panel), with zero padding and
+// something to compute.
 bool can_share(const ConvPass& p) {
-  return p.stride_h == 1 && p.stride_w == 1 && p.padding_mode == PaddingMode::zeros && p.weights->k() > 0 &&
-         p.out_h > 0 && p.out_w > 0 && p.batch > 0 && !is_depthwise3x3(p);
+  return p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 &&
+         p.padding_mode == PaddingMode::zeros && p.weights->k() > 0 && p.out_h > 0 && p.out_w > 0 && p.batch > 0 &&
+         !is_depthwise3x3(p);
 }
 
 // Whether p reads the rows f reads, of the same input, into outputs of the same size: one panel then serves
-// both. Their columns may differ only undilated, where the union of their windows is a window, and only
-// by as much as the windows are wide, which bounds the union.
+// both (both can_share). Their columns may differ by as much as the windows are wide, which bounds the
+// union of their windows.
 bool same_rows(const ConvPass& f, const ConvPass& p) {
   const PackedConvWeights &fw = *f.weights, &w = *p.weights;
   int64_t shift = 0;  // p's window starts `shift` columns left of f's
   const bool overlapping = !__builtin_sub_overflow(p.pad_left, f.pad_left, &shift) && shift >= -fw.kernel_w &&
                            shift <= w.kernel_w;
-  return p.input == f.input && p.batch == f.batch && p.in_h == f.in_h && p.in_w == f.in_w && p.out_h == f.out_h &&
-         p.out_w == f.out_w && p.pad_top == f.pad_top && w.kernel_h == fw.kernel_h &&
-         p.dilation_h == f.dilation_h && p.dilation_w == f.dilation_w &&
-         (shift == 0 || (p.dilation_w == 1 && overlapping)) && w.groups == fw.groups &&
-         w.in_per_group == fw.in_per_group && w.block == fw.block;
+  return overlapping && p.input == f.input && p.batch == f.batch && p.in_h == f.in_h && p.in_w == f.in_w &&
+         p.out_h == f.out_h && p.out_w == f.out_w && p.pad_top == f.pad_top && w.kernel_h == fw.kernel_h &&
+         w.groups == fw.groups && w.in_per_group == fw.in_per_group && w.block == fw.block;
 }
 
 }  // namespace
