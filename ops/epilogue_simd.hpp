@@ -169,7 +169,10 @@ void apply_epilogue_across_channels(float (&tile)[N][N][B::size], const Epilogue
         const Activation& a = s.activation;
         if (a.weight.size() <= 1) {
           const float slope = a.weight.empty() ? 0.0f : a.weight[0];
-          each([&](B v, int64_t, int64_t) { return activate(v, a, slope); });
+          // The kind's switch once per tile: activate(v, a, slope) would call through it per vector.
+          activation_detail::with_kind(a.kind, [&](auto kind) {
+            each([&](B v, int64_t, int64_t) { return activate<decltype(kind)::value>(v, a, slope); });
+          });
         } else {  // PReLU, a slope per channel
           const B slopes = channel_lanes<B>(a.weight, at.channel, at.valid);
           each([&](B v, int64_t, int64_t) {

@@ -62,31 +62,55 @@ struct Tiles {
   int64_t count() const { return rows * cols; }
 };
 
-// Gathers an input row's columns for `tiles` tiles into s.window's four phases mod 4: tile u's column
-// k is then phase k % 4 at index u + k / 4, so V tiles read contiguous vectors (the lanes past the last
-// tile read stale values into dropped tiles). One indexed load per value: the split through intermediate
-// rows (vector swizzles) stalled on loads of what it had just stored.
-// columns[q]: the input column of the task's lattice column 4·tx0 + q (-1: a zero).
-void split_row(const float* src, const int64_t* columns, const Scratch& s, int64_t tiles, float* window) {
-  for (int64_t phase = 0; phase < 4; ++phase) {
-    float* to = window + phase * s.width;
-    const int64_t* index = columns + phase;
-    for (int64_t u = 0; u <= tiles; ++u) {
-      const int64_t i = index[4 * u];
-      to[u] = i >= 0 ? src[i] : 0.0f;
+// The task's input columns: index[q] is the input column of its lattice column 4·tx0 + q (-1: a zero);
+// [run_begin, run_end) the longest stretch of q whose columns are consecutive, which split_row splits by
+// whole vectors (the interior of an undilated layer's rows).
+struct Columns {
+  const int64_t* index;
+  int64_t run_begin = 0, run_end = 0;
+};
+
+// Splits an input row's columns for `tiles` tiles into s.window's four phases mod 4: tile u's column k is
+// then phase k % 4 at index u + k / 4, so V tiles read contiguous vectors (the lanes past the last tile
+// read stale values into dropped tiles). Within the run, 4·V columns at a time, split in registers (one
+// indexed load per value had taken a quarter of a 32-channel layer's time); elsewhere (the borders, the
+// sub-lattices of a dilated layer) one indexed load per value.
+void split_row(const float* src, const Columns& columns, const Scratch& s, int64_t tiles, float* window) {
+  const auto gather = [&](int64_t u_begin, int64_t u_end) {
+    for (int64_t phase = 0; phase < 4; ++phase) {
+      float* to = window + phase * s.width;
+      const int64_t* index = columns.index + phase;
+      for (int64_t u = u_begin; u < u_end; ++u) {
+        const int64_t i = index[4 * u];
+        to[u] = i >= 0 ? src[i] : 0.0f;
+      }
+    }
+  };
+  int64_t u = 0;
+  if constexpr (row_transposes) {
+    const int64_t first = ceil_div(columns.run_begin, 4), last = std::min(columns.run_end / 4, tiles + 1);
+    if (first + V <= last) {
+      gather(0, first);
+      for (u = first; u + V <= last; u += V) {
+        float* const to[4] = {window + u, window + s.width + u, window + 2 * s.width + u, window + 3 * s.width + u};
+        winograd_rows::split_phases<B>(src + columns.index[4 * u], to);
+      }
     }
   }
+  gather(u, tiles + 1);
 }
 
 // Transforms every input channel of the task's tiles into s.transformed.
 void transform_inputs(const ConvPass& p, const WinogradWeights& w, const Tiles& t, const Scratch& s,
-                      const int64_t* columns) {
+                      const Columns& columns) {
   const int64_t plane = p.in_h * p.in_w;
   const float* first = p.input + (t.n * w.groups + t.g) * w.in_per_group * plane;
   // The span of input columns the task reads, for prefetching.
   int64_t span_begin = p.in_w, span_end = 0;
-  for (int64_t q = 0; q < 4 * (t.cols + 1); ++q)
-    if (columns[q] >= 0) span_begin = std::min(span_begin, columns[q]), span_end = std::max(span_end, columns[q] + 1);
+  for (int64_t q = 0; q < 4 * (t.cols + 1); ++q) {
+    const int64_t column = columns.index[q];
+    if (column >= 0) span_begin = std::min(span_begin, column), span_end = std::max(span_end, column + 1);
+  }
   for (int64_t c = 0; c < w.in_per_group; ++c) {
     // The task's 4·rows + 2 input rows, each gathered once: consecutive tile rows share two. The next
     // channel's rows are prefetched meanwhile.
@@ -271,12 +295,16 @@ void run_winograd_tasks(const ConvPass& p, const WinogradWeights& w, const Winog
     s.width = (t.cols + V - 1) / V * V + 1;
     s.window = s.products + 36 * t.count() * block_channels;
     s.rows = s.window + (4 * t.rows + 2) * 4 * s.width;
-    for (int64_t q = 0; q < 4 * (t.cols + 1); ++q) {  // what split_row reads
+    Columns split{columns};
+    for (int64_t q = 0, run = 0; q < 4 * (t.cols + 1); ++q) {  // what split_row reads
       const int64_t col = padded_source_index(t.px + p.dilation_w * (4 * t.tx0 + q) - p.pad_left, p.in_w,
                                               p.padding_mode);
       columns[q] = col >= 0 && col < p.in_w ? col : -1;  // past the padding's reach: a zero
+      if (columns[q] < 0) run = q + 1;  // where the stretch of consecutive columns ending at q begins
+      else if (q > run && columns[q] != columns[q - 1] + 1) run = q;
+      if (q + 1 - run > split.run_end - split.run_begin) split.run_begin = run, split.run_end = q + 1;
     }
-    transform_inputs(p, w, t, s, columns);
+    transform_inputs(p, w, t, s, split);
     for (int64_t k0 = 0; k0 < w.out_per_group; k0 += block_channels)
       multiply_and_store(p, w, t, s, k0,
                          static_cast<int>(std::min<int64_t>(gemm_vectors, ceil_div(w.out_per_group - k0, V))));

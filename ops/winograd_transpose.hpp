@@ -1,5 +1,6 @@
 #pragma once
-// Internal to winograd_kernel_simd.cpp: moves a 4x4 output tile between the output transform's layout,
+// Internal to winograd_kernel_simd.cpp: splits input rows into their columns mod 4 (split_phases), and
+// moves a 4x4 output tile between the output transform's layout,
 // t[i][j][V] (channels in lanes at output (i, j)), and the output's, a 4-float row per channel and tile
 // row (NCHW with unit column stride). Per tile row, one 4x4 transpose in each 128-bit lane of four
 // registers replaces 4·V scalar loads or stores: in lane k of the register for output column j, element
@@ -10,6 +11,8 @@
 #include <immintrin.h>
 
 #include <cstdint>
+
+#include "../core/simd_batch.hpp"
 
 namespace strider::kernels::winograd_rows {
 
@@ -100,6 +103,35 @@ void load_rows(const float* in, int64_t rows, int64_t row_step, int64_t channel_
     }
     transpose_lanes(r);
     for (int j = 0; j < 4; ++j) B(r[j]).store_unaligned(t[i][j]);
+  }
+}
+
+// The four phases mod 4 of src[0 .. 4·size): to[m][i] = src[4·i + m], the split of an input row into
+// the columns Winograd's tiles read (winograd_kernel_simd.cpp). After the in-lane transpose of the four
+// loaded registers, position 4·k + j of register m holds src[4·(lanes·j + k) + m]: one swizzle per phase
+// puts its values in order.
+template <class B>
+void split_phases(const float* src, float* const to[4]) {
+  using R = typename B::register_type;
+  constexpr int lanes = sizeof(R) / sizeof(__m128);
+  struct InOrder {  // position t takes index t = lanes·j + k from position 4·k + j
+    static constexpr uint32_t get(std::size_t t, std::size_t) {
+      return static_cast<uint32_t>(4 * (t % lanes) + t / lanes);
+    }
+  };
+  constexpr int64_t V = B::size;
+  // Initialized in place: GCC turned a loop of loads into a copy of 16-byte pieces through the stack.
+  R r[4] = {B::load_unaligned(src), B::load_unaligned(src + V), B::load_unaligned(src + 2 * V),
+            B::load_unaligned(src + 3 * V)};
+  transpose_lanes(r);
+  for (int m = 0; m < 4; ++m) {
+    B v(r[m]);
+    if constexpr (lanes > 1) {
+      static_assert(has_swizzles<B>);
+      using Index = xsimd::batch<uint32_t, typename B::arch_type>;
+      v = xsimd::swizzle(v, xsimd::make_batch_constant<Index, InOrder>());
+    }
+    v.store_unaligned(to[m]);
   }
 }
 
