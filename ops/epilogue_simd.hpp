@@ -123,18 +123,24 @@ B apply_epilogue_steps(B v, const EpilogueTarget& t, int64_t channel, const floa
   return v;
 }
 
-template <class B>
-[[gnu::always_inline]] inline B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out,
-                                               int64_t col_stride, int64_t valid) {
+// The chain t inlines (t.inlined) on v; residual() gives the residual's vector where t adds one.
+template <class B, class Residual>
+[[gnu::always_inline]] inline B apply_inlined(B v, const EpilogueTarget& t, Residual residual) {
   using A = Activation::Kind;
-  // Only residuals that load as whole vectors inline: the gather of partial ones would inline with them.
-  if (!t.inlined || (t.add_residual && !loads_whole<B>(col_stride, valid)))
-    return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
   if (t.piecewise != nullptr)
     v = t.piecewise->kind == A::leaky_relu ? activate<A::leaky_relu>(v, *t.piecewise, 0.0f)
                                            : activate<A::relu>(v, *t.piecewise, 0.0f);
-  if (t.add_residual) v = v + load_whole<B>(t.residual + (out - t.output), col_stride);
+  if (t.add_residual) v = v + residual();
   return v;
+}
+
+template <class B>
+[[gnu::always_inline]] inline B apply_epilogue(B v, const EpilogueTarget& t, int64_t channel, const float* out,
+                                               int64_t col_stride, int64_t valid) {
+  // Only residuals that load as whole vectors inline: the gather of partial ones would inline with them.
+  if (!t.inlined || (t.add_residual && !loads_whole<B>(col_stride, valid)))
+    return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
+  return apply_inlined(v, t, [&] { return load_whole<B>(t.residual + (out - t.output), col_stride); });
 }
 
 // Per-channel parameter p for the `valid` channels from `channel` in lanes (one value: broadcast).
