@@ -1,15 +1,19 @@
 // strider_vision: cv::Mat <-> Tensor conversions against values worked out by hand, the zero-copy wraps,
-// and image files read within bounds (sizes from the header, truncated JPEGs, the pixel limit).
+// image files read within bounds (sizes from the header, truncated JPEGs, the pixel limit), and PNG files
+// written on every thread, read back by libpng (through OpenCV) pixel for pixel.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
+#include "core/parallel.hpp"
 #include "test_util.hpp"
 #include "vision/image_file.hpp"
 #include "vision/image_tensor.hpp"
+#include "vision/png_encoder.hpp"
 
 namespace strider::vision {
 namespace {
@@ -102,6 +106,52 @@ TEST(Vision, ReadsSizesFromHeadersAndRejectsHostileFiles) {
   EXPECT_TRUE(testing::rejects([&] { decode_image(huge, "huge.png"); }, {"100000x100000", "limit"}));
   EXPECT_TRUE(testing::rejects([] { decode_image(std::vector<uint8_t>{1, 2, 3}, "x.png"); }, {"x.png", "not an image"}));
   EXPECT_TRUE(testing::rejects([] { read_image("/nonexistent.png"); }, {"no such file"}));
+}
+
+TEST(Vision, EncodesPngThatLibpngReadsBack) {
+  cv::RNG rng(7);
+  // Sizes from one pixel to several 1 MB strips (the last one short), rows of odd lengths; smooth content
+  // with noise, so that every Paeth predictor (left, up, upper left) gets picked somewhere.
+  const cv::Size sizes[] = {{1, 1}, {3, 2}, {1, 700}, {617, 311}, {1500, 400}};
+  for (const int depth : {CV_8U, CV_16U})
+    for (int channels = 1; channels <= 4; ++channels)
+      for (const cv::Size size : sizes) {
+        cv::Mat image(size, CV_MAKETYPE(depth, channels));
+        rng.fill(image, cv::RNG::UNIFORM, 0, depth == CV_8U ? 8 : 2000);
+        cv::Mat ramp(size, image.type());
+        for (int y = 0; y < size.height; ++y)
+          for (int x = 0; x < size.width * channels; ++x) {
+            const int v = (x * 7 + y * 3) % (depth == CV_8U ? 248 : 63000);
+            if (depth == CV_8U) ramp.ptr<uint8_t>(y)[x] = static_cast<uint8_t>(v);
+            else ramp.ptr<uint16_t>(y)[x] = static_cast<uint16_t>(v);
+          }
+        image += ramp;
+        const std::vector<uint8_t> png = encode_png(image);
+        cv::Mat back = cv::imdecode(png, cv::IMREAD_UNCHANGED);
+        ASSERT_FALSE(back.empty()) << size << " " << channels << " channels, depth " << depth;
+        if (channels == 2 && back.channels() == 4) {  // OpenCV reads grey + alpha as BGRA
+          cv::Mat planes[4], grey[2];
+          cv::split(back, planes);
+          cv::split(image, grey);
+          EXPECT_EQ(cv::norm(planes[0], grey[0], cv::NORM_INF), 0);
+          EXPECT_EQ(cv::norm(planes[3], grey[1], cv::NORM_INF), 0);
+          continue;
+        }
+        ASSERT_EQ(back.type(), image.type()) << size << " " << channels << " channels";
+        EXPECT_EQ(cv::norm(back, image, cv::NORM_INF), 0) << size << " " << channels << " channels, " << depth;
+      }
+  // The same bytes on any thread count, and smaller than cv::imencode's for a photo-like image.
+  cv::Mat photo(900, 1200, CV_8UC3);
+  cv::randn(photo, 128, 20);
+  cv::GaussianBlur(photo, photo, cv::Size(9, 9), 3);
+  const int threads = get_num_threads();
+  set_num_threads(1);
+  const std::vector<uint8_t> one = encode_png(photo);
+  set_num_threads(threads);
+  EXPECT_EQ(encode_png(photo), one);
+  EXPECT_LT(one.size(), encode(".png", photo).size());
+  EXPECT_TRUE(testing::rejects([] { encode_png(cv::Mat(2, 2, CV_32FC3)); }, {"encode_png", "8- or 16-bit", "depth 5"}));
+  EXPECT_TRUE(testing::rejects([] { encode_png(cv::Mat()); }, {"encode_png", "0x0"}));
 }
 
 }  // namespace

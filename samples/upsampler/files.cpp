@@ -19,6 +19,7 @@
 
 #include "core/check.hpp"
 #include "vision/image_file.hpp"
+#include "vision/png_encoder.hpp"
 
 namespace strider::upsampler {
 namespace fs = std::filesystem;
@@ -93,7 +94,8 @@ void write_image_atomically(const fs::path& path, const cv::Mat& image, const fs
   check_output_path(path, input);
   std::vector<uchar> bytes;
   const std::string ext = lower_extension(path);
-  check(cv::imencode(ext, image, bytes), "cannot encode '", path.string(), "' as ", ext);
+  if (ext == ".png") bytes = vision::encode_png(image);
+  else check(cv::imencode(ext, image, bytes), "cannot encode '", path.string(), "' as ", ext);
   // The temporary file sits in the same folder, so the rename cannot cross file systems.
   fs::path temporary = path;
   temporary += ".part" + std::to_string(::getpid());
