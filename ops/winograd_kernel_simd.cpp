@@ -214,9 +214,9 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
       // A tile of whole rows with unit column step moves between lanes and the output's rows by 4x4
       // transposes (a vector per channel and row); the others element by element.
       const bool whole_rows = row_transposes && cols == 4 && col_step == 1;
-      // The residual in lanes for the epilogue where whole rows allow it: gathered per output position,
-      // each vector load would stall on the scalar stores that built it.
-      const bool residual_in_lanes = whole_rows && p.residual != nullptr;
+      // The residual in lanes for the epilogue, by the same transposes (also on a dilated layer's columns):
+      // gathered per output position, each vector load would stall on the scalar stores that built it.
+      const bool residual_in_lanes = row_transposes && cols == 4 && p.residual != nullptr;
       float residual[4][4][V];
       if constexpr (row_transposes) {
         if (residual_in_lanes) {
@@ -227,7 +227,7 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
             for (int64_t l = 0; l < valid; ++l)
               for (int64_t i = 0; i < rows; ++i)
                 __builtin_prefetch(from + l * p.out_channel_stride + i * row_step + 16);
-          winograd_rows::load_rows<B>(from, rows, row_step, p.out_channel_stride, valid, residual);
+          winograd_rows::load_rows<B>(from, rows, row_step, col_step, p.out_channel_stride, valid, residual);
         }
       }
       const float* m = s.products + tile * 36 * block_channels + v * V;
@@ -240,8 +240,7 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
         for (int i = 0; i < 4; ++i) z[i][q] = o[i];
       }
       // The chains most CNNs end their layers with (EpilogueTarget::inlined) apply in registers as the tile
-      // leaves the transform; others walk the tile after it (the walk: 4.8 -> 2.5 % of the upsampler's
-      // time, what is left being its dilated layer's residual, gathered per output position).
+      // leaves the transform; others walk the tile after it (the walk took 4.8 % of the upsampler's time).
       const bool inline_epilogue = epilogue.inlined && (!epilogue.add_residual || residual_in_lanes);
       float y[4][4][V];
       for (int i = 0; i < 4; ++i) {

@@ -65,6 +65,10 @@ inline void join_lanes(const __m128 q[4], __m512& v) {
 }
 #endif
 
+inline __m128 load_row(const float* p, int64_t col_step) {
+  return col_step == 1 ? _mm_loadu_ps(p) : _mm_setr_ps(p[0], p[col_step], p[2 * col_step], p[3 * col_step]);
+}
+
 template <class B>
 concept has_row_transposes = requires(typename B::register_type r[4]) { transpose_lanes(r); };
 
@@ -86,10 +90,11 @@ void store_rows(const float (&t)[4][4][B::size], int64_t rows, float* out, int64
   }
 }
 
-// The reverse: t[i][j] = the rows' values in lanes, for rows 0 .. rows-1 (channels from `valid` on: 0).
+// The reverse: t[i][j] = the rows' values in lanes, for rows 0 .. rows-1 (channels from `valid` on: 0),
+// a row's four values col_step apart (a dilated layer's sub-lattice: gathered into the register).
 template <class B>
-void load_rows(const float* in, int64_t rows, int64_t row_step, int64_t channel_stride, int64_t valid,
-               float (&t)[4][4][B::size]) {
+[[gnu::always_inline]] inline void load_rows(const float* in, int64_t rows, int64_t row_step, int64_t col_step,
+                                             int64_t channel_stride, int64_t valid, float (&t)[4][4][B::size]) {
   using R = typename B::register_type;
   constexpr int lanes = sizeof(R) / sizeof(__m128);
   for (int64_t i = 0; i < rows; ++i) {
@@ -98,7 +103,7 @@ void load_rows(const float* in, int64_t rows, int64_t row_step, int64_t channel_
     for (int m = 0; m < 4; ++m) {
       __m128 q[lanes];
       for (int k = 0; k < lanes; ++k)
-        q[k] = 4 * k + m < valid ? _mm_loadu_ps(row + (4 * k + m) * channel_stride) : _mm_setzero_ps();
+        q[k] = 4 * k + m < valid ? load_row(row + (4 * k + m) * channel_stride, col_step) : _mm_setzero_ps();
       join_lanes(q, r[m]);
     }
     transpose_lanes(r);
