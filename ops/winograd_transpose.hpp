@@ -1,8 +1,8 @@
 #pragma once
 // Internal to winograd_kernel_simd.cpp: splits input rows into their columns mod 4 (split_phases), and
-// moves a 4x4 output tile between the output transform's layout,
-// t[i][j][V] (channels in lanes at output (i, j)), and the output's, a 4-float row per channel and tile
-// row (NCHW with unit column stride). Per tile row, one 4x4 transpose in each 128-bit lane of four
+// moves a 4x4 output tile between the output transform's layout, t[i][j][V] (channels in lanes at output
+// (i, j)), and the output's, a 4-float row per channel and tile row (NCHW: unit column stride, or for
+// loads also a dilated layer's columns). Per tile row, one 4x4 transpose in each 128-bit lane of four
 // registers replaces 4·V scalar loads or stores: in lane k of the register for output column j, element
 // m is channel 4k + m; after the transpose, lane k of register m holds channel 4k + m's row.
 //
@@ -65,6 +65,7 @@ inline void join_lanes(const __m128 q[4], __m512& v) {
 }
 #endif
 
+// A row's four floats, col_step apart, in one register.
 inline __m128 load_row(const float* p, int64_t col_step) {
   return col_step == 1 ? _mm_loadu_ps(p) : _mm_setr_ps(p[0], p[col_step], p[2 * col_step], p[3 * col_step]);
 }
