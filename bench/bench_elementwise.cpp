@@ -36,6 +36,10 @@ int main(int argc, char** argv) {
   direct32.set_algorithm(ConvAlgorithm::direct);
   const Tensor x32 = Tensor::uniform({1, 32, 256, 256}, -3, 3, 6);
   const Epilogue leaky_epilogue = Epilogue::leaky_relu(0.1f);
+  // FSRCNN's expanding layer: few taps per output, so the epilogue weighs on every store.
+  const Conv2d expand(12, 56, 1);
+  const Tensor x12 = Tensor::uniform({1, 12, 256, 256}, -3, 3, 7);
+  const Epilogue expand_prelu = Epilogue::of(prelu_activation(Tensor::uniform({56}, 0, 0.5f, 8)));
   const Upsample nearest({.scale_factor = 2.0, .mode = "nearest"});
   const Upsample bilinear({.scale_factor = 2.0, .mode = "bilinear"});
   const std::vector<std::pair<std::string, std::function<Tensor()>>> cases = {
@@ -70,6 +74,8 @@ int main(int argc, char** argv) {
       {"conv_then_prelu", [&] { return prelu(conv.forward(x), slopes); }},
       {"direct32", [&] { return direct32.forward(x32); }},
       {"direct32_leaky_fused", [&] { return direct32.forward(x32, leaky_epilogue); }},
+      {"expand12", [&] { return expand.forward(x12); }},
+      {"expand12_prelu_fused", [&] { return expand.forward(x12, expand_prelu); }},
   };
   for (const auto& [name, run] : cases) {
     if (!filter.empty() && name.find(filter) == std::string::npos) continue;

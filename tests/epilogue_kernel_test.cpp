@@ -109,7 +109,7 @@ TEST_P(FusedEpilogues, ChainsMatchReference) {
 // Winograd holds output channels in lanes: tiles of whole rows with unit column step go through
 // transposes (the residual in, the output out), edge tiles and strided columns element by element. Either
 // way the fused epilogue must give exactly the unfused convolution followed by the epilogue, whose steps
-// here are exact in float (PReLU, a scale without shift, the residual add). Shapes with full and edge
+// here are exact in float (PReLU, a scale without shift, the residual add), inlined or not. Shapes with full and edge
 // tiles, 19 channels per group (a partial last vector at every width), a row and a column dilation.
 TEST_P(FusedEpilogues, WinogradMatchesUnfusedExactly) {
   struct Case {
@@ -137,13 +137,41 @@ TEST_P(FusedEpilogues, WinogradMatchesUnfusedExactly) {
       scale.push_back(0.1f + 0.03f * static_cast<float>(o));
     }
     for (const Epilogue& e : {Epilogue().then_affine(scale, {0.0f}).then_residual(&residual),
-                              Epilogue().then_residual(&residual).then(prelu)}) {
+                              Epilogue().then_residual(&residual).then(prelu),
+                              Epilogue::of(prelu).then_residual(&residual)}) {
       SCOPED_TRACE(::testing::Message() << e.str() << " on " << c.x << ", dilation " << c.dilation);
       Tensor expected = unfused.clone();
       const int64_t plane = unfused.size(2) * unfused.size(3);
       for (int64_t i = 0; i < expected.numel(); ++i) expected[i] = apply(e, unfused[i], i / plane % out, residual[i]);
       ASSERT_TRUE(near(conv.forward(x, e), expected, 0.0));
     }
+  }
+}
+
+// The direct kernel applies the chains it inlines (ReLU, LeakyReLU or PReLU, then a residual) in the
+// register tile's stores, on whole tiles and at the edges: those must give exactly the unfused
+// convolution followed by the chain. 1x1 and 3x3 kernels (FSRCNN's and the upsampler's layers), 1 to 19
+// output channels (every block size, partial slices), widths at the tiles' edges.
+TEST_P(FusedEpilogues, DirectMatchesUnfusedExactly) {
+  Rng rng(5);
+  for (int trial = 0; trial < 48; ++trial) {
+    const int64_t in = rng(1, 12), out = rng(1, 19), kernel = trial % 2 ? 3 : 1;
+    Conv2d conv(in, out, kernel, {.padding = kernel / 2});
+    conv.set_algorithm(ConvAlgorithm::direct);
+    conv.reset_parameters(trial);
+    const Tensor x = random_tensor({1, in, rng(1, 3), edge_widths[trial % std::size(edge_widths)]}, trial);
+    const Tensor unfused = conv.forward(x), residual = random_tensor(unfused.shape(), trial + 100);
+    Activation prelu = prelu_activation(Tensor::full({1}, 0.0f));
+    prelu.weight.clear();
+    const int64_t slopes = rng.coin() ? out : 1;
+    for (int64_t o = 0; o < slopes; ++o) prelu.weight.push_back(0.05f * static_cast<float>(o % 7 + 1));
+    const Activation activation = rng.pick({prelu, relu_activation(), leaky_relu_activation(0.1)});
+    const Epilogue e = rng.coin() ? Epilogue::of(activation) : Epilogue::of(activation).then_residual(&residual);
+    SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << e.str() << " on " << x.shape());
+    Tensor expected = unfused.clone();
+    const int64_t plane = unfused.size(2) * unfused.size(3);
+    for (int64_t i = 0; i < expected.numel(); ++i) expected[i] = apply(e, unfused[i], i / plane % out, residual[i]);
+    ASSERT_TRUE(near(conv.forward(x, e), expected, 0.0));
   }
 }
 
