@@ -124,6 +124,49 @@ B apply_epilogue_steps(B v, const EpilogueTarget& t, int64_t channel, const floa
   return v;
 }
 
+// The chain on a block of outputs just stored (still in L1), step by step: `rows` output channels from
+// `channel`, channel_stride apart, `cols` outputs each, col_stride apart. Each step's switch, and each
+// activation's, costs once per block: the direct kernel walks its register tiles so for the chains it
+// does not inline (ESPCN's Tanh, affines), where a call per vector spilled the tile's accumulators.
+template <class B>
+[[gnu::noinline]] void apply_epilogue_block(const EpilogueTarget& t, int64_t channel, float* out,
+                                            int64_t channel_stride, int64_t rows, int64_t cols, int64_t col_stride) {
+  constexpr int64_t V = B::size;
+  const auto each = [&](auto step) {
+    for (int64_t m = 0; m < rows; ++m)
+      for (int64_t j = 0; j < cols; j += V) {
+        float* at = out + m * channel_stride + j * col_stride;
+        const int64_t valid = cols - j;
+        store_lanes(step(load_lanes<B>(at, col_stride, valid), m, at, valid), at, col_stride, valid);
+      }
+  };
+  using Kind = Epilogue::Step::Kind;
+  for (const Epilogue::Step& s : t.epilogue->steps) {
+    switch (s.kind) {
+      case Kind::activation: {
+        const Activation& a = s.activation;
+        activation_detail::with_kind(a.kind, [&](auto kind) {
+          each([&](B v, int64_t m, const float*, int64_t) {
+            const float slope = a.weight.empty() ? 0.0f : epilogue_detail::at(a.weight, channel + m);
+            return activate<decltype(kind)::value>(v, a, slope);
+          });
+        });
+        break;
+      }
+      case Kind::affine:
+        each([&](B v, int64_t m, const float*, int64_t) {
+          return fma(v, B(epilogue_detail::at(s.scale, channel + m)), B(epilogue_detail::at(s.shift, channel + m)));
+        });
+        break;
+      case Kind::residual:
+        each([&](B v, int64_t, const float* at, int64_t valid) {
+          return v + load_lanes<B>(t.residual + (at - t.output), col_stride, valid);
+        });
+        break;
+    }
+  }
+}
+
 // The chain t inlines (t.inlined) on v: `slopes` are a PReLU's slopes for v's lanes (unread for the
 // others), residual() gives the residual's vector where t adds one.
 template <class B, class Residual>
