@@ -43,9 +43,11 @@ struct EpilogueTarget {
   const float* output;    // the pass's output base
   const float* residual;  // the residual at the same base, or null
   // Most CNNs' epilogues are a ReLU, LeakyReLU or PReLU, a residual add, or both in that order (the
-  // upsampler's skips, EDSR's and SRVGGNet's blocks, FSRCNN's layers): apply_epilogue inlines those. Any
-  // other chain is walked by a call, around which a microkernel spills every accumulator not yet stored,
-  // since all vector registers are the caller's to save: the upsampler spent 11 % of its time in that walk.
+  // upsampler's skips, EDSR's and SRVGGNet's blocks, FSRCNN's layers): the kernels apply those in
+  // registers as they store. Any other chain takes a walk over stored outputs (apply_epilogue_block,
+  // apply_epilogue_across_channels): a call per vector made a microkernel spill every accumulator not yet
+  // stored around it, since all vector registers are the caller's to save (the upsampler spent 11 % of
+  // its time there).
   const Activation* piecewise = nullptr;  // the leading ReLU, LeakyReLU or PReLU
   bool add_residual = false;              // then the residual
   bool inlined = false;                   // and nothing else
