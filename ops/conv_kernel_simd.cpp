@@ -106,52 +106,31 @@ template <int Block, int Rows, int NR, bool Chunked>
     });
     return;
   }
-  // The stores apply the chains EpilogueTarget inlines; any other is walked over the tile once it is
-  // stored (apply_epilogue_block). Their lambdas are forced inline: left out of line, they took the
-  // accumulators' address, and GCC kept the tile on the stack through the tap loop (t4 2x slower).
-  const EpilogueTarget& e = *t.epilogue;
-  const bool inlined = e.inlined && !e.epilogue->empty();
-  if (t.col_stride == 1 && t.channels >= Rows && t.cols - j >= NR * V) {
-    // The common whole tile: t's and the epilogue's fields read once (a store through `out` could alias
-    // them, and the general path below reloads them after each). On 2 AVX2 threads: c1 0.94-0.97 ->
-    // 0.72-0.80 ms; FSRCNN's 1x1 12 -> 56 with its PReLU 4.1-6.2 -> 1.3-1.8 ms (the convolution alone:
-    // 0.9-1.8 ms on that noisy machine).
+  const bool plain = t.epilogue->epilogue->empty();
+  if (plain && t.col_stride == 1 && t.channels >= Rows && t.cols - j >= NR * V) {
+    // The common whole tile: plain stores, t's fields read once (a store through `out` could alias them,
+    // and the general path below reloaded them after each): c1 on 2 threads 0.94-0.97 -> 0.72-0.80 ms.
     float* const out = t.out + j;
     const int64_t stride = t.channel_stride;
     const float* const bias = t.bias;
-    const float* const residual = inlined && e.add_residual ? e.residual + (out - e.output) : nullptr;
-    using A = Activation::Kind;
-    const A kind = inlined && e.piecewise ? e.piecewise->kind : A::identity;
-    float slopes[Rows];  // LeakyReLU's or PReLU's
-    for (int m = 0; m < Rows; ++m)
-      slopes[m] = kind == A::leaky_relu ? e.piecewise->alpha : inlined_slope(e, t.first_channel + m);
-    unroll<Rows>([&](auto m) __attribute__((always_inline)) {
-      const B b(bias ? bias[m] : 0.0f), slope(slopes[m]);
-      unroll<NR>([&](auto r) __attribute__((always_inline)) {
-        B v = acc[m][r] + b;
-        if (kind == A::relu) v = activate<A::relu>(v, *e.piecewise, 0.0f);
-        else if (kind != A::identity) v = prelu_lanes(v, slope);
-        if (residual) v = v + B::load_unaligned(residual + m * stride + r * V);
-        v.store_unaligned(out + m * stride + r * V);
-      });
+    unroll<Rows>([&](auto m) {
+      const B b(bias ? bias[m] : 0.0f);
+      unroll<NR>([&](auto r) { (acc[m][r] + b).store_unaligned(out + m * stride + r * V); });
     });
-  } else {
-    unroll<Rows>([&](auto m) __attribute__((always_inline)) {
-      if (m >= t.channels) return;
-      const B b(t.bias ? t.bias[m] : 0.0f);
-      float* o = t.out + m * t.channel_stride + j * t.col_stride;
-      unroll<NR>([&](auto r) __attribute__((always_inline)) {
-        float* at = o + r * V * t.col_stride;
-        const int64_t valid = t.cols - j - r * V;
-        B v = acc[m][r] + b;
-        if (inlined) v = apply_epilogue(v, e, t.first_channel + m, at, t.col_stride, valid);
-        store_lanes(v, at, t.col_stride, valid);
-      });
-    });
+    return;
   }
-  if (!e.inlined)
-    apply_epilogue_block<B>(e, t.first_channel, t.out + j * t.col_stride, t.channel_stride,
-                            std::min<int64_t>(Rows, t.channels), std::min(NR * V, t.cols - j), t.col_stride);
+  unroll<Rows>([&](auto m) {
+    if (m >= t.channels) return;
+    const B b(t.bias ? t.bias[m] : 0.0f);
+    float* o = t.out + m * t.channel_stride + j * t.col_stride;
+    unroll<NR>([&](auto r) {
+      float* at = o + r * V * t.col_stride;
+      const int64_t valid = t.cols - j - r * V;
+      B v = acc[m][r] + b;
+      if (!plain) v = apply_epilogue(v, *t.epilogue, t.first_channel + m, at, t.col_stride, valid);
+      store_lanes(v, at, t.col_stride, valid);
+    });
+  });
 }
 
 // The columns [j, cols) left after the full-width microkernels: as few vectors as cover them, so an
