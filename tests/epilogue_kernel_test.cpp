@@ -55,6 +55,14 @@ Epilogue random_chain(Rng& rng, int64_t channels, const Tensor* residual) {
   return e;
 }
 
+// The unfused output followed by chain e, value by value (the residual at the same offsets).
+Tensor chained(const Epilogue& e, const Tensor& unfused, const Tensor& residual) {
+  Tensor expected = unfused.clone();
+  const int64_t plane = unfused.size(2) * unfused.size(3), channels = unfused.size(1);
+  for (int64_t i = 0; i < expected.numel(); ++i) expected[i] = apply(e, unfused[i], i / plane % channels, residual[i]);
+  return expected;
+}
+
 // Fused chains against the reference convolution followed by the chain's reference, value by value.
 // Every step is at most 1-Lipschitz here, so the convolution's bound carries over (Winograd's where it
 // runs: forced every fourth trial, with 16+ channels, where it applies the chain with channels in lanes,
@@ -109,7 +117,7 @@ TEST_P(FusedEpilogues, ChainsMatchReference) {
 // Winograd holds output channels in lanes: tiles of whole rows with unit column step go through
 // transposes (the residual in, the output out), edge tiles and strided columns element by element. Either
 // way the fused epilogue must give exactly the unfused convolution followed by the epilogue, whose steps
-// here are exact in float (PReLU, a scale without shift, the residual add), inlined or not. Shapes with full and edge
+// here are exact in float (PReLU, a scale without shift, the residual add). Shapes with full and edge
 // tiles, 19 channels per group (a partial last vector at every width), a row and a column dilation.
 TEST_P(FusedEpilogues, WinogradMatchesUnfusedExactly) {
   struct Case {
@@ -140,15 +148,12 @@ TEST_P(FusedEpilogues, WinogradMatchesUnfusedExactly) {
                               Epilogue().then_residual(&residual).then(prelu),
                               Epilogue::of(prelu).then_residual(&residual)}) {
       SCOPED_TRACE(::testing::Message() << e.str() << " on " << c.x << ", dilation " << c.dilation);
-      Tensor expected = unfused.clone();
-      const int64_t plane = unfused.size(2) * unfused.size(3);
-      for (int64_t i = 0; i < expected.numel(); ++i) expected[i] = apply(e, unfused[i], i / plane % out, residual[i]);
-      ASSERT_TRUE(near(conv.forward(x, e), expected, 0.0));
+      ASSERT_TRUE(near(conv.forward(x, e), chained(e, unfused, residual), 0.0));
     }
   }
 }
 
-// The direct kernel applies the chains it inlines (ReLU, LeakyReLU or PReLU, then a residual) in the
+// The direct kernel applies an activation (inlined for ReLU and LeakyReLU), then a residual, in the
 // register tile's stores, on whole tiles and at the edges: those must give exactly the unfused
 // convolution followed by the chain. 1x1 and 3x3 kernels (FSRCNN's and the upsampler's layers), 1 to 19
 // output channels (every block size, partial slices), widths at the tiles' edges.
@@ -168,10 +173,7 @@ TEST_P(FusedEpilogues, DirectMatchesUnfusedExactly) {
     const Activation activation = rng.pick({prelu, relu_activation(), leaky_relu_activation(0.1)});
     const Epilogue e = rng.coin() ? Epilogue::of(activation) : Epilogue::of(activation).then_residual(&residual);
     SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << e.str() << " on " << x.shape());
-    Tensor expected = unfused.clone();
-    const int64_t plane = unfused.size(2) * unfused.size(3);
-    for (int64_t i = 0; i < expected.numel(); ++i) expected[i] = apply(e, unfused[i], i / plane % out, residual[i]);
-    ASSERT_TRUE(near(conv.forward(x, e), expected, 0.0));
+    ASSERT_TRUE(near(conv.forward(x, e), chained(e, unfused, residual), 0.0));
   }
 }
 
