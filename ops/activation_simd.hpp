@@ -149,6 +149,13 @@ template <Activation::Kind K, class B>
   else return activation_detail::activate<K>(x, a, slope);
 }
 
+// PReLU with a slope per lane (where lanes are output channels, as in Winograd's output transform).
+template <class B>
+[[gnu::always_inline]] inline B prelu_lanes(B x, B slopes) {
+  if constexpr (std::is_same_v<B, ScalarBatch>) return {activation_detail::where(x.v > 0.0f, x.v, x.v * slopes.v)};
+  else return activation_detail::where(x > B(0.0f), x, x * slopes);
+}
+
 // `a` on one vector of B, whatever its kind (one switch per call).
 template <class B>
 B activate(B x, const Activation& a, float slope) {

@@ -48,9 +48,11 @@ PackedConvWeights pack_conv_weights(int64_t groups, int64_t in_per_group, int64_
                                     int64_t kernel_w, WeightAt weight) {
   PackedConvWeights p{groups, in_per_group, out_per_group, kernel_h, kernel_w, 8, {}};
   // The smallest block that covers the group's channels, so few-channel layers (an RGB output, depthwise)
-  // waste no FMAs.
+  // waste no FMAs; past that, 6 where 8 would pad more channels (ESPCN's 12 outputs: 2 x 6, not 2 x 8).
   for (int block : {6, 4, 3, 2, 1})
     if (block >= out_per_group) p.block = block;
+  if (out_per_group > 6 && ceil_div(out_per_group, 6) * 6 < ceil_div(out_per_group, 8) * 8)
+    p.block = 6;
   const int64_t k = p.k();
   p.data.assign(static_cast<std::size_t>(groups * p.blocks() * k * p.block), 0.0f);
   float* out = p.data.data();

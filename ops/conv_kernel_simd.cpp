@@ -62,6 +62,25 @@ struct SliceTarget {
   bool first_chunk, last_chunk;
 };
 
+// The general store of a register tile staged in `tile` (rows x vectors, V floats each): output channels
+// t.first_channel .. + rows, columns j .. of which those below t.cols are stored, col_stride apart, with
+// the bias and the chain EpilogueTarget inlines.
+[[gnu::noinline]] void store_tile(const float* tile, int64_t rows, int64_t vectors, int64_t j, const SliceTarget& t) {
+  const EpilogueTarget& e = *t.epilogue;
+  const bool inlined = e.inlined && !e.epilogue->empty();
+  for (int64_t m = 0; m < rows; ++m) {
+    const B b(t.bias ? t.bias[m] : 0.0f);
+    float* o = t.out + m * t.channel_stride + j * t.col_stride;
+    for (int64_t r = 0; r < vectors; ++r) {
+      float* at = o + r * V * t.col_stride;
+      const int64_t valid = t.cols - j - r * V;
+      B v = B::load_unaligned(tile + (m * vectors + r) * V) + b;
+      if (inlined) v = apply_epilogue(v, e, t.first_channel + m, at, t.col_stride, valid);
+      store_lanes(v, at, t.col_stride, valid);
+    }
+  }
+}
+
 // Rows x (NR·V) outputs: `Rows` channels of a block packed `Block` wide, columns j .. j + NR·V of the
 // task's tile, of which those below t.cols are stored (the rest read panel slack and are dropped).
 // Without Chunked, K is one chunk (most layers) and the partial sums' branches compile away. Not inlined:
@@ -106,31 +125,47 @@ template <int Block, int Rows, int NR, bool Chunked>
     });
     return;
   }
-  const bool plain = t.epilogue->epilogue->empty();
-  if (plain && t.col_stride == 1 && t.channels >= Rows && t.cols - j >= NR * V) {
-    // The common whole tile: plain stores, t's fields read once (a store through `out` could alias them,
-    // and the general path below reloaded them after each): c1 on 2 threads 0.94-0.97 -> 0.72-0.80 ms.
+  // The stores apply the chains EpilogueTarget inlines; any other is walked over the tile once it is
+  // stored (apply_epilogue_block). Their lambdas are forced inline: left out of line, they took the
+  // accumulators' address, and GCC kept the tile on the stack through the tap loop (t4 2x slower).
+  const EpilogueTarget& e = *t.epilogue;
+  const bool inlined = e.inlined && !e.epilogue->empty();
+  if (t.col_stride == 1 && t.channels >= Rows && t.cols - j >= NR * V) {
+    // The common whole tile: t's and the epilogue's fields read once (a store through `out` could alias
+    // them, and the general path below reloads them after each). On 2 AVX2 threads: c1 0.94-0.97 ->
+    // 0.72-0.80 ms; FSRCNN's 1x1 12 -> 56 with its PReLU 4.1-6.2 -> 1.3-1.8 ms (the convolution alone:
+    // 0.9-1.8 ms on that noisy machine).
     float* const out = t.out + j;
     const int64_t stride = t.channel_stride;
     const float* const bias = t.bias;
-    unroll<Rows>([&](auto m) {
-      const B b(bias ? bias[m] : 0.0f);
-      unroll<NR>([&](auto r) { (acc[m][r] + b).store_unaligned(out + m * stride + r * V); });
+    const float* const residual = inlined && e.add_residual ? e.residual + (out - e.output) : nullptr;
+    using A = Activation::Kind;
+    const A kind = inlined && e.piecewise ? e.piecewise->kind : A::identity;
+    float slopes[Rows];  // LeakyReLU's or PReLU's
+    for (int m = 0; m < Rows; ++m)
+      slopes[m] = kind == A::leaky_relu ? e.piecewise->alpha : inlined_slope(e, t.first_channel + m);
+    unroll<Rows>([&](auto m) __attribute__((always_inline)) {
+      const B b(bias ? bias[m] : 0.0f), slope(slopes[m]);
+      unroll<NR>([&](auto r) __attribute__((always_inline)) {
+        B v = acc[m][r] + b;
+        if (kind == A::relu) v = activate<A::relu>(v, *e.piecewise, 0.0f);
+        else if (kind != A::identity) v = prelu_lanes(v, slope);
+        if (residual) v = v + B::load_unaligned(residual + m * stride + r * V);
+        v.store_unaligned(out + m * stride + r * V);
+      });
     });
-    return;
+  } else {
+    // Edge tiles and strided phases: the tile staged in memory, then stored by one loop (store_tile).
+    // Unrolled here with its epilogue, this path doubled the file's compile time under the sanitizers.
+    alignas(64) float staged[Rows * NR * V];
+    unroll<Rows>([&](auto m) __attribute__((always_inline)) {
+      unroll<NR>([&](auto r) __attribute__((always_inline)) { acc[m][r].store_unaligned(staged + (m * NR + r) * V); });
+    });
+    store_tile(staged, std::min<int64_t>(Rows, t.channels), NR, j, t);
   }
-  unroll<Rows>([&](auto m) {
-    if (m >= t.channels) return;
-    const B b(t.bias ? t.bias[m] : 0.0f);
-    float* o = t.out + m * t.channel_stride + j * t.col_stride;
-    unroll<NR>([&](auto r) {
-      float* at = o + r * V * t.col_stride;
-      const int64_t valid = t.cols - j - r * V;
-      B v = acc[m][r] + b;
-      if (!plain) v = apply_epilogue(v, *t.epilogue, t.first_channel + m, at, t.col_stride, valid);
-      store_lanes(v, at, t.col_stride, valid);
-    });
-  });
+  if (!e.inlined)
+    apply_epilogue_block<B>(e, t.first_channel, t.out + j * t.col_stride, t.channel_stride,
+                            std::min<int64_t>(Rows, t.channels), std::min(NR * V, t.cols - j), t.col_stride);
 }
 
 // The columns [j, cols) left after the full-width microkernels: as few vectors as cover them, so an

@@ -30,7 +30,8 @@ struct EpilogueTarget {
     const std::vector<Epilogue::Step>& steps = epilogue->steps;
     std::size_t next = 0;
     if (next < steps.size() && steps[next].kind == Kind::activation &&
-        (steps[next].activation.kind == A::relu || steps[next].activation.kind == A::leaky_relu))
+        (steps[next].activation.kind == A::relu || steps[next].activation.kind == A::leaky_relu ||
+         steps[next].activation.kind == A::prelu))
       piecewise = &steps[next++].activation;
     if (next < steps.size() && steps[next].kind == Kind::residual) {
       add_residual = true;
@@ -41,11 +42,13 @@ struct EpilogueTarget {
   const Epilogue* epilogue;
   const float* output;    // the pass's output base
   const float* residual;  // the residual at the same base, or null
-  // Most CNNs' epilogues are a ReLU or LeakyReLU, a residual add, or both in that order (the upsampler's
-  // skips, EDSR's and SRVGGNet's blocks): apply_epilogue inlines those. Any other chain is walked by a
-  // call, around which a microkernel spills every accumulator not yet stored, since all vector registers
-  // are the caller's to save: the upsampler spent 11 % of its time in that walk.
-  const Activation* piecewise = nullptr;  // the leading ReLU or LeakyReLU
+  // Most CNNs' epilogues are a ReLU, LeakyReLU or PReLU, a residual add, or both in that order (the
+  // upsampler's skips, EDSR's and SRVGGNet's blocks, FSRCNN's layers): the kernels apply those in
+  // registers as they store. Any other chain takes a walk over stored outputs (apply_epilogue_block,
+  // apply_epilogue_across_channels): a call per vector made a microkernel spill every accumulator not yet
+  // stored around it, since all vector registers are the caller's to save (the upsampler spent 11 % of
+  // its time there).
+  const Activation* piecewise = nullptr;  // the leading ReLU, LeakyReLU or PReLU
   bool add_residual = false;              // then the residual
   bool inlined = false;                   // and nothing else
 };
@@ -123,15 +126,70 @@ B apply_epilogue_steps(B v, const EpilogueTarget& t, int64_t channel, const floa
   return v;
 }
 
-// The chain t inlines (t.inlined) on v; residual() gives the residual's vector where t adds one.
+// The chain on a block of outputs just stored (still in L1), step by step: `rows` output channels from
+// `channel`, channel_stride apart, `cols` outputs each, col_stride apart. Each step's switch, and each
+// activation's, costs once per block: the direct kernel walks its register tiles so for the chains it
+// does not inline (ESPCN's Tanh, affines), where a call per vector spilled the tile's accumulators.
+template <class B>
+[[gnu::noinline]] void apply_epilogue_block(const EpilogueTarget& t, int64_t channel, float* out,
+                                            int64_t channel_stride, int64_t rows, int64_t cols, int64_t col_stride) {
+  constexpr int64_t V = B::size;
+  const auto each = [&](auto step) {
+    for (int64_t m = 0; m < rows; ++m)
+      for (int64_t j = 0; j < cols; j += V) {
+        float* at = out + m * channel_stride + j * col_stride;
+        const int64_t valid = cols - j;
+        store_lanes(step(load_lanes<B>(at, col_stride, valid), m, at, valid), at, col_stride, valid);
+      }
+  };
+  using Kind = Epilogue::Step::Kind;
+  for (const Epilogue::Step& s : t.epilogue->steps) {
+    switch (s.kind) {
+      case Kind::activation: {
+        const Activation& a = s.activation;
+        activation_detail::with_kind(a.kind, [&](auto kind) {
+          each([&](B v, int64_t m, const float*, int64_t) {
+            const float slope = a.weight.empty() ? 0.0f : epilogue_detail::at(a.weight, channel + m);
+            return activate<decltype(kind)::value>(v, a, slope);
+          });
+        });
+        break;
+      }
+      case Kind::affine:
+        each([&](B v, int64_t m, const float*, int64_t) {
+          return fma(v, B(epilogue_detail::at(s.scale, channel + m)), B(epilogue_detail::at(s.shift, channel + m)));
+        });
+        break;
+      case Kind::residual:
+        each([&](B v, int64_t, const float* at, int64_t valid) {
+          return v + load_lanes<B>(t.residual + (at - t.output), col_stride, valid);
+        });
+        break;
+    }
+  }
+}
+
+// The chain t inlines (t.inlined) on v: `slopes` are a PReLU's slopes for v's lanes (unread for the
+// others), residual() gives the residual's vector where t adds one.
 template <class B, class Residual>
-[[gnu::always_inline]] inline B apply_inlined(B v, const EpilogueTarget& t, Residual residual) {
+[[gnu::always_inline]] inline B apply_inlined(B v, const EpilogueTarget& t, B slopes, Residual residual) {
   using A = Activation::Kind;
-  if (t.piecewise != nullptr)
-    v = t.piecewise->kind == A::leaky_relu ? activate<A::leaky_relu>(v, *t.piecewise, 0.0f)
-                                           : activate<A::relu>(v, *t.piecewise, 0.0f);
+  if (t.piecewise != nullptr) {
+    if (t.piecewise->kind == A::relu) v = activate<A::relu>(v, *t.piecewise, 0.0f);
+    else if (t.piecewise->kind == A::leaky_relu) v = activate<A::leaky_relu>(v, *t.piecewise, 0.0f);
+    else v = prelu_lanes(v, slopes);
+  }
   if (t.add_residual) v = v + residual();
   return v;
+}
+
+// Whether t inlines a PReLU: its callers pass apply_inlined the slopes.
+inline bool inlines_prelu(const EpilogueTarget& t) {
+  return t.piecewise != nullptr && t.piecewise->kind == Activation::Kind::prelu;
+}
+// The slope of the PReLU t inlines, if any, for output channel `channel`.
+inline float inlined_slope(const EpilogueTarget& t, int64_t channel) {
+  return inlines_prelu(t) ? epilogue_detail::at(t.piecewise->weight, channel) : 0.0f;
 }
 
 template <class B>
@@ -140,7 +198,8 @@ template <class B>
   // Only residuals that load as whole vectors inline: the gather of partial ones would inline with them.
   if (!t.inlined || (t.add_residual && !loads_whole<B>(col_stride, valid)))
     return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
-  return apply_inlined(v, t, [&] { return load_whole<B>(t.residual + (out - t.output), col_stride); });
+  return apply_inlined(v, t, B(inlined_slope(t, channel)),
+                       [&] { return load_whole<B>(t.residual + (out - t.output), col_stride); });
 }
 
 // Per-channel parameter p for the `valid` channels from `channel` in lanes (one value: broadcast).
@@ -181,10 +240,7 @@ void apply_epilogue_across_channels(float (&tile)[N][N][B::size], const Epilogue
           });
         } else {  // PReLU, a slope per channel
           const B slopes = channel_lanes<B>(a.weight, at.channel, at.valid);
-          each([&](B v, int64_t, int64_t) {
-            if constexpr (std::is_same_v<B, ScalarBatch>) return activate<Activation::Kind::prelu>(v, a, slopes.v);
-            else return B(xsimd::select(v > B(0.0f), v, v * slopes));
-          });
+          each([&](B v, int64_t, int64_t) { return prelu_lanes(v, slopes); });
         }
         break;
       }

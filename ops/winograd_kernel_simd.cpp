@@ -204,6 +204,7 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
     for (int64_t l = 0; l < valid && p.bias; ++l) bias_lanes[l] = p.bias[t.g * w.out_per_group + first + l];
     const B bias = B::load_unaligned(bias_lanes);
     const int64_t channel = t.g * w.out_per_group + first;
+    const B slopes = inlines_prelu(epilogue) ? channel_lanes<B>(epilogue.piecewise->weight, channel, valid) : B(0.0f);
     float* out_first = p.output + t.n * p.out_batch_stride + channel * p.out_channel_stride;
     for (int64_t tile = 0; tile < count; ++tile) {
       const int64_t ti = 4 * (t.ty0 + tile / t.cols), tj = 4 * (t.tx0 + tile % t.cols);
@@ -249,7 +250,7 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
         for (int j = 0; j < 4; ++j) {
           B v = o[j] + bias;
           if (inline_epilogue && i < rows)
-            v = apply_inlined(v, epilogue, [&] { return B::load_unaligned(residual[i][j]); });
+            v = apply_inlined(v, epilogue, slopes, [&] { return B::load_unaligned(residual[i][j]); });
           v.store_unaligned(y[i][j]);
         }
       }

@@ -153,7 +153,7 @@ TEST_P(FusedEpilogues, WinogradMatchesUnfusedExactly) {
   }
 }
 
-// The direct kernel applies an activation (inlined for ReLU and LeakyReLU), then a residual, in the
+// The direct kernel applies the chains it inlines (ReLU, LeakyReLU or PReLU, then a residual) in the
 // register tile's stores, on whole tiles and at the edges: those must give exactly the unfused
 // convolution followed by the chain. 1x1 and 3x3 kernels (FSRCNN's and the upsampler's layers), 1 to 19
 // output channels (every block size, partial slices), widths at the tiles' edges.
