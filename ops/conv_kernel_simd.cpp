@@ -64,19 +64,22 @@ struct SliceTarget {
 
 // The general store of a register tile staged in `tile` (rows x vectors, V floats each): output channels
 // t.first_channel .. + rows, columns j .. of which those below t.cols are stored, col_stride apart, with
-// the bias and the chain EpilogueTarget inlines.
+// the bias and the chain EpilogueTarget inlines. t's fields are read once: a store through the output
+// could alias them.
 [[gnu::noinline]] void store_tile(const float* tile, int64_t rows, int64_t vectors, int64_t j, const SliceTarget& t) {
   const EpilogueTarget& e = *t.epilogue;
   const bool inlined = e.inlined && !e.epilogue->empty();
+  const int64_t channel_stride = t.channel_stride, col_stride = t.col_stride, cols = t.cols - j;
+  const int64_t first_channel = t.first_channel;
+  const float* const bias = t.bias;
+  float* const out = t.out + j * col_stride;
   for (int64_t m = 0; m < rows; ++m) {
-    const B b(t.bias ? t.bias[m] : 0.0f);
-    float* o = t.out + m * t.channel_stride + j * t.col_stride;
+    const B b(bias ? bias[m] : 0.0f);
     for (int64_t r = 0; r < vectors; ++r) {
-      float* at = o + r * V * t.col_stride;
-      const int64_t valid = t.cols - j - r * V;
+      float* at = out + m * channel_stride + r * V * col_stride;
       B v = B::load_unaligned(tile + (m * vectors + r) * V) + b;
-      if (inlined) v = apply_epilogue(v, e, t.first_channel + m, at, t.col_stride, valid);
-      store_lanes(v, at, t.col_stride, valid);
+      if (inlined) v = apply_epilogue(v, e, first_channel + m, at, col_stride, cols - r * V);
+      store_lanes(v, at, col_stride, cols - r * V);
     }
   }
 }

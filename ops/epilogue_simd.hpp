@@ -92,6 +92,10 @@ void store_lanes(B v, float* p, int64_t col_stride, int64_t valid) {
   if (col_stride == 1 && valid >= V) return v.store_unaligned(p);
   float lanes[V];
   v.store_unaligned(lanes);
+  if (valid >= V && col_stride == 2) {  // a whole vector of a stride-2 ConvTranspose2d phase, unrolled
+    for (int64_t l = 0; l < V; ++l) p[2 * l] = lanes[l];
+    return;
+  }
   for (int64_t l = 0; l < V && l < valid; ++l) p[l * col_stride] = lanes[l];
 }
 
