@@ -134,10 +134,10 @@ template <int Block, int Rows, int NR, bool Chunked>
   const EpilogueTarget& e = *t.epilogue;
   const bool inlined = e.inlined && !e.epilogue->empty();
   if (t.col_stride == 1 && t.channels >= Rows && t.cols - j >= NR * V) {
-    // The common whole tile: t's and the epilogue's fields read once (a store through `out` could alias
-    // them, and the general path below reloads them after each). On 2 AVX2 threads: c1 0.94-0.97 ->
-    // 0.72-0.80 ms; FSRCNN's 1x1 12 -> 56 with its PReLU 4.1-6.2 -> 1.3-1.8 ms (the convolution alone:
-    // 0.9-1.8 ms on that noisy machine).
+    // The common whole tile, straight from the registers, with t's and the epilogue's fields read once (a
+    // store through `out` could alias them). On 2 AVX2 threads: c1 0.94-0.97 -> 0.72-0.80 ms; FSRCNN's
+    // 1x1 12 -> 56 with its PReLU 4.1-6.2 -> 1.3-1.8 ms (the convolution alone: 0.9-1.8 ms on that noisy
+    // machine).
     float* const out = t.out + j;
     const int64_t stride = t.channel_stride;
     const float* const bias = t.bias;
@@ -159,7 +159,8 @@ template <int Block, int Rows, int NR, bool Chunked>
     });
   } else {
     // Edge tiles and strided phases: the tile staged in memory, then stored by one loop (store_tile).
-    // Unrolled here with its epilogue, this path doubled the file's compile time under the sanitizers.
+    // Unrolled here with its epilogue, this path more than doubled the file's compile time under the
+    // sanitizers (AVX-512: about 36 CPU-minutes against 15).
     alignas(64) float staged[Rows * NR * V];
     unroll<Rows>([&](auto m) __attribute__((always_inline)) {
       unroll<NR>([&](auto r) __attribute__((always_inline)) { acc[m][r].store_unaligned(staged + (m * NR + r) * V); });
