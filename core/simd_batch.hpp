@@ -87,6 +87,29 @@ template <class B>
   return xsimd::select(xsimd::make_batch_bool_constant<B, LowerHalf>(), a, b);
 }
 
+// The lanes of a and b interleaved, [a0 b0 a1 b1 ...] into `low` and the rest into `high`: two stride-2
+// column phases of a ConvTranspose2d row, stored contiguously. (xsimd's zip_lo interleaves within each
+// 128-bit lane only.)
+template <class B>
+[[gnu::always_inline]] inline void interleave(B a, B b, B& low, B& high) {
+  static_assert(has_swizzles<B>);
+  using Index = xsimd::batch<uint32_t, typename B::arch_type>;
+  struct FirstHalf {
+    static constexpr uint32_t get(std::size_t i, std::size_t) { return static_cast<uint32_t>(i / 2); }
+  };
+  struct SecondHalf {
+    static constexpr uint32_t get(std::size_t i, std::size_t n) { return static_cast<uint32_t>(n / 2 + i / 2); }
+  };
+  struct Even {
+    static constexpr bool get(std::size_t i, std::size_t) { return i % 2 == 0; }
+  };
+  constexpr auto even = xsimd::make_batch_bool_constant<B, Even>();
+  low = xsimd::select(even, xsimd::swizzle(a, xsimd::make_batch_constant<Index, FirstHalf>()),
+                      xsimd::swizzle(b, xsimd::make_batch_constant<Index, FirstHalf>()));
+  high = xsimd::select(even, xsimd::swizzle(a, xsimd::make_batch_constant<Index, SecondHalf>()),
+                       xsimd::swizzle(b, xsimd::make_batch_constant<Index, SecondHalf>()));
+}
+
 // [0 x0 x1 ... x(n-2)] and [x1 x2 ... x(n-1) 0]: a row's vector shifted one column, a zero padding column
 // shifted in, for the depthwise kernel's edge tiles.
 template <class B>

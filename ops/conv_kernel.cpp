@@ -41,8 +41,9 @@ int64_t panel_floats(std::span<const ConvPass> passes) {
   const PackedConvWeights& w = *passes.front().weights;
   if (w.k() == 0) return 0;  // a transposed convolution's phase with no taps: bias only
   const PanelSource source = panel_source(passes);
-  // Then the sums a block's channels keep between chunks of K (run_blocks in ops/conv_kernel_simd.cpp).
-  return panel_rows(source) * panel_width(source) + w.block * tile_columns;
+  // Then the sums a block's channels keep between chunks of K, and a column phase's tiles waiting for
+  // their pair (run_blocks and interleaves in ops/conv_kernel_simd.cpp).
+  return panel_rows(source) * panel_width(source) + 2 * w.block * tile_columns;
 }
 
 Workspace thread_workspace(std::size_t panel_floats, std::size_t offsets) {

@@ -60,26 +60,52 @@ struct SliceTarget {
   int64_t first_channel;
   float* partial;
   bool first_chunk, last_chunk;
+  // Two stride-2 column phases of a ConvTranspose2d row stored together (interleaves): the first leaves
+  // its sums in `pair` (Rows rows of tile_columns floats, as `partial`); the second, given the first's
+  // `out`, stores both, contiguously.
+  float* pair;
+  bool pair_second;
 };
 
 // The general store of a register tile staged in `tile` (rows x vectors, V floats each): output channels
 // t.first_channel .. + rows, columns j .. of which those below t.cols are stored, col_stride apart, with
-// the bias and the chain EpilogueTarget inlines. t's fields are read once: a store through the output
-// could alias them.
+// the bias and the chain EpilogueTarget inlines; for the second of a pair of column phases, interleaved
+// with the first's tile. t's fields are read once: a store through the output could alias them.
 [[gnu::noinline]] void store_tile(const float* tile, int64_t rows, int64_t vectors, int64_t j, const SliceTarget& t) {
+  float* const pair = t.pair;
   const EpilogueTarget& e = *t.epilogue;
   const bool inlined = e.inlined && !e.epilogue->empty();
   const int64_t channel_stride = t.channel_stride, col_stride = t.col_stride, cols = t.cols - j;
   const int64_t first_channel = t.first_channel;
   const float* const bias = t.bias;
   float* const out = t.out + j * col_stride;
+  const auto put = [&](B v, int64_t m, float* at, int64_t stride, int64_t valid) {
+    if (inlined) v = apply_epilogue(v, e, first_channel + m, at, stride, valid);
+    store_lanes(v, at, stride, valid);
+  };
   for (int64_t m = 0; m < rows; ++m) {
     const B b(bias ? bias[m] : 0.0f);
     for (int64_t r = 0; r < vectors; ++r) {
-      float* at = out + m * channel_stride + r * V * col_stride;
-      B v = B::load_unaligned(tile + (m * vectors + r) * V) + b;
-      if (inlined) v = apply_epilogue(v, e, first_channel + m, at, col_stride, cols - r * V);
-      store_lanes(v, at, col_stride, cols - r * V);
+      const B v = B::load_unaligned(tile + (m * vectors + r) * V) + b;
+      if (pair == nullptr) {
+        put(v, m, out + m * channel_stride + r * V * col_stride, col_stride, cols - r * V);
+        continue;
+      }
+      const B first = B::load_unaligned(pair + m * tile_columns + j + r * V) + b;
+      B low, high;
+      if constexpr (has_swizzles<B>) {
+        interleave(first, v, low, high);
+      } else {
+        float a[V], c[V], both[2 * V];
+        first.store_unaligned(a);
+        v.store_unaligned(c);
+        for (int64_t l = 0; l < V; ++l) both[2 * l] = a[l], both[2 * l + 1] = c[l];
+        low = B::load_unaligned(both), high = B::load_unaligned(both + V);
+      }
+      float* at = out + m * channel_stride + 2 * r * V;
+      const int64_t valid = 2 * (cols - r * V);
+      put(low, m, at, 1, valid);
+      if (valid > V) put(high, m, at + V, 1, valid - V);
     }
   }
 }
@@ -158,18 +184,25 @@ template <int Block, int Rows, int NR, bool Chunked>
       });
     });
   } else {
-    // Edge tiles and strided phases: the tile staged in memory, then stored by one loop (store_tile).
-    // Unrolled here with its epilogue, this path more than doubled the file's compile time under the
-    // sanitizers (AVX-512: about 36 CPU-minutes against 15).
+    // Edge tiles and strided phases: the tile staged in memory, then stored by one loop (store_tile);
+    // the first of a pair of column phases stages its tile where the second takes it. Unrolled here with
+    // its epilogue, the store more than doubled the file's compile time under the sanitizers (AVX-512:
+    // about 36 CPU-minutes against 15).
     alignas(64) float staged[Rows * NR * V];
+    const bool kept = t.pair != nullptr && !t.pair_second;
+    float* const to = kept ? t.pair + j : staged;
+    const int64_t pitch = kept ? tile_columns : NR * V;
     unroll<Rows>([&](auto m) __attribute__((always_inline)) {
-      unroll<NR>([&](auto r) __attribute__((always_inline)) { acc[m][r].store_unaligned(staged + (m * NR + r) * V); });
+      unroll<NR>([&](auto r) __attribute__((always_inline)) { acc[m][r].store_unaligned(to + m * pitch + r * V); });
     });
+    if (kept) return;
     store_tile(staged, std::min<int64_t>(Rows, t.channels), NR, j, t);
   }
-  if (!e.inlined)
+  if (!e.inlined) {
+    const int64_t cols = std::min(NR * V, t.cols - j);  // a pair's, interleaved: twice as many, contiguous
     apply_epilogue_block<B>(e, t.first_channel, t.out + j * t.col_stride, t.channel_stride,
-                            std::min<int64_t>(Rows, t.channels), std::min(NR * V, t.cols - j), t.col_stride);
+                            std::min<int64_t>(Rows, t.channels), t.pair ? 2 * cols : cols, t.pair ? 1 : t.col_stride);
+  }
 }
 
 // The columns [j, cols) left after the full-width microkernels: as few vectors as cover them, so an
@@ -199,9 +232,32 @@ int64_t k_chunk(const ConvPass& p) {
   return ceil_div(k, ceil_div(k, max_taps));
 }
 
+// A pass's constants over a task's rows.
+struct PassRun {
+  const ConvPass& pass;
+  EpilogueTarget epilogue;
+  const int64_t* offsets;  // the pass's taps' panel offsets
+  int64_t chunk;           // k_chunk
+};
+// One output row of a task: where it goes (for a pair of column phases, the first's), the panel row it
+// reads, its columns, and the thread's scratch for partial sums and pairs.
+struct RowTarget {
+  float* out;
+  const float* panel;
+  int64_t cols;
+  float* partial;
+  float* pair;
+};
+
+// Blocks [first_block, end_block) of r's group g over a row; with row.pair, r is the first or, with
+// pair_second, the second column phase of a pair.
 template <int Block, bool Chunked>
-void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, float* out, const float* panel,
-                const int64_t* offsets, int64_t cols, float* partial, int64_t chunk) {
+void run_blocks(const PassRun& r, int64_t g, int64_t first_block, int64_t end_block, const RowTarget& row,
+                bool pair_second) {
+  const ConvPass& p = r.pass;
+  const EpilogueTarget& epilogue = r.epilogue;
+  const int64_t chunk = r.chunk, cols = row.cols;
+  const float* const panel = row.panel;
   constexpr int Rows = register_tile(Block).rows, NR = register_tile(Block).nr;
   constexpr int max_slices = (Block + Rows - 1) / Rows;
   const PackedConvWeights& w = *p.weights;
@@ -211,18 +267,18 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
   // tile and that tail become two tiles of (NR + 1) / 2 and NR / 2 vectors instead.
   const bool split_last = NR >= 3 && full > 0 && (cols - full + V - 1) / V == 1;
   if (split_last) full -= NR * V;
-  for (int64_t blk = 0; blk < w.blocks(); ++blk)
+  for (int64_t blk = first_block; blk < end_block; ++blk)
     for (int64_t k0 = 0; k0 == 0 || k0 < k; k0 += chunk) {  // k = 0 (a tapless phase) still stores the bias
       const int64_t k_count = std::min(chunk, k - k0);
       const float* block_weights = w.data.data() + ((g * w.blocks() + blk) * k + k0) * Block;
       const auto slice = [&](int64_t first) -> SliceTarget {
-        return {block_weights + first % Block, out + first * p.out_channel_stride, p.out_channel_stride,
+        return {block_weights + first % Block, row.out + first * p.out_channel_stride, p.out_channel_stride,
                 p.out_col_stride, w.out_per_group - first, p.bias ? p.bias + g * w.out_per_group + first : nullptr,
-                cols, &epilogue, g * w.out_per_group + first, partial + first % Block * tile_columns, k0 == 0,
-                k0 + k_count == k};
+                cols, &epilogue, g * w.out_per_group + first, row.partial + first % Block * tile_columns, k0 == 0,
+                k0 + k_count == k, row.pair ? row.pair + first % Block * tile_columns : nullptr, pair_second};
       };
       const int64_t block_end = std::min<int64_t>((blk + 1) * Block, w.out_per_group);
-      const int64_t* chunk_offsets = offsets + k0;
+      const int64_t* chunk_offsets = r.offsets + k0;
       if constexpr (Simd<Arch>::registers == 16 && Block == 8) {
         // A tile of 4 vectors (ConvTranspose2d's 32-column phase rows on AVX2) would run as 4 x 2 tiles of
         // 8 accumulators; slices of 3, 3 and 2 channels over the 4 vectors keep 12, 12 and 8.
@@ -254,28 +310,32 @@ void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, fl
     }
 }
 
-template <int Block>
-void run_blocks(const ConvPass& p, const EpilogueTarget& epilogue, int64_t g, float* out, const float* panel,
-                const int64_t* offsets, int64_t cols, float* partial, int64_t chunk) {
-  if (chunk < p.weights->k()) return run_blocks<Block, true>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
-  run_blocks<Block, false>(p, epilogue, g, out, panel, offsets, cols, partial, chunk);
+// run_blocks at r's block width.
+void run_blocks(const PassRun& r, int64_t g, int64_t first_block, int64_t end_block, const RowTarget& row,
+                bool pair_second = false) {
+  const auto run = [&]<int Block>() {
+    if (r.chunk < r.pass.weights->k()) run_blocks<Block, true>(r, g, first_block, end_block, row, pair_second);
+    else run_blocks<Block, false>(r, g, first_block, end_block, row, pair_second);
+  };
+  switch (r.pass.weights->block) {
+    case 8: return run.template operator()<8>();
+    case 6: return run.template operator()<6>();
+    case 4: return run.template operator()<4>();
+    case 3: return run.template operator()<3>();
+    case 2: return run.template operator()<2>();
+    default: return run.template operator()<1>();
+  }
 }
 
-// Rows of pass p, `step` panel floats apart: every block of its group g's channels over the task's columns.
-void run_rows(const ConvPass& p, int64_t g, float* out, int64_t rows, const float* panel, int64_t step,
-              const int64_t* offsets, int64_t cols, float* partial) {
-  const EpilogueTarget epilogue{&p.epilogue, p.output, p.residual};
-  const int64_t chunk = k_chunk(p);
-  for (int64_t t = 0; t < rows; ++t, out += p.out_row_stride, panel += step) {
-    switch (p.weights->block) {
-      case 8: run_blocks<8>(p, epilogue, g, out, panel, offsets, cols, partial, chunk); break;
-      case 6: run_blocks<6>(p, epilogue, g, out, panel, offsets, cols, partial, chunk); break;
-      case 4: run_blocks<4>(p, epilogue, g, out, panel, offsets, cols, partial, chunk); break;
-      case 3: run_blocks<3>(p, epilogue, g, out, panel, offsets, cols, partial, chunk); break;
-      case 2: run_blocks<2>(p, epilogue, g, out, panel, offsets, cols, partial, chunk); break;
-      default: run_blocks<1>(p, epilogue, g, out, panel, offsets, cols, partial, chunk); break;
-    }
-  }
+// Whether passes a and b are the two column phases of a stride-2 transposed convolution's row (b's outputs
+// just after a's), with one bias and, as every pass of one run_conv_passes call, one epilogue: then their
+// tiles are stored together, a vector of each interleaved into two contiguous ones, where each alone
+// stores every other float.
+bool interleaves(const ConvPass& a, const ConvPass& b) {
+  return a.out_col_stride == 2 && b.out_col_stride == 2 && b.output == a.output + 1 && a.out_w == b.out_w &&
+         a.out_channel_stride == b.out_channel_stride && a.out_row_stride == b.out_row_stride &&
+         a.out_batch_stride == b.out_batch_stride && a.bias == b.bias &&
+         b.residual == (a.residual ? a.residual + 1 : nullptr) && a.weights->out_per_group == b.weights->out_per_group;
 }
 
 }  // namespace
@@ -291,8 +351,11 @@ void run_conv_tasks(std::span<const ConvPass> passes, int64_t begin, int64_t end
   const int64_t tiles = (first.out_w + tile_columns - 1) / tile_columns;
   const int64_t row_blocks = ceil_div(first.out_h, source.rows);
   const int64_t step = row_step(source, width);
-  // Past the panel (panel_floats() counts it); a tapless pass has neither.
+  // Past the panel (panel_floats() counts them); a tapless pass has neither.
   float* partial = w.k() == 0 ? nullptr : panel + panel_rows(source) * width;
+  float* pair = w.k() == 0 ? nullptr : partial + w.block * tile_columns;
+  bool paired = passes.size() % 2 == 0;  // as pairs of column phases (t3's four phases: two pairs)
+  for (std::size_t q = 0; paired && q < passes.size(); q += 2) paired = interleaves(passes[q], passes[q + 1]);
   for (int64_t task = begin; task < end; ++task) {
     const int64_t tile = task % tiles, block = task / tiles % row_blocks;
     const int64_t g = task / (tiles * row_blocks) % w.groups, n = task / (tiles * row_blocks * w.groups);
@@ -300,13 +363,30 @@ void run_conv_tasks(std::span<const ConvPass> passes, int64_t begin, int64_t end
     const int64_t i0 = block * source.rows, rows = std::min(source.rows, first.out_h - i0);
     source.input = first.input + (n * w.groups + g) * w.in_per_group * first.in_h * first.in_w;
     if (w.k() > 0) build_panel(source, i0, j0, cols, panel, width);  // k = 0: bias only
-    // Pass by pass, so that one pass's weights stay in L2 over the rows.
+    // Pass by pass, so that one pass's weights stay in L2 over the rows; a pair of column phases block by
+    // block, the first's tiles waiting in `pair` for the second's.
     const int64_t* pass_offsets = offsets;
-    for (const ConvPass& p : passes) {
-      float* out = p.output + n * p.out_batch_stride + g * p.weights->out_per_group * p.out_channel_stride +
-                   i0 * p.out_row_stride + j0 * p.out_col_stride;
-      run_rows(p, g, out, rows, panel, step, pass_offsets, cols, partial);
+    for (std::size_t q = 0; q < passes.size(); q += paired ? 2 : 1) {
+      const ConvPass& p = passes[q];
+      const PassRun run{p, {&p.epilogue, p.output, p.residual}, pass_offsets, k_chunk(p)};
       pass_offsets += p.weights->k();
+      RowTarget row{p.output + n * p.out_batch_stride + g * p.weights->out_per_group * p.out_channel_stride +
+                        i0 * p.out_row_stride + j0 * p.out_col_stride,
+                    panel, cols, partial, paired ? pair : nullptr};
+      if (!paired) {
+        for (int64_t t = 0; t < rows; ++t, row.out += p.out_row_stride, row.panel += step)
+          run_blocks(run, g, 0, p.weights->blocks(), row);
+        continue;
+      }
+      const ConvPass& second = passes[q + 1];
+      const PassRun second_run{second, {&second.epilogue, second.output, second.residual}, pass_offsets,
+                               k_chunk(second)};
+      pass_offsets += second.weights->k();
+      for (int64_t t = 0; t < rows; ++t, row.out += p.out_row_stride, row.panel += step)
+        for (int64_t blk = 0; blk < p.weights->blocks(); ++blk) {
+          run_blocks(run, g, blk, blk + 1, row);
+          run_blocks(second_run, g, blk, blk + 1, row, true);
+        }
     }
   }
 }

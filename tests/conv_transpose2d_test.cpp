@@ -197,7 +197,10 @@ struct PhaseConfig {
 
 // conv.forward(x) with a PReLU, a per-channel affine and, when `with_residual`, a residual add fused
 // into its store, against the reference with the same steps applied.
-void expect_epilogue_matches_reference(const ConvTranspose2d& conv, const Tensor& x, int trial, bool with_residual) {
+// The epilogue PReLU, then an affine unless `inlined` (the kernels apply a PReLU and a residual as they
+// store, and walk stored tiles for any other chain), then a residual if asked.
+void expect_epilogue_matches_reference(const ConvTranspose2d& conv, const Tensor& x, int trial, bool with_residual,
+                                       bool inlined = false) {
   const int64_t out = conv.out_channels(), groups = conv.options().groups;
   Tensor expected = ref::conv_transpose2d(x, conv.weight(), conv.bias(), conv.params());
   const Tensor residual = random_tensor(expected.shape(), trial + 100);
@@ -206,7 +209,8 @@ void expect_epilogue_matches_reference(const ConvTranspose2d& conv, const Tensor
   for (int64_t o = 0; o < out; ++o) prelu.weight.push_back(0.05f * static_cast<float>(o + 1));
   std::vector<float> scale, shift;
   for (int64_t o = 0; o < out; ++o) scale.push_back(0.5f + 0.1f * static_cast<float>(o)), shift.push_back(-0.2f);
-  Epilogue epilogue = Epilogue::of(prelu).then_affine(scale, shift);
+  Epilogue epilogue = Epilogue::of(prelu);
+  if (!inlined) epilogue.then_affine(scale, shift);
   if (with_residual) epilogue.then_residual(&residual);
   SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << conv << " on " << x.shape() << ", "
                                     << epilogue.str());
@@ -251,7 +255,9 @@ TEST_P(MergedPhases, MatchReferenceWithEpilogues) {
 // More output channels: the phases run as stride-1 passes, which share each task's copy of the input rows
 // when they read the same rows into outputs of one size (kernels::run_conv_passes: t3's four phases, the
 // column phases of t1's, t2's and t4's row phases) and run one after another otherwise (output padding,
-// windows too far apart), with enough input channels at times that the passes take K in chunks.
+// windows too far apart), with enough input channels at times that the passes take K in chunks. A stride-2
+// row phase's two column phases store their tiles together, interleaved (interleaves in
+// ops/conv_kernel_simd.cpp), with inlined and walked epilogues alike.
 class SharedPanelPhases : public testing::EveryLevel {};
 
 TEST_P(SharedPanelPhases, MatchReferenceWithEpilogues) {
@@ -267,7 +273,7 @@ TEST_P(SharedPanelPhases, MatchReferenceWithEpilogues) {
                           .bias = rng(0, 1) == 1});
     conv.reset_parameters(static_cast<uint64_t>(trial));
     const Tensor x = random_tensor({rng(1, 2), conv.in_channels(), rng(1, 9), rng(1, 40)}, trial);
-    expect_epilogue_matches_reference(conv, x, trial, trial % 2 == 1);
+    expect_epilogue_matches_reference(conv, x, trial, trial % 2 == 1, trial % 4 >= 2);
     if (HasFatalFailure()) return;
   }
 }
