@@ -123,7 +123,10 @@ inline void build_unit_stride_panel(const PanelSource& s, int64_t i, int64_t c0,
         continue;
       }
       const float* first = s.input + c * plane + ih * s.in_w + (c0 + lo);  // c0 + lo >= 0
-      if (c + 1 < s.channels) __builtin_prefetch(first + plane);  // the next channel's row: its first line
+      // The next channel's row, every line of it (the first line alone left FSRCNN's 1x1 56 -> 12 on
+      // 256² copying rows 43 % of its time; one thread, medians: 2.50 -> 2.24 ms, c7 5.12 -> 4.85).
+      if (c + 1 < s.channels)
+        for (int64_t m = 0; m < hi - lo; m += 16) __builtin_prefetch(first + plane + m);
       put_run(nullptr, s.fill, row, lo);
       put_run(first, 0.0f, row + lo, hi - lo);
       put_run(nullptr, s.fill, row + hi, reach - hi);
