@@ -4,7 +4,7 @@
 // translation units, which include it with their arch's flags.
 //
 // Float arithmetic throughout. On vectors, exp, expm1, log1p and gelu's erf are the range-restricted
-// versions of ops/activation_math.hpp, tanh and celu's expm1 xsimd's; the scalar level uses std::.
+// versions of ops/activation_math.hpp (tanh from expm1), celu's expm1 xsimd's; the scalar level uses std::.
 // Forms chosen to avoid cancellation against the double reference: gelu_tanh = x · sigmoid(2u) (not
 // 1 + tanh(u)), elu/selu/celu use expm1, softplus = max(z, 0) + log1p(exp(-|z|)); gelu's 1 + erf(z) keeps
 // its cancellation on vectors, for speed (activation_math.hpp). The measured error bounds are in
@@ -54,6 +54,13 @@ inline float expm1_nonpositive(float a) { return std::expm1(a); }
 template <class B>
 [[gnu::always_inline]] inline B expm1_nonpositive(B a) {
   return activation_math::expm1_nonpositive(a);
+}
+
+// |v| with x's sign bit.
+inline float with_sign_of(float v, float x) { return std::copysign(v, x); }
+template <class B>
+[[gnu::always_inline]] inline B with_sign_of(B v, B x) {
+  return xsimd::copysign(v, x);
 }
 
 // x · sigmoid(t), as x · e / (1 + e) with e = exp(t) for negative t, so exp never overflows; e is
@@ -107,7 +114,24 @@ template <Activation::Kind K, class T>
     const T e = exp_nonpositive(-xsimd::abs(x)), r = one / (one + e);
     return where(x < zero, e * r, r);
   }
-  else if constexpr (K == Kind::tanh) return xsimd::tanh(x);
+  else if constexpr (K == Kind::tanh) {
+    // A vector whose lanes are all below 5/8 (most of a network's, ESPCN's) takes Cephes' odd polynomial
+    // x + x·s·p(s), s = x², as xsimd's tanh does; any other tanh|x| = -u / (2 + u) with u = e^(-2|x|) - 1
+    // (no cancellation: expm1 keeps u's size near 0), the sign put back from x, where xsimd's tanh
+    // evaluated the polynomial, an exp and a division.
+    if constexpr (!std::is_same_v<T, float>) {
+      if (xsimd::all(xsimd::abs(x) < T(0.625f))) {
+        const T s = x * x;
+        T p = xsimd::fma(T(-5.70498872745e-3f), s, T(2.06390887954e-2f));
+        p = xsimd::fma(p, s, T(-5.37397155531e-2f));
+        p = xsimd::fma(p, s, T(1.33314422036e-1f));
+        p = xsimd::fma(p, s, T(-3.33332819422e-1f));
+        return xsimd::fma(p * s, x, x);
+      }
+    }
+    const T u = expm1_nonpositive(T(-2.0f) * xsimd::abs(x));
+    return with_sign_of(-u / (T(2.0f) + u), x);
+  }
   else if constexpr (K == Kind::elu) return where(x > zero, x, T(a.alpha) * expm1_nonpositive(x));
   else if constexpr (K == Kind::selu) {
     constexpr float alpha = 1.6732632423543772848170429916717f, scale = 1.0507009873554804934193349852946f;
