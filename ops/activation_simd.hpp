@@ -115,10 +115,10 @@ template <Activation::Kind K, class T>
     return where(x < zero, e * r, r);
   }
   else if constexpr (K == Kind::tanh) {
-    // A vector whose lanes are all below 5/8 (most of a network's, ESPCN's) takes Cephes' odd polynomial
-    // x + x·s·p(s), s = x², as xsimd's tanh does; any other tanh|x| = -u / (2 + u) with u = e^(-2|x|) - 1
-    // (no cancellation: expm1 keeps u's size near 0), the sign put back from x, where xsimd's tanh
-    // evaluated the polynomial, an exp and a division.
+    // A vector whose lanes are all below 5/8 takes Cephes' odd polynomial x + x·s·p(s), s = x², as xsimd's
+    // tanh does; any other tanh|x| = -u / (2 + u) with u = e^(-2|x|) - 1 (no cancellation: expm1 keeps
+    // u's size near 0), the sign put back from x, where xsimd's tanh evaluated the polynomial, an exp and
+    // a division.
     if constexpr (!std::is_same_v<T, float>) {
       if (xsimd::all(xsimd::abs(x) < T(0.625f))) {
         const T s = x * x;

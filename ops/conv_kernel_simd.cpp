@@ -95,11 +95,11 @@ struct SliceTarget {
       B low, high;
       if constexpr (has_swizzles<B>) {
         interleave(first, v, low, high);
-      } else {
-        float a[V], c[V], both[2 * V];
-        first.store_unaligned(a);
-        v.store_unaligned(c);
-        for (int64_t l = 0; l < V; ++l) both[2 * l] = a[l], both[2 * l + 1] = c[l];
+      } else {  // SSE4.2 and the scalar level: through memory
+        float firsts[V], seconds[V], both[2 * V];
+        first.store_unaligned(firsts);
+        v.store_unaligned(seconds);
+        for (int64_t l = 0; l < V; ++l) both[2 * l] = firsts[l], both[2 * l + 1] = seconds[l];
         low = B::load_unaligned(both), high = B::load_unaligned(both + V);
       }
       float* at = out + m * channel_stride + 2 * r * V;

@@ -76,7 +76,7 @@ inline void copy_even(const float* from, float* to, int64_t n) {
 // panel is large, where the GEMM dwarfs the copy and the panel must stay in L2. A panel of 256 KB, or of
 // 512 KB where 256 KB would copy each input row more than twice: a tall window over many channels, as
 // FSRCNN's 9x9 stride-2 ConvTranspose2d run merged (56 channels, 5 rows, one output row per 256 KB panel),
-// where the copy took a third of the time (7 rows: 12.2-12.7 -> 10.2 ms, one AVX2 thread).
+// where the copy took a third of the time (7 rows: 12.5-12.9 -> 10.3-11.9 ms, one AVX2 thread).
 inline int64_t panel_row_block(const PanelSource& s, int64_t out_h) {
   const int64_t per_input_row = s.channels * s.stride_w * panel_width(s);
   const int64_t reach = std::max<int64_t>(s.kernel_h - 1, 0) * s.dilation_h;
