@@ -16,6 +16,7 @@ namespace strider::kernels {
 // The scalar level: a one-lane "batch" with the few operations the kernels use.
 struct ScalarArch {};
 struct ScalarBatch {
+  using arch_type = ScalarArch;  // as xsimd batches name theirs
   static constexpr std::size_t size = 1;
   float v;
   ScalarBatch() = default;

@@ -154,8 +154,8 @@ template <int Block, int Rows, int NR, bool Chunked>
     });
     return;
   }
-  // The stores apply the chains EpilogueTarget inlines; any other is walked over the tile once it is
-  // stored (apply_epilogue_block). Their lambdas are forced inline: left out of line, they took the
+  // The stores apply the chains EpilogueTarget inlines; run_blocks walks any other over the block's row
+  // once it is stored. The lambdas are forced inline: left out of line, they took the
   // accumulators' address, and GCC kept the tile on the stack through the tap loop (t4 2x slower).
   const EpilogueTarget& e = *t.epilogue;
   const bool inlined = e.inlined && !e.epilogue->empty();
@@ -197,11 +197,6 @@ template <int Block, int Rows, int NR, bool Chunked>
     });
     if (kept) return;
     store_tile(staged, std::min<int64_t>(Rows, t.channels), NR, j, t);
-  }
-  if (!e.inlined) {
-    const int64_t cols = std::min(NR * V, t.cols - j);  // a pair's, interleaved: twice as many, contiguous
-    apply_epilogue_block<B>(e, t.first_channel, t.out + j * t.col_stride, t.channel_stride,
-                            std::min<int64_t>(Rows, t.channels), t.pair ? 2 * cols : cols, t.pair ? 1 : t.col_stride);
   }
 }
 
@@ -267,7 +262,7 @@ void run_blocks(const PassRun& r, int64_t g, int64_t first_block, int64_t end_bl
   // tile and that tail become two tiles of (NR + 1) / 2 and NR / 2 vectors instead.
   const bool split_last = NR >= 3 && full > 0 && (cols - full + V - 1) / V == 1;
   if (split_last) full -= NR * V;
-  for (int64_t blk = first_block; blk < end_block; ++blk)
+  for (int64_t blk = first_block; blk < end_block; ++blk) {
     for (int64_t k0 = 0; k0 == 0 || k0 < k; k0 += chunk) {  // k = 0 (a tapless phase) still stores the bias
       const int64_t k_count = std::min(chunk, k - k0);
       const float* block_weights = w.data.data() + ((g * w.blocks() + blk) * k + k0) * Block;
@@ -308,6 +303,14 @@ void run_blocks(const PassRun& r, int64_t g, int64_t first_block, int64_t end_bl
           tail_microkernel<Block, Rows, NR, Chunked>((cols - j + V - 1) / V, panel, chunk_offsets, k_count, j,
                                                      slices[s]);
     }
+    // The chains the stores do not inline, on the block's row (a pair's second phase: both, interleaved).
+    if (!epilogue.inlined && !(row.pair && !pair_second)) {
+      const int64_t first = g * w.out_per_group + blk * Block;
+      apply_epilogue_block<B>(epilogue, first, row.out + blk * Block * p.out_channel_stride, p.out_channel_stride,
+                              std::min<int64_t>(Block, w.out_per_group - blk * Block), row.pair ? 2 * cols : cols,
+                              row.pair ? 1 : p.out_col_stride);
+    }
+  }
 }
 
 // run_blocks at r's block width.
