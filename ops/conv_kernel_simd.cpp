@@ -155,8 +155,8 @@ template <int Block, int Rows, int NR, bool Chunked>
     return;
   }
   // The stores apply the chains EpilogueTarget inlines; run_blocks walks any other over the block's row
-  // once it is stored. The lambdas are forced inline: left out of line, they took the
-  // accumulators' address, and GCC kept the tile on the stack through the tap loop (t4 2x slower).
+  // once it is stored. The lambdas are forced inline: left out of line, they took the accumulators'
+  // address, and GCC kept the tile on the stack through the tap loop (t4 2x slower).
   const EpilogueTarget& e = *t.epilogue;
   const bool inlined = e.inlined && !e.epilogue->empty();
   if (t.col_stride == 1 && t.channels >= Rows && t.cols - j >= NR * V) {

@@ -154,7 +154,9 @@ template <class B>
     switch (s.kind) {
       case Kind::activation: {
         const Activation& a = s.activation;
-        const auto slope = [&](int64_t m) { return a.weight.empty() ? 0.0f : epilogue_detail::at(a.weight, channel + m); };
+        const auto slope = [&](int64_t m) {
+          return a.weight.empty() ? 0.0f : epilogue_detail::at(a.weight, channel + m);
+        };
         if (col_stride == 1) {
           for (int64_t m = 0; m < rows; ++m) {
             float* row = out + m * channel_stride;
