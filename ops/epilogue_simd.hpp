@@ -141,6 +141,8 @@ template <class B>
 [[gnu::noinline]] void apply_epilogue_block(const EpilogueTarget& t, int64_t channel, float* out,
                                             int64_t channel_stride, int64_t rows, int64_t cols, int64_t col_stride) {
   constexpr int64_t V = B::size;
+  // The walk and its steps forced inline: out of line, the step was a call per vector (with the walk per
+  // register tile, ESPCN's first layer with its Tanh 6.4 -> 6.0-6.1 ms, 2 AVX2 threads).
   const auto each = [&](auto step) __attribute__((always_inline)) {
     for (int64_t m = 0; m < rows; ++m)
       for (int64_t j = 0; j < cols; j += V) {

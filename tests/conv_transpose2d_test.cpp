@@ -197,7 +197,7 @@ struct PhaseConfig {
 
 // conv.forward(x) with a PReLU, a per-channel affine unless `inlined` and, when `with_residual`, a residual
 // add fused into its store, against the reference with the same steps applied. The kernels apply a PReLU
-// and a residual as they store (`inlined`) and walk stored tiles for any other chain.
+// and a residual as they store (`inlined`) and walk any other chain over the stored rows.
 void expect_epilogue_matches_reference(const ConvTranspose2d& conv, const Tensor& x, int trial, bool with_residual,
                                        bool inlined = false) {
   const int64_t out = conv.out_channels(), groups = conv.options().groups;
