@@ -42,8 +42,8 @@ bool use_winograd(ConvAlgorithm algorithm, const ConvPass& p) {
   if (algorithm == ConvAlgorithm::automatic) algorithm = default_conv_algorithm();
   if (algorithm != ConvAlgorithm::automatic) return algorithm == ConvAlgorithm::winograd;
   // Measured crossover (bench_ops, compare_onednn): below these the transforms cost more than the
-  // multiplications they save. Dilation 4 (shapes.json's c6, 16 sub-lattices of 32x32) gains too since
-  // the input rows are gathered by index. Few channels on 256² (bench_ops, 2 AVX2 threads, direct /
+  // multiplications they save. Dilation 4 (shapes.json's c6, 16 sub-lattices of 32x32) gains too, its
+  // column sub-lattices interleaved in the tasks' rows. Few channels on 256² (bench_ops, 2 AVX2 threads, direct /
   // Winograd time): 8 -> 8 0.88, 8 -> 12 0.95, 12 -> 8 0.95-1.01, 12 -> 12 1.03-1.04, 8 -> 16 1.02-1.09,
   // 16 -> 8 1.02-1.08, 32 -> 12 (ESPCN's last layer) 1.20-1.29, 32 -> 8 1.23, any -> 3 or 4 0.49-0.82.
   const int64_t lattice_h = p.out_h / p.dilation_h, lattice_w = p.out_w / p.dilation_w;
@@ -60,27 +60,28 @@ WinogradGeometry winograd_geometry(const ConvPass& p) {
   // About 32 tiles per task: enough to keep the GEMMs' weights in cache while they are reused, few
   // enough for the transformed inputs to stay in L2.
   constexpr int64_t task_tiles = 32;
-  g.col_blocks = ceil_div(g.tiles_w, task_tiles);
-  g.row_tiles = ceil_div(g.tiles_w, g.col_blocks);
+  const int64_t row = g.tiles_w * g.lattices_w;  // at most out_w + 3·lattices_w: no overflow
+  g.col_blocks = ceil_div(row, task_tiles);
+  g.row_tiles = ceil_div(row, g.col_blocks);
   g.task_rows = g.col_blocks > 1 ? 1 : std::clamp<int64_t>(task_tiles / g.row_tiles, 1, g.tiles_h);
   g.row_blocks = ceil_div(g.tiles_h, g.task_rows);
   return g;
 }
 
-int64_t winograd_columns(const WinogradGeometry& geo) { return 4 * (geo.row_tiles + 16); }
+int64_t winograd_columns(const WinogradGeometry& geo) { return 4 * (geo.row_tiles + geo.lattices_w); }
 
 int64_t winograd_scratch_floats(const WinogradWeights& w, const WinogradGeometry& geo) {
   const int64_t tiles = geo.tiles();
   // Transformed inputs, one channel block's products (at most 64 channels), the phase-split input rows
   // and the transform's intermediate rows; widths at the widest vector, 16 lanes.
-  return 36 * (w.in_per_group * (tiles + 16) + 16) + 36 * tiles * 64 + (4 * geo.task_rows + 2) * 4 * (geo.row_tiles + 17) +
-         36 * 16;
+  return 36 * (w.in_per_group * (tiles + 16) + 16) + 36 * tiles * 64 +
+         (4 * geo.task_rows + 2) * 4 * (geo.row_tiles + 16 + geo.lattices_w) + 36 * 16;
 }
 
 void run_winograd_pass(const ConvPass& pass, const WinogradWeights& w) {
   const WinogradGeometry geo = winograd_geometry(pass);
   const int64_t tasks =
-      pass.batch * w.groups * geo.lattices_h * geo.lattices_w * geo.row_blocks * geo.col_blocks;
+      pass.batch * w.groups * geo.lattices_h * geo.row_blocks * geo.col_blocks;
   if (tasks == 0) return;
   const auto floats = static_cast<std::size_t>(winograd_scratch_floats(w, geo));
   const auto columns = static_cast<std::size_t>(winograd_columns(geo));

@@ -5,7 +5,7 @@
 //   out = A^T [ sum_c (G w_c G^T) ⊙ (B^T d_c B) ] A     per 4x4 tile, d_c its 6x6 input window
 //
 // The weights' transform U = G w G^T is made once, when the weights are set. A task (image, group,
-// dilation sub-lattice, a row of up to 32 tiles or a few short rows) transforms its tiles' inputs for
+// row dilation sub-lattice, a row of up to 32 tiles or a few short rows) transforms its tiles' inputs for
 // every input channel into a small buffer (vectorized across tiles), multiplies them by U as 36 small
 // GEMMs (vectorized across output channels), and transforms each output tile straight into the output
 // with the bias and epilogue: the transformed tiles never leave the thread's cache. A dilation-d
@@ -82,11 +82,14 @@ bool use_winograd(ConvAlgorithm algorithm, const ConvPass& pass);
 // Runs the pass (pass.weights is ignored; stride must be 1) with Winograd weights w, in parallel.
 void run_winograd_pass(const ConvPass& pass, const WinogradWeights& w);
 
-// Tile geometry shared by the arch-neutral and arch-specific halves.
+// Tile geometry shared by the arch-neutral and arch-specific halves. A task takes one row sub-lattice and
+// every column sub-lattice: a row of tiles interleaves them, tile T of a row being tile T / lattices_w of
+// sub-lattice T % lattices_w, so that a dilated layer's narrow sub-lattices still fill the vectors and a
+// task uses every float of the input lines it reads.
 struct WinogradGeometry {
   int64_t lattices_h, lattices_w;  // dilation sub-lattices
   int64_t tiles_h, tiles_w;        // 4x4 tiles of the largest sub-lattice (the first)
-  int64_t row_tiles;               // tiles per task row: tiles_w, or 32 when wider
+  int64_t row_tiles;               // tiles per task row: tiles_w · lattices_w, or about 32 when more
   int64_t task_rows;               // tile rows per task
   int64_t col_blocks, row_blocks;
   int64_t tiles() const { return row_tiles * task_rows; }
