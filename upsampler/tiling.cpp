@@ -1,6 +1,7 @@
 #include "tiling.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -30,20 +31,30 @@ cv::Mat upsample_tiled(const cv::Mat& image, int depth, const TileModel& model, 
   const int height = round_up_even(image.rows), width = round_up_even(image.cols);
   const int s = model.scale;
   cv::Mat out(s * image.rows, s * image.cols, CV_MAKETYPE(depth, image.channels()));
-  const int64_t total = tile_count(image.rows, image.cols, options);
+  // Core [y0, y1) × [x0, x1) of each tile; the model runs on the core plus `overlap` on each side, within the
+  // image. The largest regions first: a model's activations, kept between calls and grown to the largest
+  // input so far, are then allocated once. In raster order each larger tile grew them anew (Strider's ×2 at
+  // 1080p: three times, 160 MB zeroed and page-faulted, 12 % of the run's time).
+  std::vector<cv::Rect> cores;
+  for (int y0 = 0; y0 < height; y0 += tile)
+    for (int x0 = 0; x0 < width; x0 += tile)
+      cores.emplace_back(x0, y0, std::min(x0 + tile, width) - x0, std::min(y0 + tile, height) - y0);
+  const auto region = [&](const cv::Rect& c) {
+    const int ry0 = std::max(c.y - overlap, 0), rx0 = std::max(c.x - overlap, 0);
+    const int ry1 = std::min(c.y + c.height + overlap, height), rx1 = std::min(c.x + c.width + overlap, width);
+    return cv::Rect(rx0, ry0, rx1 - rx0, ry1 - ry0);
+  };
+  std::stable_sort(cores.begin(), cores.end(),
+                   [&](const cv::Rect& a, const cv::Rect& b) { return region(a).area() > region(b).area(); });
   int64_t done = 0;
-  for (int y0 = 0; y0 < height; y0 += tile) {
-    for (int x0 = 0; x0 < width; x0 += tile) {
-      // Core [y0, y1) × [x0, x1); the model runs on the core plus `overlap` on each side, within the image.
-      const int y1 = std::min(y0 + tile, height), x1 = std::min(x0 + tile, width);
-      const int ry0 = std::max(y0 - overlap, 0), rx0 = std::max(x0 - overlap, 0);
-      const int ry1 = std::min(y1 + overlap, height), rx1 = std::min(x1 + overlap, width);
-      const Tensor result = model.forward(region_to_tensor(image, cv::Rect(rx0, ry0, rx1 - rx0, ry1 - ry0)));
-      // The core's output, cropped to the output image (the repeated row / column is dropped).
-      const cv::Rect core(s * x0, s * y0, std::min(s * x1, out.cols) - s * x0, std::min(s * y1, out.rows) - s * y0);
-      tensor_to_region(result, s * (y0 - ry0), s * (x0 - rx0), out, core);
-      if (progress) progress(++done, total);
-    }
+  for (const cv::Rect& c : cores) {
+    const cv::Rect r = region(c);
+    const Tensor result = model.forward(region_to_tensor(image, r));
+    // The core's output, cropped to the output image (the repeated row / column is dropped).
+    const cv::Rect core(s * c.x, s * c.y, std::min(s * (c.x + c.width), out.cols) - s * c.x,
+                        std::min(s * (c.y + c.height), out.rows) - s * c.y);
+    tensor_to_region(result, s * (c.y - r.y), s * (c.x - r.x), out, core);
+    if (progress) progress(++done, static_cast<int64_t>(cores.size()));
   }
   return out;
 }
