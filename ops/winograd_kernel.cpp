@@ -43,9 +43,10 @@ bool use_winograd(ConvAlgorithm algorithm, const ConvPass& p) {
   if (algorithm != ConvAlgorithm::automatic) return algorithm == ConvAlgorithm::winograd;
   // Measured crossover (bench_ops, compare_onednn): below these the transforms cost more than the
   // multiplications they save. Dilation 4 (shapes.json's c6, 16 sub-lattices of 32x32) gains too, its
-  // column sub-lattices interleaved in the tasks' rows. Few channels on 256² (bench_ops, 2 AVX2 threads, direct /
-  // Winograd time): 8 -> 8 0.88, 8 -> 12 0.95, 12 -> 8 0.95-1.01, 12 -> 12 1.03-1.04, 8 -> 16 1.02-1.09,
-  // 16 -> 8 1.02-1.08, 32 -> 12 (ESPCN's last layer) 1.20-1.29, 32 -> 8 1.23, any -> 3 or 4 0.49-0.82.
+  // column sub-lattices interleaved in the tasks' rows. Few channels on 256² (bench_ops, 2 AVX2 threads,
+  // direct / Winograd time): 8 -> 8 0.88, 8 -> 12 0.95, 12 -> 8 0.95-1.01, 12 -> 12 1.03-1.04, 8 -> 16
+  // 1.02-1.09, 16 -> 8 1.02-1.08, 32 -> 12 (ESPCN's last layer) 1.20-1.29, 32 -> 8 1.23, any -> 3 or 4
+  // 0.49-0.82.
   const int64_t lattice_h = p.out_h / p.dilation_h, lattice_w = p.out_w / p.dilation_w;
   const int64_t in = w.in_per_group, out = w.out_per_group;
   return in >= 8 && out >= 8 && in + out >= 24 && lattice_h >= 8 && lattice_w >= 8;
@@ -60,7 +61,7 @@ WinogradGeometry winograd_geometry(const ConvPass& p) {
   // About 32 tiles per task: enough to keep the GEMMs' weights in cache while they are reused, few
   // enough for the transformed inputs to stay in L2.
   constexpr int64_t task_tiles = 32;
-  const int64_t row = g.tiles_w * g.lattices_w;  // at most out_w + 3·lattices_w: no overflow
+  const int64_t row = g.tiles_w * g.lattices_w;  // at most out_w / 4 + lattices_w: no overflow
   g.col_blocks = ceil_div(row, task_tiles);
   g.row_tiles = ceil_div(row, g.col_blocks);
   g.task_rows = g.col_blocks > 1 ? 1 : std::clamp<int64_t>(task_tiles / g.row_tiles, 1, g.tiles_h);

@@ -69,9 +69,9 @@ struct Tiles {
 // whole vectors (the interior of an undilated layer's rows).
 struct Columns {
   const int64_t* index;
-  int64_t next;
+  int64_t next;           // lattices_w
   int64_t first_lattice;  // the first tile's column sub-lattice
-  int64_t dilation;
+  int64_t dilation;       // the pass's dilation_w
   int64_t run_begin = 0, run_end = 0;
 };
 
