@@ -26,14 +26,15 @@ Tensor Upsampler::forward(const Tensor& x) const {
   // act(conv(x)), LeakyReLU(0.1) as in model.py, and each skip's add are fused into the convolutions'
   // stores. Where each activation lives, by the time it is written (a, b: full resolution, m: half):
   //   a: h          b: f = h + act(body(h))      a: e | t (halves)    m: e + act(mid2(t))
-  //   a: up + f     b: d = act(fuse(.))          a: d + act(refine(d))
+  //   a: up + f     b: d = act(fuse(.))          a: d + act(refine(d))  b: tail(.)
   const Epilogue act = Epilogue::leaky_relu(0.1f);
   const auto with_skip = [&act](const Tensor& skip) { return Epilogue(act).then_residual(&skip); };
   auto workspace = workspaces_->take();
   const int64_t full = arena_floats(head_.op().output_shape(x.shape()).numel());
   const int64_t half = arena_floats(down_.op().output_shape(head_.op().output_shape(x.shape())).numel());
+  const int64_t out = arena_floats(base_.op().output_shape(x.shape()).numel());  // [N, 3, sH, sW]
   reserve_arena(workspace->a, std::max(full, 2 * half));
-  reserve_arena(workspace->b, full);
+  reserve_arena(workspace->b, std::max(full, out));
   reserve_arena(workspace->m, half);
   float* const a = workspace->a.data();
   const Tensor h = run_into(a, head_.op(), x, act);
@@ -44,8 +45,9 @@ Tensor Upsampler::forward(const Tensor& x) const {
   const Tensor u = run_into(a, up_.op(), m, with_skip(f));                      // [N, C, H, W]
   const Tensor d = run_into(workspace->b.data(), fuse_.op(), u, act);
   // base(x) + tail(.), the add fused into base, the layer that loses least by running per phase as a fused
-  // residual makes it (measured: as fast as a separate add, a [N, 3, sH, sW] tensor less).
-  const Tensor y = tail_(run_into(a, refine_.op(), d, with_skip(d)));
+  // residual makes it (measured: as fast as a separate add, a [N, 3, sH, sW] tensor less). tail's output
+  // goes to b, free again after refine: allocated per call, it was page-faulted anew on every tile.
+  const Tensor y = run_into(workspace->b.data(), tail_.op(), run_into(a, refine_.op(), d, with_skip(d)), Epilogue());
   return base_.op().forward(x, Epilogue().then_residual(&y));  // [N, 3, sH, sW]
 }
 

@@ -35,7 +35,8 @@ class Upsampler : public nn::Module {
  private:
   static constexpr int64_t c = channels;
   // A call's activations, kept for the next calls (a tiler's tiles), grown when an input is larger: two
-  // full-resolution [N, C, H, W] blocks and one half-resolution [N, 2C, H/2, W/2] (see forward()).
+  // full-resolution [N, C, H, W] blocks (the second also holding tail's [N, 3, sH, sW]) and one
+  // half-resolution [N, 2C, H/2, W/2] (see forward()).
   struct Workspace {
     Tensor a, b, m;
   };
