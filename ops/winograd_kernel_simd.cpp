@@ -81,6 +81,16 @@ struct Columns {
 // registers (one indexed load per value had taken a quarter of a 32-channel layer's time); elsewhere (the
 // borders) one indexed load per value.
 void split_row(const float* src, const Columns& columns, const Scratch& s, int64_t tiles, float* window) {
+  const auto gather = [&](int64_t u_begin, int64_t u_end) {
+    for (int64_t phase = 0; phase < 4; ++phase) {
+      float* to = window + phase * s.width;
+      const int64_t* index = columns.index + phase;
+      for (int64_t u = u_begin; u < u_end; ++u) {
+        const int64_t i = index[4 * u];
+        to[u] = i >= 0 ? src[i] : 0.0f;
+      }
+    }
+  };
   if (columns.next > 1 && columns.dilation >= 4) {
     // Pieces of `next` tiles (the first up to sub-lattice 0's tile). A whole piece, the tiles of one position
     // in each of dw sub-lattices, reads 4·dw consecutive columns, dw per phase: copied as such where the
@@ -102,24 +112,10 @@ void split_row(const float* src, const Columns& columns, const Scratch& s, int64
         }
         continue;
       }
-      for (int64_t phase = 0; phase < 4; ++phase)
-        for (int64_t l = 0; l < n; ++l) {
-          const int64_t i = index[4 * l + phase];
-          window[phase * s.width + u + l] = i >= 0 ? src[i] : 0.0f;
-        }
+      gather(u, u + n);
     }
     return;
   }
-  const auto gather = [&](int64_t u_begin, int64_t u_end) {
-    for (int64_t phase = 0; phase < 4; ++phase) {
-      float* to = window + phase * s.width;
-      const int64_t* index = columns.index + phase;
-      for (int64_t u = u_begin; u < u_end; ++u) {
-        const int64_t i = index[4 * u];
-        to[u] = i >= 0 ? src[i] : 0.0f;
-      }
-    }
-  };
   int64_t u = 0;
   if constexpr (row_transposes) {
     const int64_t first = ceil_div(columns.run_begin, 4), last = std::min(columns.run_end / 4, tiles + columns.next);
