@@ -3,6 +3,7 @@
 
 #include <tbb/enumerable_thread_specific.h>
 
+#include <numeric>
 #include <vector>
 
 #include "../core/memory.hpp"
@@ -26,12 +27,23 @@ PanelSource panel_source(std::span<const ConvPass> passes) {
   // A narrow image's panel rows are as wide as its rows, so that more of them fit the panel's budget
   // (AVX2: t4's 32-column phases 1.80 -> 1.71 ms). Not past 64 columns: at 128 (SRVGGNetCompact's and
   // RRDBNet's layers) the larger row blocks made those networks 5-10 % slower.
-  if (p.out_w <= 64) s.columns = (p.out_w + 15) / 16 * 16;
+  if (p.out_w <= 64) {
+    s.columns = (p.out_w + 15) / 16 * 16;
+  } else if (p.out_h == 1) {
+    // One row (a pointwise layer run flat, see run_conv_pass) splits only by columns: into an even number
+    // of tiles where 144 or 96 columns (whole AVX-512 register tiles of 48) make one, which two threads
+    // share evenly. c7's 3136 pixels made 17 tiles of 192; 20 of 160 ran a third of them as 8 x 2 tiles.
+    for (const int64_t width : {tile_columns, int64_t{144}, int64_t{96}})
+      if (ceil_div(p.out_w, width) % 2 == 0) {
+        s.columns = width;
+        break;
+      }
+  }
   s.rows = panel_row_block(s, p.out_h);
   // At least 16 tasks where the image has the rows for them (a constant, so the geometry does not depend
   // on the thread count): a first layer's 16-row panels left two threads 7 tasks to share (c10).
   constexpr int64_t min_tasks = 16;
-  const int64_t others = p.batch * w.groups * ceil_div(p.out_w, tile_columns);
+  const int64_t others = p.batch * w.groups * ceil_div(p.out_w, s.columns);
   if (others < min_tasks)
     s.rows = std::min(s.rows, std::max<int64_t>(1, ceil_div(p.out_h, ceil_div(min_tasks, others))));
   return s;
@@ -44,6 +56,23 @@ int64_t panel_floats(std::span<const ConvPass> passes) {
   // Then the sums a block's channels keep between chunks of K, and a column phase's tiles waiting for
   // their pair (run_blocks and interleaves in ops/conv_kernel_simd.cpp).
   return panel_rows(source) * panel_width(source) + 2 * w.block * tile_columns;
+}
+
+// Taps per pass of a block over a tile. The panel columns a tile's taps read, with the block's weights
+// for them, must stay in L1 while the block's slices and then its next tile reuse them. Past ~100 panel
+// rows they did not, and the microkernel waited on L2: such a K runs in chunks of at most 128 taps, each
+// slice's sums kept between chunks (SliceTarget::partial). Measured on AVX2, 2 threads (bench/RESULTS.md):
+// c2 and down (192 rows) -11..-12 %, mid1 (192) -8 %, up (128) -5..-13 %; body (96 rows) lost 3 % to the
+// chunks' loads and stores. A tile read in place (reads_input_directly) runs K whole: c7's chunks cost more
+// in partial sums than they saved (one AVX-512 thread: 2.08 -> 1.99 ms without them).
+int64_t k_chunk(const ConvPass& p, bool in_place) {
+  const PackedConvWeights& w = *p.weights;
+  // Panel rows the taps read: per input channel and kernel row, one per stride phase the columns reach.
+  const int64_t phases = std::min(w.kernel_w, p.stride_w / std::gcd(p.dilation_w, p.stride_w));
+  constexpr int64_t max_rows = 96, max_taps = 128;
+  const int64_t k = w.k();
+  if (in_place || w.in_per_group * w.kernel_h * phases <= max_rows) return std::max<int64_t>(k, 1);
+  return ceil_div(k, ceil_div(k, max_taps));
 }
 
 Workspace thread_workspace(std::size_t panel_floats, std::size_t offsets) {
@@ -65,7 +94,7 @@ void run_tasks(std::span<const ConvPass> passes) {
   const ConvPass& first = passes.front();
   const PanelSource source = panel_source(passes);
   const int64_t tasks =
-      first.batch * first.weights->groups * ceil_div(first.out_h, source.rows) * ceil_div(first.out_w, tile_columns);
+      first.batch * first.weights->groups * ceil_div(first.out_h, source.rows) * ceil_div(first.out_w, source.columns);
   if (tasks == 0) return;
   const auto panel_size = static_cast<std::size_t>(panel_floats(passes));
   // Once per run, not per range of tasks: with a division per tap they took 2-3 % of t4's time.
@@ -78,6 +107,9 @@ void run_tasks(std::span<const ConvPass> passes) {
       for (int64_t a = 0; a < w.kernel_h; ++a)
         for (int64_t b = 0; b < w.kernel_w; ++b) offsets.push_back(panel_offset(source, width, c, a, left + b));
   }
+  // Then, for the tiles of a pass that reads its input directly, its taps' offsets in the input.
+  if (passes.size() == 1 && reads_input_directly(source))
+    for (int64_t c = 0; c < first.weights->in_per_group; ++c) offsets.push_back(c * first.in_h * first.in_w);
   dispatch([&](auto arch) {
     parallel_for(0, tasks, [&](int64_t begin, int64_t end) {
       run_conv_tasks<decltype(arch)>(passes, begin, end, thread_workspace(panel_size, 0).panel, offsets.data());
@@ -127,6 +159,15 @@ void run_conv_pass(const ConvPass& original) {
   pass.in_w = w.in, pass.stride_w = w.stride, pass.pad_left = w.pad, pass.dilation_w = w.dilation;
 
   if (is_depthwise3x3(pass)) return run_depthwise3x3_pass(pass);
+  // A pointwise layer over whole rows is one GEMM over the plane: run as one row, it takes the widest
+  // register tiles over every pixel (c7's 56-column rows ran as two 8 x 2 tiles and a tail; one thread
+  // 2.29 -> 2.14 ms, best of 4).
+  if (weights.kernel_h == 1 && weights.kernel_w == 1 && pass.stride_h == 1 && pass.stride_w == 1 &&
+      pass.pad_top == 0 && pass.pad_left == 0 && pass.in_h == pass.out_h && pass.in_w == pass.out_w &&
+      pass.out_col_stride == 1 && pass.out_row_stride == pass.out_w) {
+    pass.in_w = pass.out_w = pass.out_h * pass.out_w;
+    pass.in_h = pass.out_h = 1;
+  }
   run_tasks({&pass, 1});
 }
 

@@ -96,6 +96,10 @@ template <class Arch>
 void run_conv_tasks(std::span<const ConvPass> passes, int64_t begin, int64_t end, float* panel,
                     const int64_t* offsets) noexcept;
 
+// Taps per pass of a register tile over a task's tile: K, or chunks of it (ops/conv_kernel.cpp says why),
+// the sums kept between chunks. in_place: the tile is read from the input itself, not from a panel.
+int64_t k_chunk(const ConvPass& p, bool in_place);
+
 // Runs a whole pass: every task, in parallel, at the SIMD level in force.
 void run_conv_pass(const ConvPass& pass);
 // Runs passes over the same input, as ConvTranspose2d's phases are, with one bias and one epilogue (those

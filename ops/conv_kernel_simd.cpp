@@ -1,7 +1,6 @@
 // The arch-specific half of the convolution kernel. ops/CMakeLists.txt compiles this file once per
 // SIMD level with that level's flags and STRIDER_KERNEL_ARCH set to its xsimd arch (or ScalarArch).
 #include <algorithm>
-#include <numeric>
 #include <type_traits>
 
 #include "../core/simd_batch.hpp"
@@ -211,22 +210,6 @@ void tail_microkernel(int64_t vectors, const float* panel, const int64_t* offset
   microkernel<Block, Rows, NR, Chunked>(panel, offsets, k_count, j, t);
 }
 
-// Taps per pass of a block over a tile. The panel columns a tile's taps read, with the block's weights
-// for them, must stay in L1 while the block's slices and then its next tile reuse them. Past ~100 panel
-// rows they did not, and the microkernel waited on L2: such a K runs in chunks of at most 128 taps, each
-// slice's sums kept between chunks (SliceTarget::partial). Measured on AVX2, 2 threads (bench/RESULTS.md):
-// c2 and down (192 rows) -11..-12 %, mid1 (192) -8 %, up (128) -5..-13 %; body (96 rows) lost 3 % to the
-// chunks' loads and stores.
-int64_t k_chunk(const ConvPass& p) {
-  const PackedConvWeights& w = *p.weights;
-  // Panel rows the taps read: per input channel and kernel row, one per stride phase the columns reach.
-  const int64_t phases = std::min(w.kernel_w, p.stride_w / std::gcd(p.dilation_w, p.stride_w));
-  constexpr int64_t max_rows = 96, max_taps = 128;
-  const int64_t k = w.k();
-  if (w.in_per_group * w.kernel_h * phases <= max_rows) return std::max<int64_t>(k, 1);
-  return ceil_div(k, ceil_div(k, max_taps));
-}
-
 // A pass's constants over a task's rows.
 struct PassRun {
   const ConvPass& pass;
@@ -351,9 +334,9 @@ void run_conv_tasks(std::span<const ConvPass> passes, int64_t begin, int64_t end
   const PackedConvWeights& w = *first.weights;
   PanelSource source = panel_source(passes);
   const int64_t width = panel_width(source);
-  const int64_t tiles = (first.out_w + tile_columns - 1) / tile_columns;
+  const int64_t tiles = ceil_div(first.out_w, source.columns);
   const int64_t row_blocks = ceil_div(first.out_h, source.rows);
-  const int64_t step = row_step(source, width);
+  const bool direct = passes.size() == 1 && reads_input_directly(source);
   // Past the panel (panel_floats() counts them); a tapless pass has neither.
   float* partial = w.k() == 0 ? nullptr : panel + panel_rows(source) * width;
   float* pair = w.k() == 0 ? nullptr : partial + w.block * tile_columns;
@@ -362,20 +345,24 @@ void run_conv_tasks(std::span<const ConvPass> passes, int64_t begin, int64_t end
   for (int64_t task = begin; task < end; ++task) {
     const int64_t tile = task % tiles, block = task / tiles % row_blocks;
     const int64_t g = task / (tiles * row_blocks) % w.groups, n = task / (tiles * row_blocks * w.groups);
-    const int64_t j0 = tile * tile_columns, cols = std::min(tile_columns, first.out_w - j0);
+    const int64_t j0 = tile * source.columns, cols = std::min(source.columns, first.out_w - j0);
     const int64_t i0 = block * source.rows, rows = std::min(source.rows, first.out_h - i0);
     source.input = first.input + (n * w.groups + g) * w.in_per_group * first.in_h * first.in_w;
-    if (w.k() > 0) build_panel(source, i0, j0, cols, panel, width);  // k = 0: bias only
+    // In place where the microkernels' whole vectors stay inside the input (a transposed phase's may not).
+    const bool in_place = direct && j0 + ceil_div(cols, V) * V <= first.in_w && i0 + rows <= first.in_h;
+    const float* rows_from = in_place ? source.input + i0 * first.in_w + j0 : panel;
+    const int64_t step = in_place ? first.in_w : row_step(source, width);
+    if (w.k() > 0 && !in_place) build_panel(source, i0, j0, cols, panel, width);  // k = 0: bias only
     // Pass by pass, so that one pass's weights stay in L2 over the rows; a pair of column phases block by
     // block, the first's tiles waiting in `pair` for the second's.
-    const int64_t* pass_offsets = offsets;
+    const int64_t* pass_offsets = in_place ? offsets + w.k() : offsets;
     for (std::size_t q = 0; q < passes.size(); q += paired ? 2 : 1) {
       const ConvPass& p = passes[q];
-      const PassRun run{p, {&p.epilogue, p.output, p.residual}, pass_offsets, k_chunk(p)};
+      const PassRun run{p, {&p.epilogue, p.output, p.residual}, pass_offsets, k_chunk(p, in_place)};
       pass_offsets += p.weights->k();
       RowTarget row{p.output + n * p.out_batch_stride + g * p.weights->out_per_group * p.out_channel_stride +
                         i0 * p.out_row_stride + j0 * p.out_col_stride,
-                    panel, cols, partial, paired ? pair : nullptr};
+                    rows_from, cols, partial, paired ? pair : nullptr};
       if (!paired) {
         for (int64_t t = 0; t < rows; ++t, row.out += p.out_row_stride, row.panel += step)
           run_blocks(run, g, 0, p.weights->blocks(), row);
@@ -383,7 +370,7 @@ void run_conv_tasks(std::span<const ConvPass> passes, int64_t begin, int64_t end
       }
       const ConvPass& second = passes[q + 1];
       const PassRun second_run{second, {&second.epilogue, second.output, second.residual}, pass_offsets,
-                               k_chunk(second)};
+                               k_chunk(second, false)};
       pass_offsets += second.weights->k();
       for (int64_t t = 0; t < rows; ++t, row.out += p.out_row_stride, row.panel += step)
         for (int64_t blk = 0; blk < p.weights->blocks(); ++blk) {
