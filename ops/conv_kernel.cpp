@@ -25,9 +25,11 @@ PanelSource panel_source(std::span<const ConvPass> passes) {
   for (const ConvPass& q : passes) s.pad_left = std::max(s.pad_left, q.pad_left);
   for (const ConvPass& q : passes) s.kernel_w = std::max(s.kernel_w, s.pad_left - q.pad_left + q.weights->kernel_w);
   // A narrow image's panel rows are as wide as its rows, so that more of them fit the panel's budget
-  // (AVX2: t4's 32-column phases 1.80 -> 1.71 ms). Not past 64 columns: at 128 (SRVGGNetCompact's and
-  // RRDBNet's layers) the larger row blocks made those networks 5-10 % slower.
-  if (p.out_w <= 64) {
+  // (AVX2: t4's 32-column phases 1.80 -> 1.71 ms). c2's 128 columns: 3 output rows per panel instead of 1,
+  // copying each input row 1.17 times instead of 1.5 (one AVX-512 thread: 3.67 -> 3.40 ms, best of 4).
+  // This was held to 64 columns when SRVGGNetCompact's and RRDBNet's 3x3 layers ran here, not in Winograd:
+  // their larger row blocks had made those networks 5-10 % slower.
+  if (p.out_w < tile_columns) {
     s.columns = (p.out_w + 15) / 16 * 16;
   } else if (p.out_h == 1) {
     // One row (a pointwise layer run flat, see run_conv_pass) splits only by columns: into an even number
