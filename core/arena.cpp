@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "memory.hpp"
+
 namespace strider {
 
 namespace {
@@ -30,6 +32,7 @@ int64_t arena_floats(int64_t numel) {
 
 Tensor make_arena(int64_t floats) {
   const OutputSlot none(nullptr, 0);
+  const detail::LastingAllocations lasting;
   return Tensor::zeros(Shape{std::max<int64_t>(floats, 1)});
 }
 

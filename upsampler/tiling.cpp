@@ -5,6 +5,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/arena.hpp"
 #include "core/check.hpp"
 #include "pixels.hpp"
 
@@ -46,10 +47,16 @@ cv::Mat upsample_tiled(const cv::Mat& image, int depth, const TileModel& model, 
   };
   std::stable_sort(cores.begin(), cores.end(),
                    [&](const cv::Rect& a, const cv::Rect& b) { return region(a).area() > region(b).area(); });
+  // The tiles' outputs go to one buffer, sized by the first: a new tensor per tile was page-faulted anew on
+  // every tile (×4 at 960x540: 5 % of the run).
+  Tensor outputs;
   int64_t done = 0;
   for (const cv::Rect& c : cores) {
     const cv::Rect r = region(c);
-    const Tensor result = model.forward(region_to_tensor(image, r));
+    const Tensor input = region_to_tensor(image, r);
+    const int64_t numel = int64_t{3} * s * r.height * s * r.width;
+    reserve_arena(outputs, arena_floats(numel));
+    const Tensor result = run_in_slot(outputs.data(), numel, [&] { return model.forward(input); });
     // The core's output, cropped to the output image (the repeated row / column is dropped).
     const cv::Rect core(s * c.x, s * c.y, std::min(s * (c.x + c.width), out.cols) - s * c.x,
                         std::min(s * (c.y + c.height), out.rows) - s * c.y);
