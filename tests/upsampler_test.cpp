@@ -74,10 +74,10 @@ TEST(UpsamplerModel, MatchesPyTorchOnTheCommittedWeights) {
 TEST(UpsamplerModel, RejectsFilesThatAreNotItsWeights) {
   EXPECT_TRUE(testing::rejects([] { load_upsampler(STRIDER_TEST_DATA "/upsampler/input.npy"); }, {"input.npy"}));
   const std::filesystem::path other = std::filesystem::temp_directory_path() / "strider_not_an_upsampler.safetensors";
-  StateDict wrong_tail;  // a 3x3 tail: neither scale
-  wrong_tail.emplace("tail.weight", Tensor::zeros({32, 3, 3, 3}));
-  save_safetensors(other, wrong_tail);
-  EXPECT_TRUE(testing::rejects([&] { load_upsampler(other); }, {"not upsampler weights", "[32, 3, 8, 8] for ×4"}));
+  StateDict wrong_base;  // a 3x3 base: neither scale
+  wrong_base.emplace("base.weight", Tensor::zeros({3, 1, 3, 3}));
+  save_safetensors(other, wrong_base);
+  EXPECT_TRUE(testing::rejects([&] { load_upsampler(other); }, {"not upsampler weights", "[3, 1, 16, 16] for ×4"}));
   std::filesystem::remove(other);
   EXPECT_TRUE(testing::rejects([] { Upsampler(3); }, {"scale must be 2 or 4", "3"}));
 }

@@ -26,39 +26,49 @@ Tensor Upsampler::forward(const Tensor& x) const {
   // act(conv(x)), LeakyReLU(0.1) as in model.py, and each skip's add are fused into the convolutions'
   // stores. Where each activation lives, by the time it is written (a, b: full resolution, m: half):
   //   a: h          b: f = h + act(body(h))      a: e | t (halves)    m: e + act(mid2(t))
-  //   a: up + f     b: d = act(fuse(.))          a: d + act(refine(d))  b: tail(.)
+  //   a: up + f     b: d = act(fuse(.))          a: d + act(refine(d))
+  //   ×4: b: g = act(up2(.))   a: g + act(conv2(g))
+  //   b: tail(.)
   const Epilogue act = Epilogue::leaky_relu(0.1f);
   const auto with_skip = [&act](const Tensor& skip) { return Epilogue(act).then_residual(&skip); };
   auto workspace = workspaces_->take();
-  const int64_t full = arena_floats(head_.op().output_shape(x.shape()).numel());
-  const int64_t half = arena_floats(down_.op().output_shape(head_.op().output_shape(x.shape())).numel());
+  const Shape full_shape = head_.op().output_shape(x.shape());
+  const int64_t full = arena_floats(full_shape.numel());
+  const int64_t half = arena_floats(down_.op().output_shape(full_shape).numel());
   const int64_t out = arena_floats(base_.op().output_shape(x.shape()).numel());  // [N, 3, sH, sW]
-  reserve_arena(workspace->a, std::max(full, 2 * half));
-  reserve_arena(workspace->b, std::max(full, out));
+  const int64_t stage = up2_ ? arena_floats(up2_->op().output_shape(full_shape).numel()) : 0;
+  reserve_arena(workspace->a, std::max({full, 2 * half, stage}));
+  reserve_arena(workspace->b, std::max({full, out, stage}));
   reserve_arena(workspace->m, half);
   float* const a = workspace->a.data();
+  float* const b = workspace->b.data();
   const Tensor h = run_into(a, head_.op(), x, act);
-  const Tensor f = run_into(workspace->b.data(), body_.op(), h, with_skip(h));  // [N, C, H, W]
-  const Tensor e = run_into(a, down_.op(), f, act);                             // [N, 2C, H/2, W/2]
+  const Tensor f = run_into(b, body_.op(), h, with_skip(h));    // [N, C, H, W]
+  const Tensor e = run_into(a, down_.op(), f, act);             // [N, 2C, H/2, W/2]
   const Tensor t = run_into(a + half, mid1_.op(), e, act);
   const Tensor m = run_into(workspace->m.data(), mid2_.op(), t, with_skip(e));
-  const Tensor u = run_into(a, up_.op(), m, with_skip(f));                      // [N, C, H, W]
-  const Tensor d = run_into(workspace->b.data(), fuse_.op(), u, act);
+  const Tensor u = run_into(a, up_.op(), m, with_skip(f));      // [N, C, H, W]
+  const Tensor d = run_into(b, fuse_.op(), u, act);
+  Tensor r = run_into(a, refine_.op(), d, with_skip(d));
+  if (up2_) {
+    const Tensor g = run_into(b, up2_->op(), r, act);           // [N, S, 2H, 2W]
+    r = run_into(a, conv2_->op(), g, with_skip(g));
+  }
   // base(x) + tail(.), the add fused into base, the layer that loses least by running per phase as a fused
   // residual makes it (measured: as fast as a separate add, a [N, 3, sH, sW] tensor less). tail's output
-  // goes to b, free again after refine: allocated per call, it was page-faulted anew on every tile.
-  const Tensor y = run_into(workspace->b.data(), tail_.op(), run_into(a, refine_.op(), d, with_skip(d)), Epilogue());
+  // goes to b, free again by then: allocated per call, it was page-faulted anew on every tile.
+  const Tensor y = run_into(b, tail_.op(), r, Epilogue());
   return base_.op().forward(x, Epilogue().then_residual(&y));  // [N, 3, sH, sW]
 }
 
 Upsampler load_upsampler(const std::filesystem::path& weights) {
   const Safetensors file = load_safetensors(weights);
-  // tail: ConvTranspose2d(C, 3, 2s, stride s): its kernel says the scale.
-  const auto tail = file.tensors.find("tail.weight");
-  const int64_t kernel = tail == file.tensors.end() || tail->second.rank() != 4 ? 0 : tail->second.size(3);
-  check(kernel == 4 || kernel == 8, "'", weights.string(), "': not upsampler weights (tail.weight must be [",
-        Upsampler::channels, ", 3, 4, 4] for ×2 or [", Upsampler::channels, ", 3, 8, 8] for ×4)");
-  Upsampler model(static_cast<int>(kernel / 2));
+  // base: ConvTranspose2d(3, 3, 4s, stride s, groups 3): its kernel says the scale.
+  const auto base = file.tensors.find("base.weight");
+  const int64_t kernel = base == file.tensors.end() || base->second.rank() != 4 ? 0 : base->second.size(3);
+  check(kernel == 8 || kernel == 16, "'", weights.string(),
+        "': not upsampler weights (base.weight must be [3, 1, 8, 8] for ×2 or [3, 1, 16, 16] for ×4)");
+  Upsampler model(static_cast<int>(kernel / 4));
   model.load_state_dict(file);
   return model;
 }

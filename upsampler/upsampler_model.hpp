@@ -1,6 +1,7 @@
 #pragma once
 // The ×2 or ×4 upsampler of model.py, built from Strider's modules with PyTorch's parameter names, so that
-// the weights train.py writes load by name. See model.py for the design.
+// the weights train.py writes load by name. See model.py for the design: the ×4 model is the ×2 one with a
+// first ×2 stage (up2, conv2) before its tail.
 //
 //   Upsampler model = load_upsampler("upsampler_x2.safetensors");
 //   Tensor y = model(x);  // [N, 3, H, W], H and W even -> [N, 3, 2H, 2W]
@@ -18,15 +19,16 @@ namespace strider::upsampler {
 class Upsampler : public nn::Module {
  public:
   static constexpr int64_t channels = 32;
+  static constexpr int64_t stage_channels = 16;  // of the ×4 model's first ×2 stage
   // How far (in input pixels) an output pixel sees: the chain head ±1 → body ±1 → down → mid1 ±2·2 →
-  // mid2 ±4·2 → up → fuse ±1 → refine ±1 → tail, checked by tests/upsampler_test.cpp.
+  // mid2 ±4·2 → up → fuse ±1 → refine ±1 → (up2 → conv2 ±1/2) → tail, checked by tests/upsampler_test.cpp.
   static constexpr int receptive_radius = 20;
 
   // The 3x3 stride-1 layers follow default_conv_algorithm(): Winograd by default, 1.2x faster end to end.
   // Its rounding reaches a 4x4 block's whole 6x6 window, so the bits of an output then depend on inputs
   // past receptive_radius, and tiles match the whole image within rounding only; on the direct kernel
   // (set_default_conv_algorithm(ConvAlgorithm::direct), `upsample --exact`) they match it bit for bit.
-  // `scale`: 2 or 4, the only layers that differ being base and tail.
+  // `scale`: 2 or 4.
   explicit Upsampler(int scale = 2);
   int scale() const { return scale_; }
   Tensor forward(const Tensor& x) const override;
@@ -35,8 +37,8 @@ class Upsampler : public nn::Module {
  private:
   static constexpr int64_t c = channels;
   // A call's activations, kept for the next calls (a tiler's tiles), grown when an input is larger: two
-  // full-resolution [N, C, H, W] blocks (the second also holding tail's [N, 3, sH, sW]) and one
-  // half-resolution [N, 2C, H/2, W/2] (see forward()).
+  // full-resolution [N, C, H, W] blocks (also holding the ×4 stage's [N, S, 2H, 2W] and tail's
+  // [N, 3, sH, sW]) and one half-resolution [N, 2C, H/2, W/2] (see forward()).
   struct Workspace {
     Tensor a, b, m;
   };
@@ -53,11 +55,16 @@ class Upsampler : public nn::Module {
   nn::ConvTranspose2d& up_ = register_module("up", nn::ConvTranspose2d(2 * c, c, 4, {.stride = 2, .padding = 1}));
   nn::Conv2d& fuse_ = register_module("fuse", nn::Conv2d(c, c, 3, {.padding = 1}));
   nn::Conv2d& refine_ = register_module("refine", nn::Conv2d(c, c, 3, {.padding = 1}));
-  nn::ConvTranspose2d& tail_ =
-      register_module("tail", nn::ConvTranspose2d(c, 3, 2 * scale_, {.stride = scale_, .padding = scale_ / 2}));
+  nn::ConvTranspose2d* up2_ =
+      scale_ == 4 ? &register_module("up2", nn::ConvTranspose2d(c, stage_channels, 4, {.stride = 2, .padding = 1}))
+                  : nullptr;
+  nn::Conv2d* conv2_ =
+      scale_ == 4 ? &register_module("conv2", nn::Conv2d(stage_channels, stage_channels, 3, {.padding = 1})) : nullptr;
+  nn::ConvTranspose2d& tail_ = register_module(
+      "tail", nn::ConvTranspose2d(scale_ == 4 ? stage_channels : c, 3, 4, {.stride = 2, .padding = 1}));
 };
 
-// The model with the weights of a safetensors file, ×2 or ×4 as its tail's shape says (every key must match).
+// The model with the weights of a safetensors file, ×2 or ×4 as its base's kernel says (every key must match).
 Upsampler load_upsampler(const std::filesystem::path& weights);
 // The model as the tiler sees it; `model` must outlive the result.
 TileModel as_tile_model(const Upsampler& model);

@@ -46,7 +46,7 @@ def load_models(specs):
     models = {}
     for name, path in pairs:
         weights = load_file(path)[0]
-        models[name] = Upsampler(scale=weights["tail.weight"].shape[-1] // 2)
+        models[name] = Upsampler(scale=weights["base.weight"].shape[-1] // 4)
         models[name].load_state_dict(weights)
         models[name].eval()
     return models

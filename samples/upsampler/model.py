@@ -10,11 +10,14 @@ network from Strider's modules with the same parameter names.
     d     = σ(up(e)) + f                                  [N, C, H, W]   ConvTranspose2d + skip
     d     = σ(fuse(d))
     d     = d + σ(refine(d))
+    ×4 only:
+    d     = σ(up2(d))                                     [N, S, 2H, 2W] a first ×2, ConvTranspose2d(C, S, 4, 2, 1)
+    d     = d + σ(conv2(d))                               a 3×3 layer at twice the input's resolution
     y     = base(x) + tail(d)                             [N, 3, sH, sW] residual over the learned linear ×s
-    tail  = ConvTranspose2d(C, 3, 2s, s, s/2)
+    tail  = ConvTranspose2d(C or S, 3, 4, 2, 1)
 
-The ×2 and ×4 models differ only in base and tail: the ×4 one does the same work per input pixel for four
-times the output pixels.
+The ×4 model enlarges in two ×2 stages, with S = 16 channels at 2H × 2W: with the one ConvTranspose2d(C, 3, 8, 4, 2)
+tail it had before, it gained +1.21 dB over bicubic on the held-out photos, against +1.29 (README, "Quality").
 """
 import torch
 from torch import nn
@@ -75,7 +78,7 @@ def act(x):
 
 
 class Upsampler(nn.Module):
-    def __init__(self, channels=32, scale=2):
+    def __init__(self, channels=32, scale=2, stage_channels=16):
         super().__init__()
         c, s = channels, scale
         assert s in (2, 4), "the upsampler is ×2 or ×4"
@@ -89,7 +92,10 @@ class Upsampler(nn.Module):
         self.up = ConvTranspose2d(2 * c, c, 4, stride=2, padding=1)
         self.fuse = nn.Conv2d(c, c, 3, padding=1)
         self.refine = nn.Conv2d(c, c, 3, padding=1)
-        self.tail = ConvTranspose2d(c, 3, 2 * s, stride=s, padding=s // 2)
+        if s == 4:
+            self.up2 = ConvTranspose2d(c, stage_channels, 4, stride=2, padding=1)
+            self.conv2 = nn.Conv2d(stage_channels, stage_channels, 3, padding=1)
+        self.tail = ConvTranspose2d(stage_channels if s == 4 else c, 3, 4, stride=2, padding=1)
         with torch.no_grad():
             # Start close to the linear base: the network learns only the correction.
             self.tail.weight.mul_(0.1)
@@ -103,14 +109,20 @@ class Upsampler(nn.Module):
         d = act(self.up(e)) + f
         d = act(self.fuse(d))
         d = d + act(self.refine(d))
+        if self.scale == 4:
+            d = act(self.up2(d))
+            d = d + act(self.conv2(d))
         return self.base(x) + self.tail(d)
 
 
 def flops_per_input_pixel(model):
     """2 × multiply-adds per input (LR) pixel. A Conv2d does weight.numel() per output pixel, a
-    ConvTranspose2d per input pixel; down, mid1, mid2 and up do theirs at H/2 × W/2."""
-    return sum(2 * m.weight.numel() * (0.25 if name in ("down", "mid1", "mid2", "up") else 1.0)
-               for name, m in model.named_children())
+    ConvTranspose2d per input pixel; down, mid1, mid2 and up do theirs at H/2 × W/2, a ×4 model's conv2 and
+    tail at 2H × 2W."""
+    at_2x = ("conv2", "tail") if model.scale == 4 else ()
+    pixels = {name: 0.25 if name in ("down", "mid1", "mid2", "up") else 4.0 if name in at_2x else 1.0
+              for name, _ in model.named_children()}
+    return sum(2 * m.weight.numel() * pixels[name] for name, m in model.named_children())
 
 
 def pad_to_even(x):
