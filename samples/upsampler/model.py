@@ -119,10 +119,12 @@ def flops_per_input_pixel(model):
     """2 × multiply-adds per input (LR) pixel. A Conv2d does weight.numel() per output pixel, a
     ConvTranspose2d per input pixel; down, mid1, mid2 and up do theirs at H/2 × W/2, a ×4 model's conv2 and
     tail at 2H × 2W."""
-    at_2x = ("conv2", "tail") if model.scale == 4 else ()
-    pixels = {name: 0.25 if name in ("down", "mid1", "mid2", "up") else 4.0 if name in at_2x else 1.0
-              for name, _ in model.named_children()}
-    return sum(2 * m.weight.numel() * pixels[name] for name, m in model.named_children())
+    def pixels(name):
+        if name in ("down", "mid1", "mid2", "up"):
+            return 0.25
+        return 4.0 if model.scale == 4 and name in ("conv2", "tail") else 1.0
+
+    return sum(2 * m.weight.numel() * pixels(name) for name, m in model.named_children())
 
 
 def pad_to_even(x):
