@@ -27,8 +27,7 @@ Tensor Upsampler::forward(const Tensor& x) const {
   // stores. Where each activation lives, by the time it is written (a, b: full resolution, m: half):
   //   a: h          b: f = h + act(body(h))      a: e | t (halves)    m: e + act(mid2(t))
   //   a: up + f     b: d = act(fuse(.))          a: d + act(refine(d))
-  //   ×4: b: g = act(up2(.))   a: g + act(conv2(g))
-  //   b: tail(.)
+  //   b: g = act(up2(.))   a: g + act(conv2(g))     b: tail(.)
   const Epilogue act = Epilogue::leaky_relu(0.1f);
   const auto with_skip = [&act](const Tensor& skip) { return Epilogue(act).then_residual(&skip); };
   auto workspace = workspaces_->take();
@@ -36,7 +35,7 @@ Tensor Upsampler::forward(const Tensor& x) const {
   const int64_t full = arena_floats(full_shape.numel());
   const int64_t half = arena_floats(down_.op().output_shape(full_shape).numel());
   const int64_t out = arena_floats(base_.op().output_shape(x.shape()).numel());  // [N, 3, sH, sW]
-  const int64_t stage = up2_ ? arena_floats(up2_->op().output_shape(full_shape).numel()) : 0;
+  const int64_t stage = arena_floats(up2_.op().output_shape(full_shape).numel());  // [N, S, 2H, 2W]
   reserve_arena(workspace->a, std::max({full, 2 * half, stage}));
   reserve_arena(workspace->b, std::max({full, out, stage}));
   reserve_arena(workspace->m, half);
@@ -49,15 +48,13 @@ Tensor Upsampler::forward(const Tensor& x) const {
   const Tensor m = run_into(workspace->m.data(), mid2_.op(), t, with_skip(e));
   const Tensor u = run_into(a, up_.op(), m, with_skip(f));      // [N, C, H, W]
   const Tensor d = run_into(b, fuse_.op(), u, act);
-  Tensor r = run_into(a, refine_.op(), d, with_skip(d));
-  if (up2_) {
-    const Tensor g = run_into(b, up2_->op(), r, act);           // [N, S, 2H, 2W]
-    r = run_into(a, conv2_->op(), g, with_skip(g));
-  }
-  // base(x) + tail(.), the add fused into base, the layer that loses least by running per phase as a fused
+  const Tensor r = run_into(a, refine_.op(), d, with_skip(d));
+  const Tensor g = run_into(b, up2_.op(), r, act);              // [N, S, 2H, 2W]
+  const Tensor s = run_into(a, conv2_.op(), g, with_skip(g));
+  // base(x) + tail(s), the add fused into base, the layer that loses least by running per phase as a fused
   // residual makes it (measured: as fast as a separate add, a [N, 3, sH, sW] tensor less). tail's output
   // goes to b, free again by then: allocated per call, it was page-faulted anew on every tile.
-  const Tensor y = run_into(b, tail_.op(), r, Epilogue());
+  const Tensor y = tail_x2_ ? run_into(b, tail_x2_->op(), s, Epilogue()) : run_into(b, tail_x4_->op(), s, Epilogue());
   return base_.op().forward(x, Epilogue().then_residual(&y));  // [N, 3, sH, sW]
 }
 

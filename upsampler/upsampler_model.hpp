@@ -1,7 +1,7 @@
 #pragma once
 // The ×2 or ×4 upsampler of model.py, built from Strider's modules with PyTorch's parameter names, so that
-// the weights train.py writes load by name. See model.py for the design: the ×4 model is the ×2 one with a
-// first ×2 stage (up2, conv2) before its tail.
+// the weights train.py writes load by name. See model.py for the design: both enlarge ×2 in a first stage (up2,
+// conv2); the ×2 model's tail is a 3×3 Conv2d, the ×4 model's a second ×2.
 //
 //   Upsampler model = load_upsampler("upsampler_x2.safetensors");
 //   Tensor y = model(x);  // [N, 3, H, W], H and W even -> [N, 3, 2H, 2W]
@@ -19,9 +19,9 @@ namespace strider::upsampler {
 class Upsampler : public nn::Module {
  public:
   static constexpr int64_t channels = 32;
-  static constexpr int64_t stage_channels = 16;  // of the ×4 model's first ×2 stage
+  static constexpr int64_t stage_channels = 16;  // of the first ×2 stage
   // How far (in input pixels) an output pixel sees: the chain head ±1 → body ±1 → down → mid1 ±2·2 →
-  // mid2 ±4·2 → up → fuse ±1 → refine ±1 → (up2 → conv2 ±1/2) → tail, checked by tests/upsampler_test.cpp.
+  // mid2 ±4·2 → up → fuse ±1 → refine ±1 → up2 → conv2 ±1/2 → tail, checked by tests/upsampler_test.cpp.
   static constexpr int receptive_radius = 20;
 
   // The 3x3 stride-1 layers follow default_conv_algorithm(): Winograd by default, 1.2x faster end to end.
@@ -37,7 +37,7 @@ class Upsampler : public nn::Module {
  private:
   static constexpr int64_t c = channels;
   // A call's activations, kept for the next calls (a tiler's tiles), grown when an input is larger: two
-  // full-resolution [N, C, H, W] blocks (also holding the ×4 stage's [N, S, 2H, 2W] and tail's
+  // full-resolution [N, C, H, W] blocks (also holding the stage's [N, S, 2H, 2W] and tail's
   // [N, 3, sH, sW]) and one half-resolution [N, 2C, H/2, W/2] (see forward()).
   struct Workspace {
     Tensor a, b, m;
@@ -55,13 +55,15 @@ class Upsampler : public nn::Module {
   nn::ConvTranspose2d& up_ = register_module("up", nn::ConvTranspose2d(2 * c, c, 4, {.stride = 2, .padding = 1}));
   nn::Conv2d& fuse_ = register_module("fuse", nn::Conv2d(c, c, 3, {.padding = 1}));
   nn::Conv2d& refine_ = register_module("refine", nn::Conv2d(c, c, 3, {.padding = 1}));
-  nn::ConvTranspose2d* up2_ =
-      scale_ == 4 ? &register_module("up2", nn::ConvTranspose2d(c, stage_channels, 4, {.stride = 2, .padding = 1}))
+  nn::ConvTranspose2d& up2_ =
+      register_module("up2", nn::ConvTranspose2d(c, stage_channels, 4, {.stride = 2, .padding = 1}));
+  nn::Conv2d& conv2_ = register_module("conv2", nn::Conv2d(stage_channels, stage_channels, 3, {.padding = 1}));
+  // One of the two, as the scale says.
+  nn::Conv2d* tail_x2_ =
+      scale_ == 2 ? &register_module("tail", nn::Conv2d(stage_channels, 3, 3, {.padding = 1})) : nullptr;
+  nn::ConvTranspose2d* tail_x4_ =
+      scale_ == 4 ? &register_module("tail", nn::ConvTranspose2d(stage_channels, 3, 4, {.stride = 2, .padding = 1}))
                   : nullptr;
-  nn::Conv2d* conv2_ =
-      scale_ == 4 ? &register_module("conv2", nn::Conv2d(stage_channels, stage_channels, 3, {.padding = 1})) : nullptr;
-  nn::ConvTranspose2d& tail_ = register_module(
-      "tail", nn::ConvTranspose2d(scale_ == 4 ? stage_channels : c, 3, 4, {.stride = 2, .padding = 1}));
 };
 
 // The model with the weights of a safetensors file, ×2 or ×4 as its base's kernel says (every key must match).

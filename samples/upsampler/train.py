@@ -6,8 +6,8 @@ deterministic algorithms, so that the same command should give the same weights.
     /usr/bin/python3 samples/upsampler/train.py --scale 4 --init upsampler_x2.safetensors --out upsampler_x4.safetensors
 
 --degradation real trains on low-resolution patches through photos.degrade_real (JPEG, noise, blur).
---init WEIGHTS starts from trained weights (those of the same shape: a ×4 model takes a ×2 one's body; the rest
-starts as without --init, base at the least-squares filter). Every --checkpoint-every
+--init WEIGHTS starts from trained weights (those of the same shape: a ×4 model takes every layer of a ×2 one but base
+and tail; the rest starts as without --init, base at the least-squares filter). Every --checkpoint-every
 iterations the run saves a checkpoint (model, optimizer, schedule and random states, written atomically
 next to --out); --resume continues from it, so a run can span several sittings.
 """
@@ -223,7 +223,8 @@ def main():
                 "seconds": time.time() - start})
     minutes = (time.time() - start) / 60
     save_file({k: v.detach() for k, v in model.state_dict().items()}, args.out,
-              {"model": f"Upsampler(channels={model.head.out_channels}, scale={args.scale})",
+              {"model": f"Upsampler(channels={model.head.out_channels}, scale={args.scale}, "
+                        f"stage_channels={model.conv2.out_channels})",
                "degradation": args.degradation, "iterations": str(args.iterations),
                "init": os.path.basename(args.init) if args.init else "least squares", "minutes": f"{minutes:.0f}"})
     print(f"wrote {args.out} after {minutes:.0f} min", flush=True)
