@@ -34,7 +34,8 @@ Tensor Upsampler::forward(const Tensor& x) const {
   const Shape full_shape = head_.op().output_shape(x.shape());
   const int64_t full = arena_floats(full_shape.numel());
   const int64_t half = arena_floats(down_.op().output_shape(full_shape).numel());
-  const int64_t out = arena_floats(base_.op().output_shape(x.shape()).numel());  // [N, 3, sH, sW]
+  const int64_t out_numel = base_.op().output_shape(x.shape()).numel();  // [N, 3, sH, sW]
+  const int64_t out = arena_floats(out_numel);
   const int64_t stage = arena_floats(up2_.op().output_shape(full_shape).numel());  // [N, S, 2H, 2W]
   reserve_arena(workspace->a, std::max({full, 2 * half, stage}));
   reserve_arena(workspace->b, std::max({full, out, stage}));
@@ -54,7 +55,7 @@ Tensor Upsampler::forward(const Tensor& x) const {
   // base(x) + tail(s), the add fused into base, the layer that loses least by running per phase as a fused
   // residual makes it (measured: as fast as a separate add, a [N, 3, sH, sW] tensor less). tail's output
   // goes to b, free again by then: allocated per call, it was page-faulted anew on every tile.
-  const Tensor y = tail_x2_ ? run_into(b, tail_x2_->op(), s, Epilogue()) : run_into(b, tail_x4_->op(), s, Epilogue());
+  const Tensor y = run_in_slot(b, out_numel, [&] { return tail_(s); });
   return base_.op().forward(x, Epilogue().then_residual(&y));  // [N, 3, sH, sW]
 }
 

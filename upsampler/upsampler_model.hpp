@@ -37,8 +37,8 @@ class Upsampler : public nn::Module {
  private:
   static constexpr int64_t c = channels;
   // A call's activations, kept for the next calls (a tiler's tiles), grown when an input is larger: two
-  // full-resolution [N, C, H, W] blocks (also holding the stage's [N, S, 2H, 2W] and tail's
-  // [N, 3, sH, sW]) and one half-resolution [N, 2C, H/2, W/2] (see forward()).
+  // blocks for the full-resolution [N, C, H, W], the stage's [N, S, 2H, 2W] and tail's [N, 3, sH, sW],
+  // and one half-resolution [N, 2C, H/2, W/2] (see forward()).
   struct Workspace {
     Tensor a, b, m;
   };
@@ -58,12 +58,10 @@ class Upsampler : public nn::Module {
   nn::ConvTranspose2d& up2_ =
       register_module("up2", nn::ConvTranspose2d(c, stage_channels, 4, {.stride = 2, .padding = 1}));
   nn::Conv2d& conv2_ = register_module("conv2", nn::Conv2d(stage_channels, stage_channels, 3, {.padding = 1}));
-  // One of the two, as the scale says.
-  nn::Conv2d* tail_x2_ =
-      scale_ == 2 ? &register_module("tail", nn::Conv2d(stage_channels, 3, 3, {.padding = 1})) : nullptr;
-  nn::ConvTranspose2d* tail_x4_ =
-      scale_ == 4 ? &register_module("tail", nn::ConvTranspose2d(stage_channels, 3, 4, {.stride = 2, .padding = 1}))
-                  : nullptr;
+  // ×2: a 3×3 Conv2d at the output's size; ×4: a second ×2. Either writes base's [N, 3, sH, sW].
+  nn::Module& tail_ =
+      scale_ == 2 ? static_cast<nn::Module&>(register_module("tail", nn::Conv2d(stage_channels, 3, 3, {.padding = 1})))
+                  : register_module("tail", nn::ConvTranspose2d(stage_channels, 3, 4, {.stride = 2, .padding = 1}));
 };
 
 // The model with the weights of a safetensors file, ×2 or ×4 as its base's kernel says (every key must match).
