@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
   const Tensor slope_one = Tensor::full({1}, 0.25f);
   const Epilogue prelu_epilogue = Epilogue::of(prelu_activation(slopes));
   const Epilogue residual_epilogue = Epilogue().then_affine({0.1f}, {0.0f}).then_residual(&x2);  // x2 + 0.1·conv
+  // The same written over its residual, as the ONNX plan runs a residual that no later layer reads (an
+  // OutputSlot at the residual's memory; the values grow by 0.1·conv a call).
+  Tensor accumulated = x2.clone();
+  const Epilogue in_place_epilogue = Epilogue().then_affine({0.1f}, {0.0f}).then_residual(&accumulated);
   // The upsampler's convolutions: 32 channels, direct, each with its LeakyReLU(0.1) fused.
   Conv2d direct32(32, 32, 3, {.padding = 1});
   direct32.set_algorithm(ConvAlgorithm::direct);
@@ -71,6 +75,10 @@ int main(int argc, char** argv) {
       {"conv", [&] { return conv.forward(x); }},
       {"conv_prelu_fused", [&] { return conv.forward(x, prelu_epilogue); }},
       {"conv_residual_fused", [&] { return conv.forward(x, residual_epilogue); }},
+      {"conv_residual_in_place",
+       [&] {
+         return run_in_slot(accumulated.data(), accumulated.numel(), [&] { return conv.forward(x, in_place_epilogue); });
+       }},
       {"conv_then_prelu", [&] { return prelu(conv.forward(x), slopes); }},
       {"direct32", [&] { return direct32.forward(x32); }},
       {"direct32_leaky_fused", [&] { return direct32.forward(x32, leaky_epilogue); }},

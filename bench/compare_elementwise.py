@@ -37,6 +37,7 @@ def torch_cases():
     stat = torch.rand(64, generator=g) * 1.5 + 0.5
     conv = torch.nn.Conv2d(64, 64, 3, padding=1).eval()
     one = torch.tensor([0.25])
+    accumulated = x2.clone()  # conv_residual_in_place adds into it, as Strider's writes over its residual
     return {
         "relu": lambda: F.relu(x),
         "leaky_relu": lambda: F.leaky_relu(x, 0.2),
@@ -66,6 +67,7 @@ def torch_cases():
         "conv": lambda: conv(x),
         "conv_prelu_fused": lambda: F.prelu(conv(x), slopes),
         "conv_residual_fused": lambda: x2 + 0.1 * conv(x),
+        "conv_residual_in_place": lambda: accumulated.add_(conv(x), alpha=0.1),
         "conv_then_prelu": lambda: F.prelu(conv(x), slopes),
     }
 
@@ -129,7 +131,7 @@ def main():
               f"{base(name)}")
     print(f"\n| Conv2d 64→64 3×3 on 256² | PyTorch ms | Strider ms | Strider / its conv alone |{base_head}")
     print(f"|---|---:|---:|---:|{base_rule}")
-    for name in ("conv", "conv_prelu_fused", "conv_residual_fused", "conv_then_prelu"):
+    for name in ("conv", "conv_prelu_fused", "conv_residual_fused", "conv_residual_in_place", "conv_then_prelu"):
         print(f"| {name} | {best_t[name]:.2f} | {best_s[name]:.2f} | {best_s[name] / best_s['conv']:.2f} |{base(name)}")
     print("\n| Conv2d 32→32 3×3 on 256², direct (the upsampler's) | Strider ms | Strider / its conv alone |"
           + base_head)

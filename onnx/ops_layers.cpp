@@ -127,8 +127,9 @@ Absorbed absorb_followers(Builder& b, const Node& n, Conv& conv, const Shape& ou
 }
 
 // The convolution's step: runs `forward(input, epilogue)` with the residual (slot 1, if any) bound.
+// in_place: forward may write its output over the residual (Builder::emit).
 template <class Forward>
-void emit_fused(Builder& b, const Node& n, const Absorbed& absorbed, Forward forward) {
+void emit_fused(Builder& b, const Node& n, const Absorbed& absorbed, Forward forward, bool in_place) {
   std::vector<std::string> inputs{n.inputs[0]};
   if (!absorbed.residual.empty()) inputs.push_back(absorbed.residual);
   auto epilogue = std::make_shared<const Epilogue>(absorbed.epilogue);
@@ -138,7 +139,7 @@ void emit_fused(Builder& b, const Node& n, const Absorbed& absorbed, Forward for
     for (Epilogue::Step& s : bound.steps)
       if (s.kind == Epilogue::Step::Kind::residual) s.residual = in[1];
     return forward(*in[0], bound);
-  });
+  }, in_place && !absorbed.residual.empty() ? 1 : -1);
 }
 
 // What Conv and ConvTranspose read alike: the 4-D input, the constant weight, its kernel and the group.
@@ -182,9 +183,11 @@ void conv(Builder& b, const Node& n) {
                               : x.shape();
   const Absorbed absorbed = absorb_followers(b, n, op, op.output_shape(x_shape));
   auto shared = std::make_shared<const Conv2d>(std::move(op));
+  // Conv2d reads each residual value before writing its output there, or copies the residual first; a
+  // padded input made here could take the output's memory, the residual's, before the output does.
   emit_fused(b, n, absorbed, [shared, pads](const Tensor& x, const Epilogue& e) {
     return pads ? shared->forward(apply_pad(x, *pads, 0.0f), e) : shared->forward(x, e);
-  });
+  }, pads == nullptr);
 }
 
 void conv_transpose(Builder& b, const Node& n) {
@@ -233,7 +236,8 @@ void conv_transpose(Builder& b, const Node& n) {
   if (pytorch) {
     const Absorbed absorbed = absorb_followers(b, n, op, op.output_shape(x.shape()));
     auto shared = std::make_shared<const ConvTranspose2d>(std::move(op));
-    emit_fused(b, n, absorbed, [shared](const Tensor& x, const Epilogue& e) { return shared->forward(x, e); });
+    // Not in place: ConvTranspose2d would copy the residual (ConvTranspose2d::run).
+    emit_fused(b, n, absorbed, [shared](const Tensor& x, const Epilogue& e) { return shared->forward(x, e); }, false);
     return;
   }
   auto shared = std::make_shared<const ConvTranspose2d>(std::move(op));

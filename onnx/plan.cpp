@@ -91,7 +91,8 @@ double conv_flops(const Builder& b, const Node& node, const Tensor& in, const Te
 
 }  // namespace
 
-void Builder::emit(const Node& node, const std::vector<std::string>& inputs, const std::string& output, Fn fn) {
+void Builder::emit(const Node& node, const std::vector<std::string>& inputs, const std::string& output, Fn fn,
+                   int in_place) {
   Step step{node.label(), std::move(fused_), {}, plan_.slot_count++, std::move(fn), {}, {}, -1, 0, 0};
   fused_.clear();
   std::vector<const Tensor*> args;
@@ -103,6 +104,12 @@ void Builder::emit(const Node& node, const std::vector<std::string>& inputs, con
   // A view of another slot's memory would outlive that slot's block (run_plan does the same).
   if (!result.owns_data()) result = result.clone();
   step.shape = result.shape();
+  if (in_place >= 0) {
+    const auto k = static_cast<std::size_t>(in_place);
+    // Not when another operand reads the same slot (x + conv(x): the convolution's input).
+    if (std::count(step.inputs.begin(), step.inputs.end(), step.inputs[k]) == 1 && args[k]->shape() == step.shape)
+      step.in_place = step.inputs[k];
+  }
   step.bytes = 4.0 * static_cast<double>(result.numel());
   for (const Tensor* arg : args) step.bytes += 4.0 * static_cast<double>(arg->numel());
   step.flops = args.empty() ? 0 : conv_flops(*this, node, *args.front(), result);
@@ -190,18 +197,32 @@ void plan_memory(Plan& plan) {
     if (last[s] >= 0) plan.steps[static_cast<std::size_t>(last[s])].release.push_back(static_cast<int>(s));
 
   struct Block {
-    int first, last;  // steps between which the tensor is alive
+    int first, last;  // steps between which its tensors are alive
     int64_t floats, offset;
-    Step* step;
+    std::vector<Step*> steps;  // whose outputs it holds, one after the other
   };
   std::vector<Block> blocks;
+  std::vector<int> block_of(slots, -1);
   for (std::size_t i = 0; i < plan.steps.size(); ++i) {
     Step& step = plan.steps[i];
     const auto s = static_cast<std::size_t>(step.output);
     if (output[s]) continue;
-    const int first = static_cast<int>(i);
-    blocks.push_back({first, std::max(first, last[s]), arena_floats(step.shape.numel()), 0, &step});
-    plan.activation_floats += blocks.back().floats;
+    const int first = static_cast<int>(i), alive_to = std::max(first, last[s]);
+    plan.activation_floats += arena_floats(step.shape.numel());
+    // An output written over an operand (Step::in_place) that no later step reads takes its block, which
+    // then holds both tensors, one after the other.
+    const int reused = step.in_place >= 0 && last[static_cast<std::size_t>(step.in_place)] == first
+                           ? block_of[static_cast<std::size_t>(step.in_place)]
+                           : -1;
+    if (reused >= 0) {
+      Block& b = blocks[static_cast<std::size_t>(reused)];
+      b.last = alive_to;
+      b.steps.push_back(&step);
+      block_of[s] = reused;
+      continue;
+    }
+    block_of[s] = static_cast<int>(blocks.size());
+    blocks.push_back({first, alive_to, arena_floats(step.shape.numel()), 0, {&step}});
   }
   std::stable_sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) { return a.floats > b.floats; });
   int64_t size = 0;
@@ -215,7 +236,7 @@ void plan_memory(Plan& plan) {
       if (a->offset >= b.offset + b.floats) break;  // b fits in the gap before a
       b.offset = std::max(b.offset, a->offset + a->floats);
     }
-    b.step->offset = b.offset;
+    for (Step* step : b.steps) step->offset = b.offset;
     size = std::max(size, b.offset + b.floats);
   }
   plan.arena_floats = size;

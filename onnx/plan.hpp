@@ -34,6 +34,7 @@ struct Step {
   int64_t offset = -1;             // of the output's block in the arena, in floats; -1: a graph output
   double flops = 0;                // multiply-adds x 2 of a convolution; 0 for memory-bound steps
   double bytes = 0;                // read and written
+  int in_place = -1;               // a slot read whose block the output may take if no later step reads it
 };
 
 struct Plan {
@@ -89,8 +90,11 @@ class Builder {
   void set_const(const std::string& name, Const value);
   void alias(const std::string& name, const std::string& existing);
   // Adds a step reading the slots of `inputs` (names of non-constant values), runs it, and binds its
-  // result to `output`.
-  void emit(const Node& node, const std::vector<std::string>& inputs, const std::string& output, Fn fn);
+  // result to `output`. in_place: the index in `inputs` of an operand of the output's shape that fn reads
+  // at each output's offset before writing it there (a convolution's residual), so that the output may
+  // take its memory when no later step reads it; -1 for none.
+  void emit(const Node& node, const std::vector<std::string>& inputs, const std::string& output, Fn fn,
+            int in_place = -1);
 
   // The node that alone reads `name`, if exactly one node does and `name` is no graph output; fusions
   // then absorb that node (its output becomes an alias).

@@ -162,7 +162,16 @@ Tensor Conv2d::forward(const Tensor& input, const Epilogue& epilogue) const {
   pass.output = output.data();
   pass.epilogue = epilogue;
   pass.residual = epilogue.residual() ? epilogue.residual()->data() : nullptr;
-  if (kernels::use_winograd(algorithm_, pass)) kernels::run_winograd_pass(pass, winograd_);
+  const bool winograd = kernels::use_winograd(algorithm_, pass);
+  // In place (the output in the residual's memory: the ONNX plan's layout for a residual read last here),
+  // each residual value must be read before the output there is written. Winograd's tiles and the direct
+  // kernel's register chains do that; its walks over stored outputs and the depthwise kernel (any layer
+  // with one input and one output channel per group may take it) read a copy.
+  const bool depthwise = in_channels_ == params_.groups && out_channels_ == params_.groups;
+  Tensor copy;
+  if (pass.residual == pass.output && !winograd && (depthwise || !register_chain(epilogue).inlined))
+    copy = epilogue.residual()->clone(), pass.residual = copy.data();
+  if (winograd) kernels::run_winograd_pass(pass, winograd_);
   else kernels::run_conv_pass(pass);
   return output;
 }

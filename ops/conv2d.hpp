@@ -60,7 +60,9 @@ class Conv2d {
   Conv2d(int64_t in_channels, int64_t out_channels, Hw kernel_size, Conv2dOptions options = {});
 
   Tensor forward(const Tensor& input) const { return forward(input, Epilogue{}); }
-  // The same with the pointwise ops after it fused into the output store (ops/epilogue.hpp).
+  // The same with the pointwise ops after it fused into the output store (ops/epilogue.hpp). The output
+  // may be the residual's own memory (an OutputSlot there, core/arena.hpp: the ONNX plan writes a
+  // residual no later node reads over).
   Tensor forward(const Tensor& input, const Epilogue& epilogue) const;
   Tensor operator()(const Tensor& input) const { return forward(input); }
   // The output shape for an input shape, with every check forward() makes.

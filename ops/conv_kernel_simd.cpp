@@ -169,15 +169,20 @@ template <int Block, int Rows, int NR, bool Chunked>
     const float* const residual = inlined && e.add_residual ? e.residual + (out - e.output) : nullptr;
     using A = Activation::Kind;
     const A kind = inlined && e.piecewise ? e.piecewise->kind : A::identity;
-    float slopes[Rows];  // LeakyReLU's or PReLU's
-    for (int m = 0; m < Rows; ++m)
-      slopes[m] = kind == A::leaky_relu ? e.piecewise->alpha : inlined_slope(e, t.first_channel + m);
+    const bool affine = inlined && e.affine;
+    float slopes[Rows], scales[Rows], shifts[Rows];  // LeakyReLU's or PReLU's; the affine's
+    for (int m = 0; m < Rows; ++m) {
+      const InlinedLanes<float> l = inlined_lanes<float>(e, t.first_channel + m);
+      slopes[m] = kind == A::leaky_relu ? e.piecewise->alpha : l.slopes;
+      scales[m] = l.scale, shifts[m] = l.shift;
+    }
     unroll<Rows>([&](auto m) __attribute__((always_inline)) {
       const B b(bias ? bias[m] : 0.0f), slope(slopes[m]);
       unroll<NR>([&](auto r) __attribute__((always_inline)) {
         B v = acc[m][r] + b;
         if (kind == A::relu) v = activate<A::relu>(v, *e.piecewise, 0.0f);
         else if (kind != A::identity) v = prelu_lanes(v, slope);
+        if (affine) v = fma(v, B(scales[m]), B(shifts[m]));
         if (residual) v = v + B::load_unaligned(residual + m * stride + r * V);
         v.store_unaligned(out + m * stride + r * V);
       });

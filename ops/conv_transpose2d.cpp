@@ -245,6 +245,10 @@ Tensor ConvTranspose2d::run(const Tensor& input, const ConvTranspose2dParams& pa
   Tensor output(transposed_output_shape(input.shape(), out_channels_, params));
   epilogue.check_for("ConvTranspose2d", out_channels_, output.shape());
   const Tensor* residual = epilogue.residual();
+  // In place (the output in the residual's memory), the bias-only outputs and the phases would overwrite
+  // residual values before reading them: they read a copy.
+  Tensor copy;
+  if (residual != nullptr && residual->data() == output.data()) copy = residual->clone(), residual = &copy;
   // The merged convolution stores into its own buffer: a residual (laid out like the output) stays on
   // the phases' path, as does a forced Winograd.
   if (merged_.used && residual == nullptr && algorithm_ != ConvAlgorithm::winograd)

@@ -71,6 +71,22 @@ std::string Epilogue::str() const {
   return out;
 }
 
+RegisterChain register_chain(const Epilogue& e) {
+  using A = Activation::Kind;
+  using Kind = Epilogue::Step::Kind;
+  RegisterChain c;
+  std::size_t next = 0;
+  const auto is = [&](Kind kind) { return next < e.steps.size() && e.steps[next].kind == kind; };
+  if (is(Kind::activation)) {
+    const A a = e.steps[next].activation.kind;
+    if (a == A::relu || a == A::leaky_relu || a == A::prelu) c.piecewise = &e.steps[next++].activation;
+  }
+  if (is(Kind::affine)) c.affine = &e.steps[next++];
+  if (is(Kind::residual)) c.add_residual = true, ++next;
+  c.inlined = next == e.steps.size();
+  return c;
+}
+
 float apply(const Epilogue& e, float v, int64_t channel, float residual) {
   for (const Epilogue::Step& s : e.steps) {
     switch (s.kind) {

@@ -46,6 +46,18 @@ struct Epilogue {
   std::string str() const;
 };
 
+// The chain the convolution kernels apply in registers as they store, the one most CNNs end their layers
+// with: a ReLU, LeakyReLU or PReLU, then an affine, then the residual, each optional (the upsampler's
+// skips, EDSR's scaled blocks x + 0.1·conv, SRVGGNet's, a BatchNorm after the activation). Any other
+// chain is walked over the stored outputs.
+struct RegisterChain {
+  const Activation* piecewise = nullptr;        // the ReLU, LeakyReLU or PReLU
+  const Epilogue::Step* affine = nullptr;       // the affine
+  bool add_residual = false;                    // the residual
+  bool inlined = false;                         // and nothing else: the kernels inline the whole chain
+};
+RegisterChain register_chain(const Epilogue& e);
+
 // The epilogue applied to value v of output channel `channel`, whose residual value is `residual`: the
 // reference (activations by their double definition).
 float apply(const Epilogue& e, float v, int64_t channel = 0, float residual = 0.0f);

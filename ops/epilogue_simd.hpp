@@ -21,36 +21,18 @@
 
 namespace strider::kernels {
 
-struct EpilogueTarget {
+// A pass's epilogue with the register chain (RegisterChain) it starts with: the kernels apply that in
+// registers as they store. Any other chain takes a walk over stored outputs (apply_epilogue_block,
+// apply_epilogue_across_channels): a call per vector made a microkernel spill every accumulator not yet
+// stored around it, since all vector registers are the caller's to save (the upsampler spent 11 % of its
+// time there).
+struct EpilogueTarget : RegisterChain {
   EpilogueTarget(const Epilogue* epilogue, const float* output, const float* residual)
-      : epilogue(epilogue), output(output), residual(residual) {
-    using A = Activation::Kind;
-    using Kind = Epilogue::Step::Kind;
-    if (epilogue == nullptr) return;
-    const std::vector<Epilogue::Step>& steps = epilogue->steps;
-    std::size_t next = 0;
-    if (next < steps.size() && steps[next].kind == Kind::activation &&
-        (steps[next].activation.kind == A::relu || steps[next].activation.kind == A::leaky_relu ||
-         steps[next].activation.kind == A::prelu))
-      piecewise = &steps[next++].activation;
-    if (next < steps.size() && steps[next].kind == Kind::residual) {
-      add_residual = true;
-      ++next;
-    }
-    inlined = next == steps.size();
-  }
+      : RegisterChain(epilogue ? register_chain(*epilogue) : RegisterChain{}),
+        epilogue(epilogue), output(output), residual(residual) {}
   const Epilogue* epilogue;
   const float* output;    // the pass's output base
   const float* residual;  // the residual at the same base, or null
-  // Most CNNs' epilogues are a ReLU, LeakyReLU or PReLU, a residual add, or both in that order (the
-  // upsampler's skips, EDSR's and SRVGGNet's blocks, FSRCNN's layers): the kernels apply those in
-  // registers as they store. Any other chain takes a walk over stored outputs (apply_epilogue_block,
-  // apply_epilogue_across_channels): a call per vector made a microkernel spill every accumulator not yet
-  // stored around it, since all vector registers are the caller's to save (the upsampler spent 11 % of
-  // its time there).
-  const Activation* piecewise = nullptr;  // the leading ReLU, LeakyReLU or PReLU
-  bool add_residual = false;              // then the residual
-  bool inlined = false;                   // and nothing else
 };
 
 namespace epilogue_detail {
@@ -187,27 +169,38 @@ template <class B>
   }
 }
 
-// The chain t inlines (t.inlined) on v: `slopes` are a PReLU's slopes for v's lanes (unread for the
-// others), residual() gives the residual's vector where t adds one.
+// The per-lane parameters of the chain t inlines: a PReLU's slopes (unread for the other activations)
+// and the affine's scale and shift.
+template <class B>
+struct InlinedLanes {
+  B slopes = B(0.0f), scale = B(1.0f), shift = B(0.0f);
+};
+
+// Those of output channel `channel`, in every lane (lanes are one channel's outputs).
+template <class B>
+InlinedLanes<B> inlined_lanes(const EpilogueTarget& t, int64_t channel) {
+  using epilogue_detail::at;
+  InlinedLanes<B> l;
+  if (t.piecewise != nullptr && t.piecewise->kind == Activation::Kind::prelu)
+    l.slopes = B(at(t.piecewise->weight, channel));
+  if (t.affine != nullptr) l.scale = B(at(t.affine->scale, channel)), l.shift = B(at(t.affine->shift, channel));
+  return l;
+}
+
+// The chain t inlines (t.inlined) on v, with its parameters for v's lanes; residual() gives the residual's
+// vector where t adds one.
 template <class B, class Residual>
-[[gnu::always_inline]] inline B apply_inlined(B v, const EpilogueTarget& t, B slopes, Residual residual) {
+[[gnu::always_inline]] inline B apply_inlined(B v, const EpilogueTarget& t, const InlinedLanes<B>& lanes,
+                                              Residual residual) {
   using A = Activation::Kind;
   if (t.piecewise != nullptr) {
     if (t.piecewise->kind == A::relu) v = activate<A::relu>(v, *t.piecewise, 0.0f);
     else if (t.piecewise->kind == A::leaky_relu) v = activate<A::leaky_relu>(v, *t.piecewise, 0.0f);
-    else v = prelu_lanes(v, slopes);
+    else v = prelu_lanes(v, lanes.slopes);
   }
+  if (t.affine != nullptr) v = fma(v, lanes.scale, lanes.shift);
   if (t.add_residual) v = v + residual();
   return v;
-}
-
-// Whether t inlines a PReLU: its callers pass apply_inlined the slopes.
-inline bool inlines_prelu(const EpilogueTarget& t) {
-  return t.piecewise != nullptr && t.piecewise->kind == Activation::Kind::prelu;
-}
-// The slope of the PReLU t inlines, if any, for output channel `channel`.
-inline float inlined_slope(const EpilogueTarget& t, int64_t channel) {
-  return inlines_prelu(t) ? epilogue_detail::at(t.piecewise->weight, channel) : 0.0f;
 }
 
 template <class B>
@@ -216,7 +209,7 @@ template <class B>
   // Only residuals that load as whole vectors inline: the gather of partial ones would inline with them.
   if (!t.inlined || (t.add_residual && !loads_whole<B>(col_stride, valid)))
     return apply_epilogue_steps(v, t, channel, out, col_stride, valid);
-  return apply_inlined(v, t, B(inlined_slope(t, channel)),
+  return apply_inlined(v, t, inlined_lanes<B>(t, channel),
                        [&] { return load_whole<B>(t.residual + (out - t.output), col_stride); });
 }
 
@@ -224,6 +217,20 @@ template <class B>
 template <class B>
 B channel_lanes(const std::vector<float>& p, int64_t channel, int64_t valid) {
   return p.size() == 1 ? B(p[0]) : load_lanes<B>(p.data() + channel, 1, valid);
+}
+
+// The inlined chain's parameters for the `valid` output channels from `channel` in lanes (Winograd's
+// output transform holds channels in lanes).
+template <class B>
+InlinedLanes<B> inlined_lanes_across(const EpilogueTarget& t, int64_t channel, int64_t valid) {
+  InlinedLanes<B> l;
+  if (t.piecewise != nullptr && t.piecewise->kind == Activation::Kind::prelu)
+    l.slopes = channel_lanes<B>(t.piecewise->weight, channel, valid);
+  if (t.affine != nullptr) {
+    l.scale = channel_lanes<B>(t.affine->scale, channel, valid);
+    l.shift = channel_lanes<B>(t.affine->shift, channel, valid);
+  }
+  return l;
 }
 
 // Where a tile of vectors whose lanes are output channels lies (Winograd's output transform holds

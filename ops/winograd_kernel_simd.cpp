@@ -234,7 +234,7 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
     for (int64_t l = 0; l < valid && p.bias; ++l) bias_lanes[l] = p.bias[t.g * w.out_per_group + first + l];
     const B bias = B::load_unaligned(bias_lanes);
     const int64_t channel = t.g * w.out_per_group + first;
-    const B slopes = inlines_prelu(epilogue) ? channel_lanes<B>(epilogue.piecewise->weight, channel, valid) : B(0.0f);
+    const InlinedLanes<B> lanes = inlined_lanes_across<B>(epilogue, channel, valid);
     float* out_first = p.output + t.n * p.out_batch_stride + channel * p.out_channel_stride;
     // Tile (r, u) is tile (ty0 + r, tj / 4) of column sub-lattice px, both followed along the row: dividing
     // per tile (with a call) had cost c5 a quarter of its time.
@@ -288,7 +288,7 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
           for (int j = 0; j < 4; ++j) {
             B v = o[j] + bias;
             if (inline_epilogue && i < rows)
-              v = apply_inlined(v, epilogue, slopes, [&] { return B::load_unaligned(residual[i][j]); });
+              v = apply_inlined(v, epilogue, lanes, [&] { return B::load_unaligned(residual[i][j]); });
             v.store_unaligned(y[i][j]);
           }
         }

@@ -195,9 +195,10 @@ struct PhaseConfig {
   Hw kernel, stride, padding;
 };
 
-// conv.forward(x) with a PReLU, a per-channel affine unless `inlined` and, when `with_residual`, a residual
-// add fused into its store, against the reference with the same steps applied. The kernels apply a PReLU
-// and a residual as they store (`inlined`) and walk any other chain over the stored rows.
+// conv.forward(x) with a PReLU and a per-channel affine (in that order when `inlined`, else the other)
+// and, when `with_residual`, a residual add fused into its store, against the reference with the same
+// steps applied. The kernels apply a PReLU, an affine and a residual in that order as they store and walk
+// any other chain over the stored rows.
 void expect_epilogue_matches_reference(const ConvTranspose2d& conv, const Tensor& x, int trial, bool with_residual,
                                        bool inlined = false) {
   const int64_t out = conv.out_channels(), groups = conv.options().groups;
@@ -208,8 +209,10 @@ void expect_epilogue_matches_reference(const ConvTranspose2d& conv, const Tensor
   for (int64_t o = 0; o < out; ++o) prelu.weight.push_back(0.05f * static_cast<float>(o + 1));
   std::vector<float> scale, shift;
   for (int64_t o = 0; o < out; ++o) scale.push_back(0.5f + 0.1f * static_cast<float>(o)), shift.push_back(-0.2f);
-  Epilogue epilogue = Epilogue::of(prelu);
+  Epilogue epilogue;
   if (!inlined) epilogue.then_affine(scale, shift);
+  epilogue.then(prelu);
+  if (inlined) epilogue.then_affine(scale, shift);
   if (with_residual) epilogue.then_residual(&residual);
   SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << conv << " on " << x.shape() << ", "
                                     << epilogue.str());

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/arena.hpp"
 #include "ops/activation.hpp"
 #include "ops/conv2d.hpp"
 #include "ops/conv_transpose2d.hpp"
@@ -43,7 +44,7 @@ Epilogue random_chain(Rng& rng, int64_t channels, const Tensor* residual) {
         break;
       }
       case 1:
-        // ReLU and LeakyReLU, alone or before the residual, are the chains the kernels inline.
+        // ReLU and LeakyReLU, then an affine, then the residual, are the chains the kernels inline.
         e.then(rng.pick({Activation(Activation::Kind::tanh), Activation(Activation::Kind::silu), elu_activation(0.5),
                          gelu_activation("none"), clip_activation(-0.5, 0.5), relu_activation(),
                          leaky_relu_activation(0.1)}));
@@ -146,16 +147,18 @@ TEST_P(FusedEpilogues, WinogradMatchesUnfusedExactly) {
     }
     for (const Epilogue& e : {Epilogue().then_affine(scale, {0.0f}).then_residual(&residual),
                               Epilogue().then_residual(&residual).then(prelu),
-                              Epilogue::of(prelu).then_residual(&residual)}) {
+                              Epilogue::of(prelu).then_residual(&residual),
+                              Epilogue::of(prelu).then_affine(scale, {0.0f}).then_residual(&residual)}) {
       SCOPED_TRACE(::testing::Message() << e.str() << " on " << c.x << ", dilation " << c.dilation);
       ASSERT_TRUE(near(conv.forward(x, e), chained(e, unfused, residual), 0.0));
     }
   }
 }
 
-// The direct kernel applies the chains it inlines (ReLU, LeakyReLU or PReLU, then a residual) in the
-// register tile's stores, on whole tiles and at the edges: those must give exactly the unfused
-// convolution followed by the chain. 1x1 and 3x3 kernels (FSRCNN's and the upsampler's layers), 1 to 19
+// The direct kernel applies the chains it inlines (ReLU, LeakyReLU or PReLU, then an affine, then a
+// residual, each optional) in the register tile's stores, on whole tiles and at the edges: those must give
+// exactly the unfused convolution followed by the chain (the affine without shift: fma rounds once where
+// the double reference rounds twice). 1x1 and 3x3 kernels (FSRCNN's and the upsampler's layers), 1 to 19
 // output channels (every block size, partial slices), widths at the tiles' edges.
 TEST_P(FusedEpilogues, DirectMatchesUnfusedExactly) {
   Rng rng(5);
@@ -170,10 +173,46 @@ TEST_P(FusedEpilogues, DirectMatchesUnfusedExactly) {
     prelu.weight.clear();
     const int64_t slopes = rng.coin() ? out : 1;
     for (int64_t o = 0; o < slopes; ++o) prelu.weight.push_back(0.05f * static_cast<float>(o % 7 + 1));
-    const Activation activation = rng.pick({prelu, relu_activation(), leaky_relu_activation(0.1)});
-    const Epilogue e = rng.coin() ? Epilogue::of(activation) : Epilogue::of(activation).then_residual(&residual);
+    Epilogue e;
+    if (rng.coin()) e.then(rng.pick({prelu, relu_activation(), leaky_relu_activation(0.1)}));
+    if (rng.coin() || e.empty()) e.then_affine(rng.coin() ? std::vector{0.1f} : prelu.weight, {0.0f});
+    if (rng.coin()) e.then_residual(&residual);
     SCOPED_TRACE(::testing::Message() << "trial " << trial << ": " << e.str() << " on " << x.shape());
     ASSERT_TRUE(near(conv.forward(x, e), chained(e, unfused, residual), 0.0));
+  }
+}
+
+// In place: the output in the residual's memory, as the ONNX plan lays out a residual that the
+// convolution reads last (an OutputSlot at the residual). Every path must give exactly what it gives out
+// of place: Winograd and the direct kernel with register chains and with walks over stored outputs, the
+// depthwise kernel, and ConvTranspose2d's phases and bias-only outputs (which read a copy).
+TEST_P(FusedEpilogues, InPlaceResidualMatchesOutOfPlace) {
+  const auto check = [](const auto& conv, const Tensor& x, const Epilogue& chain, const char* what) {
+    SCOPED_TRACE(::testing::Message() << what << ", " << chain.str() << " on " << x.shape());
+    const Tensor original = random_tensor(conv.forward(x).shape(), 7);
+    Tensor residual = original.clone();
+    Epilogue out_of_place = chain, in_place = chain;
+    const Tensor expected = conv.forward(x, out_of_place.then_residual(&original));
+    in_place.then_residual(&residual);
+    const Tensor actual = run_in_slot(residual.data(), residual.numel(), [&] { return conv.forward(x, in_place); });
+    ASSERT_EQ(actual.data(), residual.data());  // the output took the residual's memory
+    ASSERT_TRUE(near(actual, expected, 0.0));
+  };
+  const Epilogue scaled = Epilogue().then_affine({0.1f}, {0.0f});
+  const Epilogue walked = Epilogue::of(Activation(Activation::Kind::tanh)).then_affine({0.5f}, {0.25f});
+  Conv2d winograd(16, 16, 3, {.padding = 1});
+  winograd.set_algorithm(ConvAlgorithm::winograd);
+  Conv2d direct(5, 7, 3, {.padding = 1});
+  direct.set_algorithm(ConvAlgorithm::direct);
+  const Conv2d depthwise(8, 8, 3, {.padding = 1, .groups = 8});
+  const Tensor x16 = random_tensor({1, 16, 9, 13}, 1), x5 = random_tensor({2, 5, 6, 37}, 2);
+  for (const Epilogue& chain : {scaled, walked}) {
+    check(winograd, x16, chain, "Winograd");
+    check(direct, x5, chain, "direct");
+    check(depthwise, random_tensor({1, 8, 7, 21}, 3), chain, "depthwise");
+    // Kernel 2 with stride 3: a third of the rows and columns only get the bias.
+    check(ConvTranspose2d(5, 3, 2, {.stride = 3}), x5, chain, "ConvTranspose2d with bias-only outputs");
+    check(ConvTranspose2d(5, 6, 4, {.stride = 2, .padding = 1}), x5, chain, "ConvTranspose2d");
   }
 }
 
