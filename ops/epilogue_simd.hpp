@@ -176,15 +176,19 @@ struct InlinedLanes {
   B slopes = B(0.0f), scale = B(1.0f), shift = B(0.0f);
 };
 
+// Those of t's chain, each parameter vector (per channel, or one value) made lanes by lanes(vector).
+template <class B, class Lanes>
+InlinedLanes<B> inlined_lanes_from(const EpilogueTarget& t, Lanes lanes) {
+  InlinedLanes<B> l;
+  if (t.piecewise != nullptr && t.piecewise->kind == Activation::Kind::prelu) l.slopes = lanes(t.piecewise->weight);
+  if (t.affine != nullptr) l.scale = lanes(t.affine->scale), l.shift = lanes(t.affine->shift);
+  return l;
+}
+
 // Those of output channel `channel`, in every lane (lanes are one channel's outputs).
 template <class B>
 InlinedLanes<B> inlined_lanes(const EpilogueTarget& t, int64_t channel) {
-  using epilogue_detail::at;
-  InlinedLanes<B> l;
-  if (t.piecewise != nullptr && t.piecewise->kind == Activation::Kind::prelu)
-    l.slopes = B(at(t.piecewise->weight, channel));
-  if (t.affine != nullptr) l.scale = B(at(t.affine->scale, channel)), l.shift = B(at(t.affine->shift, channel));
-  return l;
+  return inlined_lanes_from<B>(t, [&](const std::vector<float>& p) { return B(epilogue_detail::at(p, channel)); });
 }
 
 // The chain t inlines (t.inlined) on v, with its parameters for v's lanes; residual() gives the residual's
@@ -217,20 +221,6 @@ template <class B>
 template <class B>
 B channel_lanes(const std::vector<float>& p, int64_t channel, int64_t valid) {
   return p.size() == 1 ? B(p[0]) : load_lanes<B>(p.data() + channel, 1, valid);
-}
-
-// The inlined chain's parameters for the `valid` output channels from `channel` in lanes (Winograd's
-// output transform holds channels in lanes).
-template <class B>
-InlinedLanes<B> inlined_lanes_across(const EpilogueTarget& t, int64_t channel, int64_t valid) {
-  InlinedLanes<B> l;
-  if (t.piecewise != nullptr && t.piecewise->kind == Activation::Kind::prelu)
-    l.slopes = channel_lanes<B>(t.piecewise->weight, channel, valid);
-  if (t.affine != nullptr) {
-    l.scale = channel_lanes<B>(t.affine->scale, channel, valid);
-    l.shift = channel_lanes<B>(t.affine->shift, channel, valid);
-  }
-  return l;
 }
 
 // Where a tile of vectors whose lanes are output channels lies (Winograd's output transform holds

@@ -234,7 +234,9 @@ void multiply_and_store(const ConvPass& p, const WinogradWeights& w, const Tiles
     for (int64_t l = 0; l < valid && p.bias; ++l) bias_lanes[l] = p.bias[t.g * w.out_per_group + first + l];
     const B bias = B::load_unaligned(bias_lanes);
     const int64_t channel = t.g * w.out_per_group + first;
-    const InlinedLanes<B> lanes = inlined_lanes_across<B>(epilogue, channel, valid);
+    // Lanes are output channels here.
+    const auto across = [&](const std::vector<float>& p) { return channel_lanes<B>(p, channel, valid); };
+    const InlinedLanes<B> lanes = inlined_lanes_from<B>(epilogue, across);
     float* out_first = p.output + t.n * p.out_batch_stride + channel * p.out_channel_stride;
     // Tile (r, u) is tile (ty0 + r, tj / 4) of column sub-lattice px, both followed along the row: dividing
     // per tile (with a call) had cost c5 a quarter of its time.
