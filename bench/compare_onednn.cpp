@@ -10,7 +10,8 @@
 // primitive is timed, with data already in its layout; weights are reordered once, untimed. A timing is
 // the fastest call of about 0.1 s of calls; the table keeps the best round. Warm heap, as in
 // compare_pytorch.py. Prints a Markdown table:
-// oneDNN's best layout / Strider and oneDNN's best NCHW in/out / Strider (> 1: Strider is faster).
+// oneDNN's best layout / Strider and oneDNN's best NCHW in/out / Strider (> 1: Strider is faster), and
+// both against the machine's measured FMA peak (fma_peak.hpp).
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
@@ -28,6 +29,7 @@
 #include <vector>
 #include <array>
 
+#include "fma_peak.hpp"
 #include "strider.hpp"
 
 using namespace strider;
@@ -69,6 +71,12 @@ struct Case {
   }
   int64_t out_w() const {
     return transposed ? (w - 1) * s - 2 * p + d * (k - 1) + op + 1 : (w + 2 * p - d * (k - 1) - 1) / s + 1;
+  }
+  // A direct convolution's multiply-adds, two FLOPs each: every tap of every (input, output) channel pair
+  // of a group, at every output position (every input position of a transposed convolution).
+  double gflop() const {
+    const double positions = transposed ? static_cast<double>(h * w) : static_cast<double>(out_h() * out_w());
+    return 2.0 * static_cast<double>(n * cin * (cout / g) * k * k) * positions / 1e9;
   }
 };
 
@@ -184,7 +192,9 @@ int main(int argc, char** argv) try {
   constexpr tag layouts[] = {tag::any, tag::nhwc, tag::nchw, tag::any};
   std::vector<std::array<double, 5>> best(cases.size());  // Strider, then the four layouts
   for (auto& b : best) b.fill(std::numeric_limits<double>::infinity());
+  double peak = 0;  // measured in every round: this shared machine's clock moves
   for (int round = 0; round < rounds; ++round) {
+    peak = std::max(peak, fma_peak_gflops(threads));
     for (std::size_t i = 0; i < cases.size(); ++i) {
       const Case& c = cases[i];
       const Tensor x = Tensor::uniform({c.n, c.cin, c.h, c.w}, -1, 1, 1);
@@ -197,15 +207,19 @@ int main(int argc, char** argv) try {
     }
   }
   std::printf("| case | Strider ms | oneDNN blocked ms | NHWC ms | NCHW ms | NCHW in/out via blocked ms "
-              "| best layout / Strider | best NCHW in/out / Strider |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+              "| best layout / Strider | best NCHW in/out / Strider | Strider %% of peak | oneDNN's best %% of peak |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const auto& b = best[i];
-    std::printf("| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f |\n", cases[i].name.c_str(), b[0], b[1], b[2],
-                b[3], b[4], std::min({b[1], b[2], b[3]}) / b[0], std::min(b[3], b[4]) / b[0]);
+    const double best_layout = std::min({b[1], b[2], b[3]});
+    const auto percent = [&](double ms) { return 100 * cases[i].gflop() / (ms / 1e3) / peak; };
+    std::printf("| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f | %.0f | %.0f |\n", cases[i].name.c_str(), b[0],
+                b[1], b[2], b[3], b[4], best_layout / b[0], std::min(b[3], b[4]) / b[0], percent(b[0]),
+                percent(best_layout));
   }
-  std::printf("\n%d threads, SIMD %s, best of %d alternating rounds\n", get_num_threads(),
-              std::string(simd_level_name(simd_level())).c_str(), rounds);
+  std::printf("\n%d threads, SIMD %s, best of %d alternating rounds. Peak: %.0f GFLOP/s, the best of the rounds' "
+              "FMA chains on %d threads; a convolution's FLOPs are a direct one's, so Winograd's can pass 100 %%.\n",
+              get_num_threads(), std::string(simd_level_name(simd_level())).c_str(), rounds, peak, threads);
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "compare_onednn: " << e.what() << '\n';
