@@ -46,8 +46,6 @@ constexpr RegisterTile register_tile(int block) {
   }
 }
 
-constexpr int max_rows = 8;  // register_tile's most channels
-
 // Where a slice's sums go. A pass over K in chunks (see k_chunk) keeps the sums between chunks in
 // `partial` (Rows rows of tile_columns floats, indexed by column), exactly, so the result is the same bits
 // as one pass: only the last chunk adds the bias, applies the epilogue and stores to the output.
@@ -66,22 +64,7 @@ struct SliceTarget {
   // `out`, stores both, contiguously.
   float* pair;
   bool pair_second;
-  // The inlined chain's parameters of the slice's channels, for the whole tiles: LeakyReLU's or PReLU's
-  // slope, the affine's scale and shift. Gathered per tile instead, they took c1 (27 products per output)
-  // from 0.30 to 0.36-0.42 ms.
-  float slopes[max_rows], scales[max_rows], shifts[max_rows];
 };
-
-// t's chain parameters for its channels first_channel .. + rows, where the whole tiles inline a chain.
-void gather_inlined(SliceTarget& t, int rows) {
-  const EpilogueTarget& e = *t.epilogue;
-  if (!e.inlined || e.epilogue->empty()) return;
-  for (int m = 0; m < rows; ++m) {
-    const InlinedLanes<float> l = inlined_lanes<float>(e, t.first_channel + m);
-    t.slopes[m] = e.piecewise && e.piecewise->kind == Activation::Kind::leaky_relu ? e.piecewise->alpha : l.slopes;
-    t.scales[m] = l.scale, t.shifts[m] = l.shift;
-  }
-}
 
 // The general store of a register tile staged in `tile` (rows x vectors, V floats each): output channels
 // t.first_channel .. + rows, columns j .. of which those below t.cols are stored, col_stride apart, with
@@ -187,14 +170,21 @@ template <int Block, int Rows, int NR, bool Chunked>
     using A = Activation::Kind;
     const A kind = inlined && e.piecewise ? e.piecewise->kind : A::identity;
     const bool affine = inlined && e.affine;
+    // LeakyReLU's or PReLU's slopes, the affine's scales and shifts: gathered per tile, only for a chain (for
+    // every tile they took c1, 27 products per output, from 0.30 to 0.36-0.42 ms).
+    float slopes[Rows] = {}, scales[Rows] = {}, shifts[Rows] = {};
+    for (int m = 0; m < Rows && inlined; ++m) {
+      const InlinedLanes<float> l = inlined_lanes<float>(e, t.first_channel + m);
+      slopes[m] = kind == A::leaky_relu ? e.piecewise->alpha : l.slopes;
+      scales[m] = l.scale, shifts[m] = l.shift;
+    }
     unroll<Rows>([&](auto m) __attribute__((always_inline)) {
-      const B b(bias ? bias[m] : 0.0f), slope(inlined ? t.slopes[m] : 0.0f);
-      const B scale(affine ? t.scales[m] : 1.0f), shift(affine ? t.shifts[m] : 0.0f);
+      const B b(bias ? bias[m] : 0.0f), slope(slopes[m]);
       unroll<NR>([&](auto r) __attribute__((always_inline)) {
         B v = acc[m][r] + b;
         if (kind == A::relu) v = activate<A::relu>(v, *e.piecewise, 0.0f);
         else if (kind != A::identity) v = prelu_lanes(v, slope);
-        if (affine) v = fma(v, scale, shift);
+        if (affine) v = fma(v, B(scales[m]), B(shifts[m]));
         if (residual) v = v + B::load_unaligned(residual + m * stride + r * V);
         v.store_unaligned(out + m * stride + r * V);
       });
@@ -255,7 +245,6 @@ void run_blocks(const PassRun& r, int64_t g, int64_t first_block, int64_t end_bl
   const float* const panel = row.panel;
   constexpr int Rows = register_tile(Block).rows, NR = register_tile(Block).nr;
   constexpr int max_slices = (Block + Rows - 1) / Rows;
-  static_assert(Rows <= max_rows);
   const PackedConvWeights& w = *p.weights;
   const int64_t k = w.k();
   int64_t full = cols / (NR * V) * (NR * V);
@@ -268,13 +257,10 @@ void run_blocks(const PassRun& r, int64_t g, int64_t first_block, int64_t end_bl
       const int64_t k_count = std::min(chunk, k - k0);
       const float* block_weights = w.data.data() + ((g * w.blocks() + blk) * k + k0) * Block;
       const auto slice = [&](int64_t first) -> SliceTarget {
-        SliceTarget t{block_weights + first % Block, row.out + first * p.out_channel_stride, p.out_channel_stride,
-                      p.out_col_stride, w.out_per_group - first, p.bias ? p.bias + g * w.out_per_group + first : nullptr,
-                      cols, &epilogue, g * w.out_per_group + first, row.partial + first % Block * tile_columns,
-                      k0 == 0, k0 + k_count == k, row.pair ? row.pair + first % Block * tile_columns : nullptr,
-                      pair_second, {}, {}, {}};
-        if (t.last_chunk) gather_inlined(t, static_cast<int>(std::min<int64_t>(Rows, t.channels)));
-        return t;
+        return {block_weights + first % Block, row.out + first * p.out_channel_stride, p.out_channel_stride,
+                p.out_col_stride, w.out_per_group - first, p.bias ? p.bias + g * w.out_per_group + first : nullptr,
+                cols, &epilogue, g * w.out_per_group + first, row.partial + first % Block * tile_columns, k0 == 0,
+                k0 + k_count == k, row.pair ? row.pair + first % Block * tile_columns : nullptr, pair_second};
       };
       const int64_t block_end = std::min<int64_t>((blk + 1) * Block, w.out_per_group);
       const int64_t* chunk_offsets = r.offsets + k0;
