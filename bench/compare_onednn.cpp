@@ -207,7 +207,8 @@ int main(int argc, char** argv) try {
     }
   }
   std::printf("| case | Strider ms | oneDNN blocked ms | NHWC ms | NCHW ms | NCHW in/out via blocked ms "
-              "| best layout / Strider | best NCHW in/out / Strider | Strider %% of peak | oneDNN's best %% of peak |\n");
+              "| best layout / Strider | best NCHW in/out / Strider "
+              "| Strider %% of peak | oneDNN's best %% of peak |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const auto& b = best[i];
