@@ -102,7 +102,9 @@ void instance_norm(Builder& b, const Node& n) {
   b.emit(n, {n.inputs[0]}, n.outputs.at(0), [scale, bias, epsilon](std::span<const Tensor* const> in) {
     const Tensor& x = *in[0];
     Tensor y(x.shape());
-    const int64_t channels = x.size(1), plane = x.numel() / (x.size(0) * channels);
+    const int64_t channels = x.size(1);
+    int64_t plane = 1;  // a product, not numel / (N·C): an empty batch would divide by zero
+    for (int k = 2; k < x.rank(); ++k) plane *= x.size(k);
     for (int64_t p = 0; p < x.size(0) * channels; ++p) {
       const float* src = x.data() + p * plane;
       double mean = 0, var = 0;

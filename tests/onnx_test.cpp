@@ -181,5 +181,15 @@ TEST(Onnx, RunRejectsAnInputOfAnotherShape) {
                       {"input 'x' has shape [1, 3, 4, 4], but the model declares [1, 2, 4, 4]"}));
 }
 
+// Found by fuzz_onnx_run: files that load, then fail or misbehave when run.
+TEST(Onnx, RunsFuzzedFilesFoundBreaking) {
+  // InstanceNormalization divided by the batch size to find its planes.
+  ModelBuilder norm({0, 3, 4, 5});
+  norm.weight("s", random_tensor({3}, 9));
+  norm.weight("b", random_tensor({3}, 10));
+  norm.node("InstanceNormalization", {"x", "s", "b"}, "y");
+  EXPECT_EQ(norm.load().run(Tensor::zeros({0, 3, 4, 5})).shape(), (Shape{0, 3, 4, 5}));
+}
+
 }  // namespace
 }  // namespace strider
