@@ -19,6 +19,12 @@ void release_cached_memory();
 
 namespace detail {
 
+// The last-level cache of the machines Strider is tuned on (Zen 4 and Zen 5: 32 MiB). An element-wise op
+// whose operands and output exceed it cannot keep them there, and ordinary stores would first read each
+// destination line from memory: ops/binary.cpp and ops/join.cpp write such outputs with non-temporal
+// stores, each past a size measured.
+constexpr int64_t last_level_cache_bytes = int64_t{32} << 20;
+
 // While one is alive on a thread, the tensors it allocates are kept across many calls (an activation
 // arena): from 2 MiB on, not 32, they go on huge pages, page-faulted once per 2 MiB (the upsampler's ×4
 // at 960x540 faulted its arenas' 4 KiB pages for 10 % of its run).

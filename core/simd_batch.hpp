@@ -140,6 +140,16 @@ template <class B>
                        xsimd::swizzle(x, xsimd::make_batch_constant<Index, Next>()));
 }
 
+// A non-temporal store of a whole vector to a vector-aligned p (the scalar level: an ordinary store).
+template <class B>
+[[gnu::always_inline]] inline void store_stream(B v, float* p) {
+  using A = typename B::arch_type;
+  if constexpr (std::is_same_v<A, xsimd::avx512f>) _mm512_stream_ps(p, v);
+  else if constexpr (std::is_same_v<A, xsimd::fma3<xsimd::avx2>>) _mm256_stream_ps(p, v);
+  else if constexpr (std::is_same_v<A, xsimd::sse4_2>) _mm_stream_ps(p, v);
+  else v.store_unaligned(p);
+}
+
 // Calls f(std::integral_constant<int, i>{}) for i = 0 .. N-1: indices known at compile time keep the
 // kernels' register tiles in registers. Forced inline, its inner lambda too: GCC left unroll<8> out of
 // line in the depthwise kernel, its accumulators in memory (c8 2.7x slower).

@@ -5,6 +5,7 @@
 
 #include "../core/arithmetic.hpp"
 #include "../core/check.hpp"
+#include "../core/memory.hpp"
 #include "../core/parallel.hpp"
 #include "../core/simd_batch.hpp"
 
@@ -117,6 +118,11 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   };
   constexpr int64_t block = 1 << 14;
   const int64_t n = out.numel();
+  // Operands and output well past the cache, between the two sizes measured on [1, 64, 256, 256]: add_tensor
+  // (48 MiB) streamed 0.28-0.32 ms against 0.40-0.43, PyTorch 0.39; sub_channel (32 MiB, which the cache
+  // mostly keeps) 0.22 against 0.18-0.21.
+  const int64_t bytes = (a.numel() + b.numel() + n) * int64_t{sizeof(float)};
+  const bool stream = bytes > detail::last_level_cache_bytes / 4 * 5;
   float* y = out.data();
   kernels::dispatch([&](auto arch) {
     parallel_for(0, ceil_div(n, block), [&](int64_t first_block, int64_t last_block) {
@@ -124,7 +130,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
         const int64_t row = pos / run, col = pos % run, len = std::min(end - pos, run - col);
         const auto [oa, ob] = offsets(row);
         kernels::binary_span<decltype(arch)>(op, a.data() + oa + col * a_step, a_step, b.data() + ob + col * b_step,
-                                             b_step, y + pos, len);
+                                             b_step, y + pos, len, stream);
         pos += len;
       }
     });

@@ -20,10 +20,11 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
 Tensor binary_reference(BinaryOp op, const Tensor& a, const Tensor& b);
 
 namespace kernels {
-// out[i] = a[i·a_step] op b[i·b_step] for i < n (steps 0 or 1). Thread-free.
+// out[i] = a[i·a_step] op b[i·b_step] for i < n (steps 0 or 1); with `stream`, written past the caches
+// (non-temporal stores). Thread-free.
 template <class Arch>
 void binary_span(BinaryOp op, const float* a, int64_t a_step, const float* b, int64_t b_step, float* out,
-                 int64_t n) noexcept;
+                 int64_t n, bool stream) noexcept;
 // out[i] = in[i] · scale + shift for i < n (an FMA where the level has one). Thread-free.
 template <class Arch>
 void affine_span(const float* in, float scale, float shift, float* out, int64_t n) noexcept;

@@ -37,6 +37,17 @@ TEST_P(Binary, BroadcastsMatchReferenceBitwise) {
   }
 }
 
+// Operands and output past the last-level cache take the non-temporal stores: whole tensors (96 MiB),
+// a tensor stretched along its first axis and a per-channel scale, both with rows of odd length, so
+// that spans start off the vectors' alignment.
+TEST_P(Binary, StreamedOutputsMatchReferenceBitwise) {
+  const Tensor x = Tensor::uniform({3, 999, 4001}, -2, 2, 11), y = Tensor::uniform({999, 4001}, -2, 2, 12);
+  const Tensor channel = Tensor::uniform({3, 1, 1}, -2, 2, 13);
+  EXPECT_TRUE(testing::near(binary(BinaryOp::add, x, x), binary_reference(BinaryOp::add, x, x), 0.0));
+  EXPECT_TRUE(testing::near(binary(BinaryOp::sub, x, y), binary_reference(BinaryOp::sub, x, y), 0.0));
+  EXPECT_TRUE(testing::near(binary(BinaryOp::div, channel, x), binary_reference(BinaryOp::div, channel, x), 0.0));
+}
+
 TEST_P(Binary, BatchNormWithinTwoUlpsOfItsTerms) {
   for (int trial = 0; trial < 40; ++trial) {
     const int64_t c = 1 + trial % 5;
