@@ -18,7 +18,6 @@ namespace strider {
 
 namespace {
 
-
 // to[0 .. n) = from[0 .. n) with non-temporal stores where the SSE2 baseline has them (their width does
 // not matter: what they save is the read of each destination line). The fence orders them before the
 // task's completion, which another thread's reads of the output synchronize with.
