@@ -136,8 +136,12 @@ void pad(Builder& b, const Node& n) {
 Dims pad_sources(const Node& n, int64_t size, int64_t before, int64_t after, PaddingMode mode) {
   check(before >= 0 && after >= 0, n.label(), ": negative pads are not supported, but got ", before, " and ", after);
   check(before <= (1 << 20) && after <= (1 << 20), n.label(), ": pads ", before, " and ", after, " are too large");
-  check(mode != PaddingMode::reflect || (before < size && after < size), n.label(),
-        ": reflect padding must be smaller than the input size ", size, ", but got ", before, " and ", after);
+  if (mode != PaddingMode::zeros && (before > 0 || after > 0)) {  // pads of 0 copy any axis, even an empty one
+    check(size > 0, n.label(), ": ", mode == PaddingMode::reflect ? "reflect" : "edge",
+          " padding needs values to copy, but got pads ", before, " and ", after, " on an axis of size 0");
+    check(mode != PaddingMode::reflect || (before < size && after < size), n.label(),
+          ": reflect padding must be smaller than the input size ", size, ", but got ", before, " and ", after);
+  }
   Dims source;
   for (int64_t i = -before; i < size + after; ++i)
     source.push_back(mode == PaddingMode::zeros ? (i >= 0 && i < size ? i : -1) : padded_source_index(i, size, mode));

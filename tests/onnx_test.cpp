@@ -181,14 +181,30 @@ TEST(Onnx, RunRejectsAnInputOfAnotherShape) {
                       {"input 'x' has shape [1, 3, 4, 4], but the model declares [1, 2, 4, 4]"}));
 }
 
-// Found by fuzz_onnx_run: files that load, then fail or misbehave when run.
-TEST(Onnx, RunsFuzzedFilesFoundBreaking) {
-  // InstanceNormalization divided by the batch size to find its planes.
+// Empty tensors: a batch or an axis of size 0 runs, or fails with a message, never reads or divides
+// out of bounds.
+TEST(Onnx, EmptyTensorsRunOrFailClearly) {
+  // InstanceNormalization divided by the batch size to find its planes (found by fuzz_onnx_run).
   ModelBuilder norm({0, 3, 4, 5});
   norm.weight("s", random_tensor({3}, 9));
   norm.weight("b", random_tensor({3}, 10));
   norm.node("InstanceNormalization", {"x", "s", "b"}, "y");
   EXPECT_EQ(norm.load().run(Tensor::zeros({0, 3, 4, 5})).shape(), (Shape{0, 3, 4, 5}));
+
+  // Reflect and edge pads of 0 copy an empty axis; any other pad of one has nothing to copy (edge read
+  // index 0 of it).
+  for (const std::string mode : {"reflect", "edge"}) {
+    SCOPED_TRACE(mode);
+    ModelBuilder unpadded({0, 1, 2, 3}, 11);
+    unpadded.ints("pads", {0, 0, 1, 1, 0, 0, 1, 1});
+    set_string(unpadded.node("Pad", {"x", "pads"}, "y"), "mode", mode);
+    EXPECT_EQ(unpadded.load().run(Tensor::zeros({0, 1, 2, 3})).shape(), (Shape{0, 1, 4, 5}));
+    ModelBuilder padded({1, 1, 0, 3}, 11);
+    padded.ints("pads", {0, 0, 1, 0, 0, 0, 0, 0});
+    set_string(padded.node("Pad", {"x", "pads"}, "y"), "mode", mode);
+    EXPECT_TRUE(rejects([&] { padded.load().run(Tensor::zeros({1, 1, 0, 3})); },
+                        {"Pad node 'n0'", mode + " padding needs values to copy", "pads 1 and 0 on an axis of size 0"}));
+  }
 }
 
 }  // namespace
