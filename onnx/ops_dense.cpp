@@ -1,10 +1,9 @@
-// Gemm and MatMul (a classifier's head after global pooling and Flatten), InstanceNormalization and
-// GlobalMaxPool: plain loops with double accumulation, each operand a constant or a computed tensor.
+// Gemm and MatMul (a classifier's head after global pooling and Flatten) and InstanceNormalization:
+// plain loops with double accumulation, each operand a constant or a computed tensor.
 #include <cmath>
 #include <memory>
 
 #include "../core/check.hpp"
-#include "../ops/pool2d.hpp"
 #include "index_ops.hpp"
 #include "plan.hpp"
 
@@ -119,20 +118,12 @@ void instance_norm(Builder& b, const Node& n) {
   });
 }
 
-void global_max_pool(Builder& b, const Node& n) {
-  const Tensor& x = b.tensor(n, 0);
-  check(x.rank() == 4, n.label(), ": expects a 4-D input [N, C, H, W], but got ", x.shape());
-  auto op = std::make_shared<const MaxPool2d>(Hw(x.size(2), x.size(3)));
-  b.emit(n, {n.inputs[0]}, n.outputs.at(0), [op](std::span<const Tensor* const> in) { return op->forward(*in[0]); });
-}
-
 }  // namespace
 
 void register_dense_ops(HandlerTable& table) {
   table["MatMul"] = matmul_node;
   table["Gemm"] = gemm;
   table["InstanceNormalization"] = instance_norm;
-  table["GlobalMaxPool"] = global_max_pool;
 }
 
 }  // namespace strider::onnx

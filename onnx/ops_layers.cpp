@@ -1,4 +1,4 @@
-// Convolutions, pools and BatchNormalization: nodes that become Strider operators, built once
+// Convolutions, pools (global ones too) and BatchNormalization: nodes that become Strider operators, built once
 // per plan with their weights. The chain of pointwise nodes that alone read a convolution's output is
 // fused into it (folded weights, the kernel's epilogue): see absorb_followers.
 #include <limits>
@@ -328,9 +328,18 @@ void average_pool(Builder& b, const Node& n) {
   });
 }
 
-void global_average_pool(Builder& b, const Node& n) {
+// A global pool's window: the whole plane, which must hold a value to reduce (PyTorch's adaptive pools
+// reject an empty one too).
+Hw global_window(const Builder& b, const Node& n) {
   const Tensor& x = input4d(b, n);
-  auto op = std::make_shared<const AvgPool2d>(Hw(x.size(2), x.size(3)));
+  check(x.size(2) > 0 && x.size(3) > 0, n.label(), ": expects non-empty spatial axes (the pool reduces each ",
+        "plane to one value), but got an input of shape ", x.shape());
+  return {x.size(2), x.size(3)};
+}
+
+template <class Pool>
+void global_pool(Builder& b, const Node& n) {
+  auto op = std::make_shared<const Pool>(global_window(b, n));
   b.emit(n, {n.inputs[0]}, n.outputs.at(0), [op](std::span<const Tensor* const> in) { return op->forward(*in[0]); });
 }
 
@@ -353,7 +362,8 @@ void register_layer_ops(HandlerTable& table) {
   table["ConvTranspose"] = conv_transpose;
   table["MaxPool"] = max_pool;
   table["AveragePool"] = average_pool;
-  table["GlobalAveragePool"] = global_average_pool;
+  table["GlobalAveragePool"] = global_pool<AvgPool2d>;
+  table["GlobalMaxPool"] = global_pool<MaxPool2d>;
   table["BatchNormalization"] = batch_norm;
 }
 

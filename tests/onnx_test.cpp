@@ -205,6 +205,19 @@ TEST(Onnx, EmptyTensorsRunOrFailClearly) {
     EXPECT_TRUE(rejects([&] { padded.load().run(Tensor::zeros({1, 1, 0, 3})); },
                         {"Pad node 'n0'", mode + " padding needs values to copy", "pads 1 and 0 on an axis of size 0"}));
   }
+
+  // A global pool over an empty plane has nothing to reduce (GlobalAveragePool reported an AvgPool2d stride
+  // of zero); over an empty batch it has nothing to do.
+  for (const std::string op : {"GlobalAveragePool", "GlobalMaxPool"}) {
+    SCOPED_TRACE(op);
+    ModelBuilder empty_plane({1, 2, 3, 0});
+    empty_plane.node(op, {"x"}, "y");
+    EXPECT_TRUE(rejects([&] { empty_plane.load().run(Tensor::zeros({1, 2, 3, 0})); },
+                        {op + " node 'n0'", "expects non-empty spatial axes", "input of shape [1, 2, 3, 0]"}));
+    ModelBuilder empty_batch({0, 2, 3, 4});
+    empty_batch.node(op, {"x"}, "y");
+    EXPECT_EQ(empty_batch.load().run(Tensor::zeros({0, 2, 3, 4})).shape(), (Shape{0, 2, 1, 1}));
+  }
 }
 
 }  // namespace
