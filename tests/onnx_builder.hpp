@@ -67,6 +67,13 @@ class ModelBuilder {
   ::onnx::ModelProto model_;
 };
 
+inline void set_int(::onnx::NodeProto* n, const std::string& name, int64_t value) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(::onnx::AttributeProto::INT);
+  a->set_i(value);
+}
+
 inline void set_ints(::onnx::NodeProto* n, const std::string& name, std::vector<int64_t> values) {
   auto* a = n->add_attribute();
   a->set_name(name);

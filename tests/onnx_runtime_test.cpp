@@ -16,6 +16,7 @@ using testing::ModelBuilder;
 using testing::near;
 using testing::random_tensor;
 using testing::rejects;
+using testing::set_int;
 using testing::set_ints;
 
 // x [1, 2, H, W] -> conv a -> relu -> conv c -> d = c + a (a stays alive) -> conv e -> concat(e, d) -> conv
@@ -32,11 +33,7 @@ ModelBuilder residual_net() {
   set_ints(m.node("Conv", {"b", "w2"}, "c"), "pads", {1, 1, 1, 1});
   m.node("Add", {"c", "a"}, "d");
   m.node("Conv", {"d", "w3"}, "e");
-  auto* cat = m.node("Concat", {"e", "d"}, "f");
-  auto* axis = cat->add_attribute();
-  axis->set_name("axis");
-  axis->set_type(::onnx::AttributeProto::INT);
-  axis->set_i(1);
+  set_int(m.node("Concat", {"e", "d"}, "f"), "axis", 1);
   set_ints(m.node("Conv", {"f", "w4"}, "g"), "pads", {1, 1, 1, 1});
   m.node("Mul", {"g", "half"}, "y");
   m.node("Sigmoid", {"d"}, "z");

@@ -17,6 +17,7 @@ using testing::ModelBuilder;
 using testing::near;
 using testing::random_tensor;
 using testing::rejects;
+using testing::set_int;
 using testing::set_ints;
 using testing::set_string;
 
@@ -107,10 +108,7 @@ TEST(Onnx, DepthToSpaceModes) {
   for (const std::string mode : {"CRD", "DCR"}) {
     ModelBuilder m({1, 8, 2, 3});
     auto* n = m.node("DepthToSpace", {"x"}, "y");
-    auto* a = n->add_attribute();
-    a->set_name("blocksize");
-    a->set_type(::onnx::AttributeProto::INT);
-    a->set_i(2);
+    set_int(n, "blocksize", 2);
     set_string(n, "mode", mode);
     const Tensor y = m.load().run(x);
     if (mode == "CRD") {
@@ -171,6 +169,12 @@ TEST(Onnx, RejectsBrokenAndUnsupportedFiles) {
   set_string(attr.node("Resize", {"x"}, "y"), "mode", "area");
   EXPECT_TRUE(rejects([&] { attr.load().run(Tensor::zeros({1, 1, 4, 4})); },
                       {"Resize node 'n0'", "mode 'area'", "not supported (nearest, linear, bilinear, cubic)"}));
+
+  // An axis past int's range was truncated to its low 32 bits: 2^32 concatenated along axis 0.
+  ModelBuilder concat({1, 1, 2, 2});
+  set_int(concat.node("Concat", {"x", "x"}, "y"), "axis", int64_t{1} << 32);
+  EXPECT_TRUE(rejects([&] { concat.load().run(Tensor::zeros({1, 1, 2, 2})); },
+                      {"Concat node 'n0'", "axis 4294967296 is out of range for rank 4"}));
 }
 
 TEST(Onnx, RunRejectsAnInputOfAnotherShape) {
