@@ -13,8 +13,8 @@ namespace {
 std::pair<double, double> clip_bounds(const Builder& b, const Node& n) {
   double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
   if (b.model().opset >= 11) {
-    if (n.input(1)) lo = b.constant(n, 1).number(0);
-    if (n.input(2)) hi = b.constant(n, 2).number(0);
+    if (n.input(1)) lo = b.scalar(n, 1).number(0);
+    if (n.input(2)) hi = b.scalar(n, 2).number(0);
   } else {
     lo = n.get_float("min", -std::numeric_limits<float>::infinity());
     hi = n.get_float("max", std::numeric_limits<float>::infinity());

@@ -268,7 +268,27 @@ Window pool_window(const Builder& b, const Node& n) {
   const Tensor& x = input4d(b, n);
   check(n.outputs.size() == 1 || n.outputs[1].empty(), n.label(), ": the Indices output is not supported");
   check(n.get_int("storage_order", 0) == 0, n.label(), ": storage_order=1 is not supported");
-  return window(n, pair(n, "kernel_shape", 0), x.size(2), x.size(3));
+  const Window win = window(n, pair(n, "kernel_shape", 0), x.size(2), x.size(3));
+  // Past the kernel, windows lie wholly in the padding: an average of nothing, a maximum of -inf (ONNX
+  // Runtime rejects such pads too).
+  for (const auto& [pad, k, d, axis] : {std::tuple(win.pad_h, win.kernel.h, win.dilation.h, "height"),
+                                        std::tuple(win.pad_w, win.kernel.w, win.dilation.w, "width")}) {
+    const int64_t extent = dilated_kernel_size(k, d);
+    check(pad.begin < extent && pad.end < extent, n.label(), ": pads (", pad.begin, ", ", pad.end, ") along the ",
+          axis, " must be smaller than the kernel's extent ", extent, ", or windows hold only padding");
+  }
+  return win;
+}
+
+// The end padding windows reach. Under ceil_mode ONNX, as PyTorch, ignores a last window that would start
+// in the end padding, where a pool over the explicitly padded input would keep it, over padding alone.
+int64_t reached_end_pad(int64_t in, Pad pad, int64_t kernel, int64_t stride, int64_t dilation, bool ceil_mode) {
+  if (!ceil_mode) return pad.end;
+  const char* what = "pool: padded input size";
+  const int64_t extent = dilated_kernel_size(kernel, dilation), start_limit = checked_add(in, pad.begin, what);
+  int64_t windows = ceil_div(checked_add(start_limit, pad.end, what) - extent, stride) + 1;
+  if ((windows - 1) * stride >= start_limit) --windows;
+  return std::min(pad.end, std::max<int64_t>((windows - 1) * stride - start_limit + extent, 0));
 }
 
 // Whether PyTorch's pooling operators take these pads: symmetric, at most half the kernel.
@@ -281,10 +301,13 @@ bool pytorch_pool_pads(const Window& w) {
 // as an explicit padding step; the pool then runs without padding.
 std::shared_ptr<const std::vector<Dims>> explicit_pool_pads(const Node& n, const Tensor& x, const Window& w) {
   if (pytorch_pool_pads(w)) return nullptr;
+  const bool ceil_mode = n.get_int("ceil_mode", 0) != 0;
+  const int64_t end_h = reached_end_pad(x.size(2), w.pad_h, w.kernel.h, w.stride.h, w.dilation.h, ceil_mode);
+  const int64_t end_w = reached_end_pad(x.size(3), w.pad_w, w.kernel.w, w.stride.w, w.dilation.w, ceil_mode);
   return std::make_shared<const std::vector<Dims>>(std::vector<Dims>{
       pad_sources(n, x.size(0), 0, 0, PaddingMode::zeros), pad_sources(n, x.size(1), 0, 0, PaddingMode::zeros),
-      pad_sources(n, x.size(2), w.pad_h.begin, w.pad_h.end, PaddingMode::zeros),
-      pad_sources(n, x.size(3), w.pad_w.begin, w.pad_w.end, PaddingMode::zeros)});
+      pad_sources(n, x.size(2), w.pad_h.begin, end_h, PaddingMode::zeros),
+      pad_sources(n, x.size(3), w.pad_w.begin, end_w, PaddingMode::zeros)});
 }
 
 void max_pool(Builder& b, const Node& n) {

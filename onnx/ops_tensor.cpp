@@ -113,7 +113,7 @@ void pad(Builder& b, const Node& n) {
   float value = 0;
   if (b.model().opset >= 11) {
     pads = b.constant(n, 1).integers();
-    if (n.input(2)) value = static_cast<float>(b.constant(n, 2).number(0));
+    if (n.input(2)) value = static_cast<float>(b.scalar(n, 2).number(0));
     check(!n.input(3), n.label(), ": the 'axes' input is not supported");
   } else {
     pads = n.get_ints("pads", {});
@@ -246,8 +246,8 @@ void register_tensor_ops(HandlerTable& table) {
   table["Identity"] = [](Builder& b, const Node& n) { b.alias(n.outputs.at(0), n.inputs.at(0)); };
   table["Dropout"] = [](Builder& b, const Node& n) {
     // Inference: the identity. Training mode drops at random, and the mask output is not computed.
-    check(!n.input(2) || b.constant(n, 2).integer(0) == 0, n.label(), ": training_mode=",
-          n.input(2) ? b.constant(n, 2).integer(0) : 0, " is not supported (inference only)");
+    check(!n.input(2) || b.scalar(n, 2).integer(0) == 0, n.label(), ": training_mode=",
+          n.input(2) ? b.scalar(n, 2).integer(0) : 0, " is not supported (inference only)");
     check(n.outputs.size() < 2 || n.outputs[1].empty(), n.label(), ": the mask output '", n.outputs.back(),
           "' is not supported");
     b.alias(n.outputs.at(0), n.inputs.at(0));

@@ -33,6 +33,13 @@ const Const& Builder::constant(const Node& node, std::size_t input) const {
   return consts_[*name] = make_floats({shape.begin(), shape.end()}, {value.values().begin(), value.values().end()});
 }
 
+const Const& Builder::scalar(const Node& node, std::size_t input) const {
+  const Const& c = constant(node, input);
+  check(c.numel() == 1, node.label(), ": input ", input, " ('", *node.input(input), "') must be a scalar, but got ",
+        c.describe());
+  return c;
+}
+
 int Builder::slot_of(const Node& node, const std::string& name) const {
   const auto it = slots_.find(name);
   check(it != slots_.end(), node.label(), ": input '", name, "' must be a tensor computed from the model input");

@@ -85,6 +85,7 @@ class Builder {
   // Rejects an input computed from a graph input; a graph input itself is frozen into the plan.
   const Const& constant(const Node& node, std::size_t input) const;
   const Tensor& tensor(const Node& node, std::size_t input) const;   // rejects a constant input
+  const Const& scalar(const Node& node, std::size_t input) const;   // a constant of one value
   // Inputs 0 .. count - 1, of which the first `required` must be present.
   Operands operands(const Node& node, std::size_t count, std::size_t required) const;
   void set_const(const std::string& name, Const value);

@@ -137,6 +137,31 @@ TEST(Onnx, ConvTransposeOutputShapeSetsThePadding) {
   EXPECT_EQ(m.load().run(random_tensor({1, 2, 4, 4}, 7)).shape(), (Shape{1, 3, 8, 9}));
 }
 
+// Asymmetric pads run as an explicit padding step, then a pool without padding, which kept a ceil_mode
+// window starting in the end padding (NaN for an average without the padding, -inf for a maximum).
+TEST(Onnx, PoolWindowsNeverHoldOnlyPadding) {
+  const Tensor x = Tensor::arange({1, 1, 4, 4});
+  for (const std::string op : {"AveragePool", "MaxPool"}) {
+    SCOPED_TRACE(op);
+    ModelBuilder tail({1, 1, 4, 4});
+    auto* n = tail.node(op, {"x"}, "y");
+    set_ints(n, "kernel_shape", {2, 2});
+    set_ints(n, "strides", {2, 2});
+    set_ints(n, "pads", {0, 0, 1, 1});
+    set_int(n, "ceil_mode", 1);
+    const Tensor expected = op == "MaxPool" ? Tensor::from_values({1, 1, 2, 2}, {5, 7, 13, 15})
+                                            : Tensor::from_values({1, 1, 2, 2}, {2.5, 4.5, 10.5, 12.5});
+    EXPECT_TRUE(near(tail.load().run(x), expected, 0));
+
+    ModelBuilder wide({1, 1, 4, 4});
+    n = wide.node(op, {"x"}, "y");
+    set_ints(n, "kernel_shape", {2, 2});
+    set_ints(n, "pads", {0, 2, 0, 0});
+    EXPECT_TRUE(rejects([&] { wide.load().run(x); },
+                        {op + " node 'n0'", "pads (2, 0) along the width must be smaller than the kernel's extent 2"}));
+  }
+}
+
 TEST(Onnx, RejectsBrokenAndUnsupportedFiles) {
   EXPECT_TRUE(rejects([] { parse_onnx("\x08\x01garbage", "m.onnx"); }, {"m.onnx", "not an ONNX model"}));
   ModelBuilder m({1, 1, 2, 2});
@@ -169,6 +194,13 @@ TEST(Onnx, RejectsBrokenAndUnsupportedFiles) {
   set_string(attr.node("Resize", {"x"}, "y"), "mode", "area");
   EXPECT_TRUE(rejects([&] { attr.load().run(Tensor::zeros({1, 1, 4, 4})); },
                       {"Resize node 'n0'", "mode 'area'", "not supported (nearest, linear, bilinear, cubic)"}));
+
+  // Operands ONNX defines as scalars: element 0 of an empty one was read out of range.
+  ModelBuilder clip({1, 1, 2, 2});
+  clip.weight("lo", Tensor({0}));
+  clip.node("Clip", {"x", "lo"}, "y");
+  EXPECT_TRUE(rejects([&] { clip.load().run(Tensor::zeros({1, 1, 2, 2})); },
+                      {"Clip node 'n0'", "input 1 ('lo') must be a scalar, but got float [0]"}));
 
   // An axis past int's range was truncated to its low 32 bits: 2^32 concatenated along axis 0.
   ModelBuilder concat({1, 1, 2, 2});
