@@ -18,9 +18,9 @@ if(TARGET strider-run)
   set_tests_properties(strider_run_encoder_decoder PROPERTIES FIXTURES_REQUIRED parity_cases
     PASS_REGULAR_EXPRESSION "max abs error .*: ok")
   # Outputs are checked before anything runs (one error line, nothing printed before it): an unknown
-  # name, a format no writer takes, a missing folder.
+  # name, a format no writer takes, a missing folder, a folder given as the file (parity, the cases' own).
   foreach(case "nosuch=y.npy|has no output named 'nosuch'" "y.xyz|not a format strider-run writes"
-                "missing_dir/y.npy|the folder 'missing_dir' does not exist")
+                "missing_dir/y.npy|the folder 'missing_dir' does not exist" "parity|it is a folder, not a file name")
     string(REPLACE "|" ";" parts "${case}")
     list(GET parts 0 output)
     list(GET parts 1 message)

@@ -79,6 +79,7 @@ void check_destination(const TensorInfo& info, const fs::path& path) {
   const fs::path folder = path.parent_path();
   check(folder.empty() || fs::is_directory(folder), "-o ", path.string(), ": the folder '", folder.string(),
         "' does not exist");
+  check(!fs::is_directory(path), "-o ", path.string(), ": it is a folder, not a file name");
   if (is_npy(path)) return;
   check(cv::haveImageWriter(path.string()), "-o ", path.string(),
         ": not a format strider-run writes (.npy, or an image format OpenCV writes: .png, .jpg...)");

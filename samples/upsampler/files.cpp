@@ -80,6 +80,8 @@ cv::Mat read_image(const fs::path& path, int64_t max_pixels) {
 void check_output_path(const fs::path& path, const fs::path& input) {
   check(!(fs::exists(path) && fs::equivalent(path, input)) && same_file(path) != same_file(input),
         "refusing to write '", path.string(), "': it is the input image");
+  check(!fs::is_directory(path), "cannot write '", path.string(), "': it is a folder (an input folder's results ",
+        "go to a folder; an image's to a file)");
   const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   check(fs::is_directory(folder), "cannot write '", path.string(), "': the folder '", folder.string(),
         "' does not exist");

@@ -54,7 +54,9 @@ case $case_name in
   output_checked_first)  # a missing output folder fails before any tile is computed
     expect 2 "the folder 'missing' does not exist" "$upsample" photos/a.png -o missing/x.png
     ! grep -q tiles err.txt || fail "work was done before the output was checked"
-    expect 2 "no encoder" "$upsample" photos/a.png -o x.unknown ;;
+    expect 2 "no encoder" "$upsample" photos/a.png -o x.unknown
+    mkdir folder.png
+    expect 2 "cannot write 'folder.png': it is a folder" "$upsample" photos/a.png -o folder.png ;;
   plain_progress)  # stderr is no terminal here: plain lines; --quiet: nothing
     expect 0 "a.png: 100% (1/1 tiles" "$upsample" photos/a.png -o x.png
     ! grep -q "$(printf '\r')" err.txt || fail "carriage returns in a log"
