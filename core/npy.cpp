@@ -4,12 +4,12 @@
 #include <cctype>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "check.hpp"
+#include "files.hpp"
 
 namespace strider {
 
@@ -157,10 +157,8 @@ Tensor parse_npy(std::string_view bytes, std::string_view name) {
 }
 
 Tensor load_npy(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  check(file.good(), "load_npy: cannot open '", path.string(), "'");
-  const std::string bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-  return parse_npy(bytes, path.string());
+  constexpr std::string_view context = "load_npy: cannot open";
+  return parse_npy(read_file(path, regular_file_size(path, context), context), path.string());
 }
 
 void save_npy(const std::filesystem::path& path, const Tensor& tensor) {

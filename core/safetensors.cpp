@@ -6,13 +6,13 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <span>
 
 #include "check.hpp"
+#include "files.hpp"
 
 // JSON: nlohmann/json (header-only, linked PRIVATE and only at build time: the public headers do not
 // include it, so an installed Strider needs nothing). A well-fuzzed parser beats a hand-written one for a
@@ -214,10 +214,8 @@ Safetensors parse_safetensors(std::string_view bytes, std::string_view name) {
 }
 
 Safetensors load_safetensors(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  check(file.good(), "load_safetensors: cannot open '", path.string(), "'");
-  const std::string bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-  return parse_safetensors(bytes, path.string());
+  constexpr std::string_view context = "load_safetensors: cannot open";
+  return parse_safetensors(read_file(path, regular_file_size(path, context), context), path.string());
 }
 
 std::string serialize_safetensors(const StateDict& tensors, const std::map<std::string, std::string>& metadata) {

@@ -3,14 +3,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <iterator>
+#include <limits>
 #include <mutex>
 #include <string>
 
 #include <tbb/task_arena.h>
 
 #include "../core/check.hpp"
+#include "../core/files.hpp"
 #include "../core/parallel.hpp"
 #include "model.hpp"
 #include "plan.hpp"
@@ -225,10 +226,12 @@ OnnxModel parse_onnx(std::string_view bytes, std::string_view name) {
 }
 
 OnnxModel load_onnx(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  check(file.good(), path.string(), ": cannot open the file");
-  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  return parse_onnx(bytes, path.string());
+  constexpr std::string_view context = "load_onnx: cannot open";
+  const std::uintmax_t size = regular_file_size(path, context);
+  // Checked before reading: parse_onnx rejects it too, after the whole file is in memory.
+  check(size < static_cast<std::uintmax_t>(std::numeric_limits<int>::max()), path.string(),
+        ": larger than protobuf's 2 GB limit");
+  return parse_onnx(read_file(path, size, context), path.string());
 }
 
 }  // namespace strider

@@ -99,6 +99,9 @@ TEST(Npy, RejectsWhatItCannotRepresent) {
       [&] { parse_npy(header(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296)}")); },
       {"overflows"}));
   EXPECT_TRUE(rejects([&] { load_npy("/nonexistent/strider.npy"); }, {"cannot open", "/nonexistent/strider.npy"}));
+  // Only regular files: /dev/zero was read until the memory ran out.
+  EXPECT_TRUE(rejects([&] { load_npy("/dev/zero"); }, {"load_npy: cannot open '/dev/zero': not a regular file"}));
+  EXPECT_TRUE(rejects([&] { load_npy("/"); }, {"load_npy: cannot open '/': it is a folder"}));
 }
 
 }  // namespace

@@ -151,6 +151,7 @@ TEST(Safetensors, RejectsEachBrokenSafetyRule) {
                       {"__metadata__ value of 'k' must be a string"}));
   EXPECT_TRUE(rejects([] { parse_safetensors(file_bytes(R"({"a":3})")); }, {"tensor 'a'", "must be an object"}));
   EXPECT_TRUE(rejects([] { load_safetensors("/nonexistent/file.safetensors"); }, {"cannot open", "/nonexistent/file"}));
+  EXPECT_TRUE(rejects([] { load_safetensors("/dev/zero"); }, {"'/dev/zero': not a regular file"}));
 }
 
 TEST(Safetensors, SaveRejectsWhatItCannotWrite) {

@@ -106,6 +106,7 @@ TEST(Vision, ReadsSizesFromHeadersAndRejectsHostileFiles) {
   EXPECT_TRUE(testing::rejects([&] { decode_image(huge, "huge.png"); }, {"100000x100000", "limit"}));
   EXPECT_TRUE(testing::rejects([] { decode_image(std::vector<uint8_t>{1, 2, 3}, "x.png"); }, {"x.png", "not an image"}));
   EXPECT_TRUE(testing::rejects([] { read_image("/nonexistent.png"); }, {"no such file"}));
+  EXPECT_TRUE(testing::rejects([] { read_image("/dev/zero"); }, {"cannot read '/dev/zero': not a regular file"}));
 }
 
 TEST(Vision, EncodesPngThatLibpngReadsBack) {

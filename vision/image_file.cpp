@@ -1,12 +1,11 @@
 #include "image_file.hpp"
 
 #include <climits>
-#include <fstream>
-#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/check.hpp"
+#include "core/files.hpp"
 
 namespace strider::vision {
 namespace fs = std::filesystem;
@@ -112,18 +111,12 @@ cv::Mat decode_image(std::span<const uint8_t> bytes, const std::string& name, co
 }
 
 cv::Mat read_image(const fs::path& path, const ReadOptions& options) {
-  std::error_code error;
-  check(fs::is_regular_file(path, error), "cannot read '", path.string(), "': no such file");
-  const auto size = fs::file_size(path, error);
-  check(!error, "cannot read '", path.string(), "': ", error.message());
+  const std::uintmax_t size = regular_file_size(path, "cannot read");
   const std::uintmax_t limit = 16 * static_cast<std::uintmax_t>(options.max_pixels) + (1 << 20);
   check(size <= limit, "cannot read '", path.string(), "': ", size, " bytes is more than any image of at most ",
         options.max_pixels, " pixels needs (ReadOptions::max_pixels; upsample --max-pixels)");
-  std::vector<uint8_t> bytes(size);
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  check(static_cast<bool>(in), "cannot read '", path.string(), "': the read failed");
-  return decode_image(bytes, path.string(), options);
+  const std::string bytes = read_file(path, size, "cannot read");
+  return decode_image({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, path.string(), options);
 }
 
 }  // namespace strider::vision

@@ -104,6 +104,11 @@ def test_upsample_errors():
 def test_onnx_errors(tmp_path):
     with pytest.raises(ValueError, match="cannot open"):
         strider.load_onnx(tmp_path / "missing.onnx")
+    # A folder raised a RuntimeError from the C++ stream; /dev/zero was read until the memory ran out.
+    with pytest.raises(ValueError, match="it is a folder"):
+        strider.load_onnx(tmp_path)
+    with pytest.raises(ValueError, match="not a regular file"):
+        strider.load_onnx("/dev/zero")
     (tmp_path / "junk.onnx").write_bytes(b"\x08\x07junk")
     with pytest.raises(ValueError):
         strider.load_onnx(tmp_path / "junk.onnx")
