@@ -3,7 +3,6 @@
 #include <bit>
 #include <cctype>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -173,15 +172,12 @@ void save_npy(const std::filesystem::path& path, const Tensor& tensor) {
   header.append(63 - (10 + header.size()) % 64, ' ');
   header.push_back('\n');
 
-  std::ofstream file(path, std::ios::binary);
-  check(file.good(), "save_npy: cannot open '", path.string(), "' for writing");
-  file.write(magic.data(), magic.size());
   const char version_and_length[4] = {1, 0, static_cast<char>(header.size() & 0xff),
                                       static_cast<char>(header.size() >> 8)};
-  file.write(version_and_length, 4);
-  file << header;
-  file.write(reinterpret_cast<const char*>(tensor.data()), static_cast<std::streamsize>(tensor.numel() * 4));
-  check(file.good(), "save_npy: writing '", path.string(), "' failed");
+  write_file_atomically(path,
+                        {magic, {version_and_length, 4}, header,
+                         {reinterpret_cast<const char*>(tensor.data()), static_cast<std::size_t>(tensor.numel()) * 4}},
+                        "save_npy: cannot write");
 }
 
 }  // namespace strider

@@ -5,7 +5,6 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -246,11 +245,7 @@ std::string serialize_safetensors(const StateDict& tensors, const std::map<std::
 
 void save_safetensors(const std::filesystem::path& path, const StateDict& tensors,
                       const std::map<std::string, std::string>& metadata) {
-  const std::string bytes = serialize_safetensors(tensors, metadata);
-  std::ofstream file(path, std::ios::binary);
-  check(file.good(), "save_safetensors: cannot open '", path.string(), "' for writing");
-  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  check(file.good(), "save_safetensors: writing '", path.string(), "' failed");
+  write_file_atomically(path, {serialize_safetensors(tensors, metadata)}, "save_safetensors: cannot write");
 }
 
 }  // namespace strider

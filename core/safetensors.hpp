@@ -46,7 +46,7 @@ Safetensors load_safetensors(const std::filesystem::path& path);
 Safetensors parse_safetensors(std::string_view bytes, std::string_view name = "<memory>");
 
 // Writes the tensors as F32 (header keys sorted, padded with spaces to a multiple of 8 bytes so the data
-// region is aligned, as the Python package does).
+// region is aligned, as the Python package does), atomically (core/files.hpp).
 void save_safetensors(const std::filesystem::path& path, const StateDict& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 std::string serialize_safetensors(const StateDict& tensors, const std::map<std::string, std::string>& metadata = {});

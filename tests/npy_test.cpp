@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "core/files.hpp"
 #include "core/npy.hpp"
 #include "test_util.hpp"
 
@@ -44,6 +48,31 @@ TEST(Npy, RoundTripsEveryRank) {
     EXPECT_EQ(max_abs_diff(back, source), 0.0);
     std::filesystem::remove(path);
   }
+}
+
+// A failed save leaves the file it would have replaced whole, and no temporary file beside it.
+TEST(Npy, FailedSavesLeaveTheOldFileWhole) {
+  const auto path = std::filesystem::temp_directory_path() / ("strider_npy_" + std::to_string(::getpid()) + ".npy");
+  const Tensor old = Tensor::uniform({4}, -1, 1, 1);
+  save_npy(path, old);
+  // Files may grow to 1 KiB while a 4 KiB tensor is saved: the write fails with EFBIG (SIGXFSZ ignored),
+  // as on a full disk.
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  rlimit small = saved;
+  small.rlim_cur = 1024;
+  const auto handler = std::signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  const ::testing::AssertionResult failed =
+      rejects([&] { save_npy(path, Tensor::zeros({1024})); }, {"save_npy: cannot write", "File too large"});
+  setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, handler);
+  EXPECT_TRUE(failed);
+  EXPECT_EQ(max_abs_diff(load_npy(path), old), 0.0);
+  EXPECT_FALSE(std::filesystem::exists(temporary_path(path)));
+  std::filesystem::remove(path);
+  EXPECT_TRUE(rejects([&] { save_npy("/nonexistent/x.npy", old); },
+                      {"save_npy: cannot write '/nonexistent/x.npy': No such file or directory"}));
 }
 
 TEST(Npy, ReadsVersions2And3AndFloat64) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <iomanip>
@@ -11,13 +10,13 @@
 #include <map>
 #include <set>
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "core/check.hpp"
+#include "core/files.hpp"
 #include "vision/image_file.hpp"
 #include "vision/png_encoder.hpp"
 
@@ -40,24 +39,6 @@ extern "C" void remove_temporary_and_die(int signal) {
   if (temporary_pending) ::unlink(temporary_name);  // async-signal-safe
   std::signal(signal, SIG_DFL);
   std::raise(signal);
-}
-
-// Writes all of `bytes` to `path` and fsyncs it; false with errno set on any failure.
-bool write_durably(const fs::path& path, const std::vector<uchar>& bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    written += static_cast<std::size_t>(n);
-  }
-  bool ok = written == bytes.size() && ::fsync(fd) == 0;
-  const int saved = errno;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok && saved != 0) errno = saved;
-  return ok;
 }
 
 fs::path same_file(const fs::path& path) { return fs::weakly_canonical(path); }
@@ -98,26 +79,14 @@ void write_image_atomically(const fs::path& path, const cv::Mat& image, const fs
   const std::string ext = lower_extension(path);
   if (ext == ".png") bytes = vision::encode_png(image);
   else check(cv::imencode(ext, image, bytes), "cannot encode '", path.string(), "' as ", ext);
-  // The temporary file sits in the same folder, so the rename cannot cross file systems.
-  fs::path temporary = path;
-  temporary += ".part" + std::to_string(::getpid());
+  const fs::path temporary = temporary_path(path);
   check(temporary.native().size() < sizeof(temporary_name), "cannot write '", path.string(), "': path too long");
   std::strcpy(temporary_name, temporary.c_str());
-  temporary_pending = 1;
-  errno = 0;
-  const bool written = write_durably(temporary, bytes);
-  const std::string reason = std::strerror(errno);
-  std::error_code renamed;
-  if (written) fs::rename(temporary, path, renamed);
-  if (!written || renamed) ::unlink(temporary.c_str());
-  temporary_pending = 0;
-  check(written && !renamed, "cannot write '", path.string(), "': ", written ? renamed.message() : reason);
-  // The rename is durable once the folder's entry is.
-  if (const int folder = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
-      folder >= 0) {
-    ::fsync(folder);
-    ::close(folder);
-  }
+  struct Pending {  // for the signal handler, while the temporary file may exist
+    Pending() { temporary_pending = 1; }
+    ~Pending() { temporary_pending = 0; }
+  } pending;
+  write_file_atomically(path, {{reinterpret_cast<const char*>(bytes.data()), bytes.size()}}, "cannot write");
 }
 
 void remove_temporary_files_on_signals() {
