@@ -1,8 +1,11 @@
 #include "image_io.hpp"
 
+#include <vector>
+
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/check.hpp"
+#include "core/files.hpp"
 #include "vision/image_file.hpp"
 #include "vision/image_tensor.hpp"
 
@@ -27,7 +30,9 @@ cv::Mat read_image(const std::filesystem::path& path) {
 }
 
 void write_image(const std::filesystem::path& path, const cv::Mat& image) {
-  check(cv::imwrite(path.string(), image), "cannot write image '", path.string(), "'");
+  std::vector<uchar> bytes;
+  check(cv::imencode(path.extension().string(), image, bytes), "cannot encode image '", path.string(), "'");
+  write_file_atomically(path, {{reinterpret_cast<const char*>(bytes.data()), bytes.size()}}, "cannot write image");
 }
 
 }  // namespace strider::samples

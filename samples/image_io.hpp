@@ -15,6 +15,7 @@ cv::Mat tensor_to_image(const Tensor& tensor);
 
 // Reads an image with OpenCV; throws std::invalid_argument naming the file if it cannot.
 cv::Mat read_image(const std::filesystem::path& path);
+// Encodes by the extension and writes atomically (core/files.hpp); throws naming the file.
 void write_image(const std::filesystem::path& path, const cv::Mat& image);
 
 }  // namespace strider::samples
