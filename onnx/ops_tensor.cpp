@@ -262,7 +262,8 @@ void register_tensor_ops(HandlerTable& table) {
     // Constant operands (a learned token, a fixed channel) are captured as tensors, in their places.
     const Operands o = b.operands(n, n.inputs.size(), n.inputs.size());
     const Tensor& first = o.constant[0] ? *o.constant[0] : b.tensor(n, 0);
-    const auto axis = static_cast<int>(normalize_axis(n.get_int("axis", 0), static_cast<std::size_t>(first.rank()), n.label()));
+    const std::size_t rank = static_cast<std::size_t>(first.rank());
+    const auto axis = static_cast<int>(normalize_axis(n.get_int("axis", 0), rank, n.label()));
     b.emit(n, o.slots, n.outputs.at(0), [axis, o](std::span<const Tensor* const> x) {
       std::vector<const Tensor*> parts;
       for (std::size_t k = 0; k < o.constant.size(); ++k) parts.push_back(o.get(x, k));
