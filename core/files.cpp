@@ -55,6 +55,13 @@ bool write_durably(const std::filesystem::path& path, std::initializer_list<std:
 
 }  // namespace
 
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  std::error_code error_a, error_b, error;
+  const auto canonical_a = std::filesystem::weakly_canonical(a, error_a);
+  const auto canonical_b = std::filesystem::weakly_canonical(b, error_b);
+  return (!error_a && !error_b && canonical_a == canonical_b) || std::filesystem::equivalent(a, b, error);
+}
+
 std::filesystem::path temporary_path(const std::filesystem::path& path) {
   std::filesystem::path temporary = path;
   return temporary += ".part" + std::to_string(::getpid());

@@ -18,6 +18,10 @@ std::uintmax_t regular_file_size(const std::filesystem::path& path, std::string_
 // whole; a shorter read throws as above.
 std::string read_file(const std::filesystem::path& path, std::uintmax_t size, std::string_view context);
 
+// Whether the paths name one file, existing or not: spelled differently, through symbolic links, or hard
+// links to it. A writer checks it before replacing a file it reads.
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b);
+
 // The temporary file write_file_atomically writes first: `path` + ".part<process id>", in the same folder
 // so that the rename cannot cross file systems.
 std::filesystem::path temporary_path(const std::filesystem::path& path);

@@ -18,9 +18,11 @@ if(TARGET strider-run)
   set_tests_properties(strider_run_encoder_decoder PROPERTIES FIXTURES_REQUIRED parity_cases
     PASS_REGULAR_EXPRESSION "max abs error .*: ok")
   # Outputs are checked before anything runs (one error line, nothing printed before it): an unknown
-  # name, a format no writer takes, a missing folder, a folder given as the file (parity, the cases' own).
+  # name, a format no writer takes, a missing folder, a folder given as the file (parity, the cases' own),
+  # the input file named another way (it was overwritten).
   foreach(case "nosuch=y.npy|has no output named 'nosuch'" "y.xyz|not a format strider-run writes"
-                "missing_dir/y.npy|the folder 'missing_dir' does not exist" "parity|it is a folder, not a file name")
+                "missing_dir/y.npy|the folder 'missing_dir' does not exist" "parity|it is a folder, not a file name"
+                "parity/../parity/encdec00.input.npy|refusing to write over a file this run reads")
     string(REPLACE "|" ";" parts "${case}")
     list(GET parts 0 output)
     list(GET parts 1 message)
@@ -31,6 +33,12 @@ if(TARGET strider-run)
     set_tests_properties(strider_run_names_output_${id} PROPERTIES FIXTURES_REQUIRED parity_cases
       PASS_REGULAR_EXPRESSION "^strider-run: [^\n]*${message}[^\n]*\nexit 2\n$")
   endforeach()
+  # A tolerance of NaN passed every comparison.
+  add_test(NAME strider_run_rejects_a_nan_tolerance
+    COMMAND sh -c "\"$0\" \"$1\" \"$2\" --compare \"$3\" --atol nan 2>&1; echo \"exit $?\"" $<TARGET_FILE:strider-run>
+            ${parity_dir}/encdec00.onnx ${parity_dir}/encdec00.input.npy ${parity_dir}/encdec00.expected.npy)
+  set_tests_properties(strider_run_rejects_a_nan_tolerance PROPERTIES FIXTURES_REQUIRED parity_cases
+    PASS_REGULAR_EXPRESSION "^strider-run: --atol must be a finite number >= 0, but got nan\nexit 2\n$")
   # A file that is not ONNX: one line naming the file, exit code 2.
   add_test(NAME strider_run_rejects_a_bad_file
     COMMAND sh -c "\"$0\" \"$1\" \"$1\" 2>&1; echo \"exit $?\"" $<TARGET_FILE:strider-run> ${CMAKE_CURRENT_SOURCE_DIR}/onnx_tests.cmake)

@@ -19,6 +19,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/check.hpp"
+#include "core/files.hpp"
 #include "core/npy.hpp"
 #include "core/parallel.hpp"
 #include "core/version.hpp"
@@ -132,20 +133,31 @@ void print_profile(const RunProfile& p) {
 }
 
 int run(const Options& o) {
+  for (const auto& [name, tolerance] : {std::pair("--atol", o.atol), std::pair("--rtol", o.rtol)})
+    check(std::isfinite(tolerance) && tolerance >= 0, name, " must be a finite number >= 0, but got ", tolerance);
   if (o.threads > 0) set_num_threads(o.threads);
   const OnnxModel model = load_onnx(o.model);
 
+  std::optional<std::pair<std::size_t, fs::path>> expected;
+  if (o.compare) {
+    const Binding b = parse_binding(*o.compare);
+    expected.emplace(index_of(model.outputs(), b, "output"), b.file);
+  }
+  // Files this run reads, which no output may replace.
+  std::vector<fs::path> read = {o.model};
+  for (const std::string& text : o.inputs) read.push_back(parse_binding(text).file);
+  if (expected) read.push_back(expected->second);
   std::map<std::size_t, fs::path> written;  // output index -> file
   for (const std::string& text : o.outputs) {
     const Binding b = parse_binding(text);
     const std::size_t k = index_of(model.outputs(), b, "output");
     check_destination(model.outputs()[k], b.file);
+    for (const auto& [other, file] : written)
+      check(other != k && !same_file(file, b.file), "-o ", b.file.string(), ": output '", model.outputs()[other].name,
+            "' is written to ", file.string(), " already");
+    for (const fs::path& file : read)
+      check(!same_file(file, b.file), "-o ", b.file.string(), ": refusing to write over a file this run reads");
     written[k] = b.file;
-  }
-  std::optional<std::pair<std::size_t, fs::path>> expected;
-  if (o.compare) {
-    const Binding b = parse_binding(*o.compare);
-    expected.emplace(index_of(model.outputs(), b, "output"), b.file);
   }
 
   std::vector<Tensor> inputs(model.input_count());
@@ -213,7 +225,7 @@ int main(int argc, char** argv) {
   app.add_option("--atol", o.atol, "absolute tolerance of --compare")->capture_default_str();
   app.add_option("--rtol", o.rtol, "relative tolerance of --compare")->capture_default_str();
   app.add_option("--threads", o.threads, "threads (default 0: all)")->check(CLI::Range(0, 1024));
-  app.add_option("--repeat", o.repeat, "runs, for timing")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--repeat", o.repeat, "runs, for timing")->check(CLI::Range(1, 1000000))->capture_default_str();
   app.add_flag("--profile", o.profile,
                "time every node of the plan (median over max(--repeat, 5) runs), slowest first, with its share, "
                "GFLOP/s or GB/s and what it fused; and the activation arena's size");

@@ -41,7 +41,8 @@ extern "C" void remove_temporary_and_die(int signal) {
   std::raise(signal);
 }
 
-fs::path same_file(const fs::path& path) { return fs::weakly_canonical(path); }
+// One spelling per file, for the sets of files a folder run claims.
+fs::path file_key(const fs::path& path) { return fs::weakly_canonical(path); }
 
 }  // namespace
 
@@ -59,8 +60,7 @@ cv::Mat read_image(const fs::path& path, int64_t max_pixels) {
 }
 
 void check_output_path(const fs::path& path, const fs::path& input) {
-  check(!(fs::exists(path) && fs::equivalent(path, input)) && same_file(path) != same_file(input),
-        "refusing to write '", path.string(), "': it is the input image");
+  check(!same_file(path, input), "refusing to write '", path.string(), "': it is the input image");
   check(!fs::is_directory(path), "cannot write '", path.string(), "': it is a folder (an input folder's results ",
         "go to a folder; an image's to a file)");
   const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
@@ -127,19 +127,19 @@ std::vector<FolderJob> plan_folder(const std::vector<fs::path>& images, const fs
   // Files this run would write are no inputs: NAME_x2.png left in the folder by a previous run.
   std::set<fs::path> written;
   for (const fs::path& output : outputs_of(images)) {
-    written.insert(same_file(output));
-    if (compare) written.insert(same_file(compare_path(output)));
+    written.insert(file_key(output));
+    if (compare) written.insert(file_key(compare_path(output)));
   }
   std::vector<fs::path> inputs;
   for (const fs::path& image : images)
-    if (!written.contains(same_file(image))) inputs.push_back(image);
+    if (!written.contains(file_key(image))) inputs.push_back(image);
 
   const std::vector<fs::path> outputs = outputs_of(inputs);
   std::map<fs::path, fs::path> claimed;  // output -> the input that writes it
   std::vector<FolderJob> jobs;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     FolderJob job{inputs[i], outputs[i], ""};
-    const auto [first, fresh] = claimed.emplace(same_file(job.output), job.input);
+    const auto [first, fresh] = claimed.emplace(file_key(job.output), job.input);
     if (!fresh) {
       job.refused = "its output '" + job.output.string() + "' is also " + first->second.filename().string() + "'s";
     } else if (!overwrite) {
