@@ -195,7 +195,8 @@ TEST(Onnx, RejectsBrokenAndUnsupportedFiles) {
   EXPECT_TRUE(rejects([&] { attr.load().run(Tensor::zeros({1, 1, 4, 4})); },
                       {"Resize node 'n0'", "mode 'area'", "not supported (nearest, linear, bilinear, cubic)"}));
 
-  // Operands ONNX defines as scalars: element 0 of an empty one was read out of range.
+  // Operands ONNX defines as scalars: a longer one gave its first value, an empty one a message about the
+  // node's input count.
   ModelBuilder clip({1, 1, 2, 2});
   clip.weight("lo", Tensor({0}));
   clip.node("Clip", {"x", "lo"}, "y");
