@@ -15,7 +15,8 @@ std::uintmax_t regular_file_size(const std::filesystem::path& path, std::string_
   namespace fs = std::filesystem;
   std::error_code error;
   const fs::file_status status = fs::status(path, error);  // follows symbolic links
-  check(fs::exists(status), context, " '", path.string(), "': no such file");
+  check(fs::exists(status), context, " '", path.string(), "': ",
+        status.type() == fs::file_type::not_found ? "no such file" : error.message());  // else ELOOP, EACCES…
   check(!fs::is_directory(status), context, " '", path.string(), "': it is a folder");
   check(fs::is_regular_file(status), context, " '", path.string(),
         "': not a regular file (a device or a pipe, which may never end)");

@@ -11,7 +11,7 @@
 namespace strider {
 
 // The size of the regular file at `path`. Throws std::invalid_argument, as "<context> '<path>': <why>",
-// when it is missing, a folder, or not a regular file.
+// when it is missing, a folder, not a regular file, or cannot be examined (then the system's reason).
 std::uintmax_t regular_file_size(const std::filesystem::path& path, std::string_view context);
 
 // The first `size` bytes of that file (its regular_file_size, checked against the caller's limit), read

@@ -131,6 +131,11 @@ TEST(Npy, RejectsWhatItCannotRepresent) {
   // Only regular files: /dev/zero was read until the memory ran out.
   EXPECT_TRUE(rejects([&] { load_npy("/dev/zero"); }, {"load_npy: cannot open '/dev/zero': not a regular file"}));
   EXPECT_TRUE(rejects([&] { load_npy("/"); }, {"load_npy: cannot open '/': it is a folder"}));
+  // A path that cannot be examined gives the system's reason, not "no such file".
+  const auto loop = std::filesystem::temp_directory_path() / ("strider_loop_" + std::to_string(::getpid()));
+  std::filesystem::create_symlink(loop, loop);
+  EXPECT_TRUE(rejects([&] { load_npy(loop); }, {"Too many levels of symbolic links"}));
+  std::filesystem::remove(loop);
 }
 
 }  // namespace
