@@ -18,6 +18,8 @@ inline void check_argument_bounds(const Params& p) {
     Hw value;
   } arguments[] = {{"--input", p.input},       {"--kernel", p.kernel},     {"--stride", p.stride},
                    {"--padding", p.padding},   {"--dilation", p.dilation}, {"--output-padding", p.output_padding}};
+  // The operators name the other negative arguments themselves; a negative input size reached Shape first.
+  check(p.input.h >= 0 && p.input.w >= 0, "--input: sizes cannot be negative, but got ", p.input);
   for (const auto& a : arguments)
     check(a.value.h <= max_argument && a.value.w <= max_argument, a.option, ": ", a.value,
           " is too large: conv-arith takes sizes up to ", max_argument, " per axis");

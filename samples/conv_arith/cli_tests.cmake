@@ -9,6 +9,25 @@ if(TARGET conv-arith)
     COMMAND sh -c "\"$0\" --kind maxpool -k 3 -p 2 2>&1; echo \"exit $?\"" $<TARGET_FILE:conv-arith>)
   set_tests_properties(conv_arith_rejects_like_the_operator PROPERTIES PASS_REGULAR_EXPRESSION
     "^conv-arith: MaxPool2d: pad should be at most half of kernel size, but got padding=\\(2, 2\\) and kernel_size=\\(3, 3\\)\nexit 2\n$")
+  add_test(NAME conv_arith_rejects_a_negative_input
+    COMMAND sh -c "\"$0\" -i -5 2>&1; echo \"exit $?\"" $<TARGET_FILE:conv-arith>)
+  set_tests_properties(conv_arith_rejects_a_negative_input PROPERTIES PASS_REGULAR_EXPRESSION
+    "^conv-arith: --input: sizes cannot be negative, but got \\(-5, -5\\)\nexit 2\n$")
+  # -o names files, but --figure all's folder: each mistake said before anything is drawn.
+  add_test(NAME conv_arith_out_names_files
+    COMMAND sh -c "d=$(mktemp -d); touch $d/file; \"$0\" -o $d/ 2>&1; \
+\"$0\" --figure all -o $d/file 2>&1; ls $d; rm -r $d" $<TARGET_FILE:conv-arith>)
+  set_tests_properties(conv_arith_out_names_files PROPERTIES PASS_REGULAR_EXPRESSION "^\
+conv-arith: --out '[^']*/': expected a file name without its extension \
+\\(OUT gives OUT.png and OUT.gif\\), not a folder\n\
+conv-arith: --out '[^']*/file': cannot make the folder of the figures: Not a directory\nfile\n$")
+  # A write that fails (files limited to 512 bytes, as on a full disk) leaves the earlier drawings whole.
+  add_test(NAME conv_arith_failed_write_keeps_the_drawings
+    COMMAND sh -c "d=$(mktemp -d); \"$0\" -o $d/x > /dev/null; cp $d/x.png $d/png; cp $d/x.gif $d/gif; \
+(trap '' XFSZ; ulimit -f 1; \"$0\" -k 2 -o $d/x 2>&1 > /dev/null; echo \"exit $?\"); \
+cmp $d/x.png $d/png && cmp $d/x.gif $d/gif && ls $d; rm -r $d" $<TARGET_FILE:conv-arith>)
+  set_tests_properties(conv_arith_failed_write_keeps_the_drawings PROPERTIES PASS_REGULAR_EXPRESSION
+    "^conv-arith: cannot write image '[^']*/x.png': File too large\nexit 2\ngif\npng\nx.gif\nx.png\n$")
 endif()
 
 # `conv-arith serve`: its JSON, pictures and errors over HTTP, and the page rendered by headless chromium.

@@ -3,7 +3,6 @@
 #include <gif_lib.h>
 
 #include <algorithm>
-#include <fstream>
 #include <memory>
 #include <unordered_map>
 
@@ -53,13 +52,6 @@ Palette make_palette(const std::vector<cv::Mat>& frames) {
 }
 
 }  // namespace
-
-void write_gif(const std::filesystem::path& path, const std::vector<cv::Mat>& frames, int delay_cs) {
-  // Through a stream rather than EGifOpenFileName, which creates the file readable by its owner only.
-  std::ofstream file(path, std::ios::binary);
-  check(file.good(), "cannot write GIF '", path.string(), "'");
-  write_gif(file, path.string(), frames, delay_cs);
-}
 
 void write_gif(std::ostream& file, const std::string& name, const std::vector<cv::Mat>& frames, int delay_cs) {
   check(!frames.empty(), "write_gif: no frames for '", name, "'");

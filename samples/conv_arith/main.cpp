@@ -8,11 +8,14 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/check.hpp"
+#include "core/files.hpp"
 #include "core/version.hpp"
 #include "draw.hpp"
 #include "gif.hpp"
@@ -67,9 +70,15 @@ void run(const Params& p, std::string_view figure, const Output& out) {
   png += ".png";
   gif += ".gif";
   // Flat drawings compress about 5x better at zlib's highest level than at OpenCV's default.
-  check(cv::imwrite(png.string(), draw_sheet(g, title), {cv::IMWRITE_PNG_COMPRESSION, 9}), "cannot write image '",
-        png.string(), "'");
-  write_gif(gif, draw_frames(g, title), 70);
+  std::vector<uchar> png_bytes;
+  check(cv::imencode(".png", draw_sheet(g, title), png_bytes, {cv::IMWRITE_PNG_COMPRESSION, 9}),
+        "cannot encode image '", png.string(), "'");
+  std::ostringstream gif_bytes;
+  write_gif(gif_bytes, gif.string(), draw_frames(g, title), 70);
+  // Each file replaced whole (core/files): a failed write, a full disk say, leaves the earlier drawing.
+  write_file_atomically(png, {{reinterpret_cast<const char*>(png_bytes.data()), png_bytes.size()}},
+                        "cannot write image");
+  write_file_atomically(gif, {gif_bytes.view()}, "cannot write GIF");
   std::cout << "  wrote " << png.string() << " and " << gif.string() << "\n\n";
 }
 
@@ -121,6 +130,9 @@ int main(int argc, char** argv) {
 
   try {
     if (*serve_command) return serve(serve_options);
+    // OUT names files (OUT.png, OUT.gif): a path ending in a separator would write the hidden '.png' there.
+    check(prefix.empty() || figure == "all" || fs::path(prefix).has_filename(), "--out '", prefix,
+          "': expected a file name without its extension (OUT gives OUT.png and OUT.gif), not a folder");
     if (figure.empty()) {
       if (!prefix.empty()) out.prefix = prefix;
       run(parse_params(text), "", out);
@@ -133,7 +145,9 @@ int main(int argc, char** argv) {
       if (!prefix.empty()) {
         std::string name = "fig" + std::string(f.id);
         name[4] = '_';  // fig2_7: a dot would read as an extension
-        if (figure == "all") fs::create_directories(prefix);
+        std::error_code error;
+        if (figure == "all") fs::create_directories(prefix, error);
+        check(!error, "--out '", prefix, "': cannot make the folder of the figures: ", error.message());
         out.prefix = figure == "all" ? fs::path(prefix) / name : fs::path(prefix);
       }
       run(f.params, f.id, out);
