@@ -29,9 +29,9 @@ cv::Mat read_image(const std::filesystem::path& path) {
   return vision::read_image(path, {.imread_flags = cv::IMREAD_COLOR});
 }
 
-void write_image(const std::filesystem::path& path, const cv::Mat& image) {
+void write_image(const std::filesystem::path& path, const cv::Mat& image, const std::vector<int>& params) {
   std::vector<uchar> bytes;
-  check(cv::imencode(path.extension().string(), image, bytes), "cannot encode image '", path.string(), "'");
+  check(cv::imencode(path.extension().string(), image, bytes, params), "cannot encode image '", path.string(), "'");
   write_file_atomically(path, {{reinterpret_cast<const char*>(bytes.data()), bytes.size()}}, "cannot write image");
 }
 

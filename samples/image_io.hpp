@@ -1,6 +1,7 @@
 #pragma once
 // OpenCV images <-> Strider tensors. OpenCV stays in the samples: core/ and ops/ do not depend on it.
 #include <filesystem>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -15,7 +16,8 @@ cv::Mat tensor_to_image(const Tensor& tensor);
 
 // Reads an image with OpenCV; throws std::invalid_argument naming the file if it cannot.
 cv::Mat read_image(const std::filesystem::path& path);
-// Encodes by the extension and writes atomically (core/files.hpp); throws naming the file.
-void write_image(const std::filesystem::path& path, const cv::Mat& image);
+// Encodes by the extension, with OpenCV's imwrite `params`, and writes atomically (core/files.hpp); throws
+// naming the file.
+void write_image(const std::filesystem::path& path, const cv::Mat& image, const std::vector<int>& params = {});
 
 }  // namespace strider::samples

@@ -21,6 +21,7 @@
 #include "gif.hpp"
 #include "options.hpp"
 #include "report.hpp"
+#include "samples/image_io.hpp"
 #include "serve.hpp"
 
 using namespace strider;
@@ -69,15 +70,11 @@ void run(const Params& p, std::string_view figure, const Output& out) {
   fs::path png = *out.prefix, gif = *out.prefix;
   png += ".png";
   gif += ".gif";
+  // Each file replaced whole (core/files): a failed write, a full disk say, leaves the earlier drawing.
   // Flat drawings compress about 5x better at zlib's highest level than at OpenCV's default.
-  std::vector<uchar> png_bytes;
-  check(cv::imencode(".png", draw_sheet(g, title), png_bytes, {cv::IMWRITE_PNG_COMPRESSION, 9}),
-        "cannot encode image '", png.string(), "'");
+  samples::write_image(png, draw_sheet(g, title), {cv::IMWRITE_PNG_COMPRESSION, 9});
   std::ostringstream gif_bytes;
   write_gif(gif_bytes, gif.string(), draw_frames(g, title), 70);
-  // Each file replaced whole (core/files): a failed write, a full disk say, leaves the earlier drawing.
-  write_file_atomically(png, {{reinterpret_cast<const char*>(png_bytes.data()), png_bytes.size()}},
-                        "cannot write image");
   write_file_atomically(gif, {gif_bytes.view()}, "cannot write GIF");
   std::cout << "  wrote " << png.string() << " and " << gif.string() << "\n\n";
 }
@@ -138,6 +135,11 @@ int main(int argc, char** argv) {
       run(parse_params(text), "", out);
       return 0;
     }
+    if (figure == "all" && !prefix.empty()) {
+      std::error_code error;
+      fs::create_directories(prefix, error);
+      check(!error, "--out '", prefix, "': cannot make the folder of the figures: ", error.message());
+    }
     bool found = false;
     for (const Figure& f : guide_figures()) {
       if (figure != "all" && figure != f.id) continue;
@@ -145,9 +147,6 @@ int main(int argc, char** argv) {
       if (!prefix.empty()) {
         std::string name = "fig" + std::string(f.id);
         name[4] = '_';  // fig2_7: a dot would read as an extension
-        std::error_code error;
-        if (figure == "all") fs::create_directories(prefix, error);
-        check(!error, "--out '", prefix, "': cannot make the folder of the figures: ", error.message());
         out.prefix = figure == "all" ? fs::path(prefix) / name : fs::path(prefix);
       }
       run(f.params, f.id, out);
