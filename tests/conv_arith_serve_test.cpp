@@ -180,6 +180,9 @@ TEST_F(ConvArithServe, RejectsWithTheOperatorsMessageAndBoundsTheSizes) {
   EXPECT_NE(error("/api/explain?kind=deconv").find("--kind"), std::string::npos);
   EXPECT_NE(error("/api/explain?x=1").find("unknown parameter 'x'"), std::string::npos);
   EXPECT_NE(error("/api/explain?i=3&i=4").find("given 2 times"), std::string::npos);
+  // A NUL in the query must not cut the message short.
+  EXPECT_EQ(error("/api/explain?i=3%00x"), "parameter 'i': control characters are not allowed, but got '3\\x00x'");
+  EXPECT_EQ(error("/api/explain?%1Bk=3"), "parameter '\\x1Bk': control characters are not allowed, but got '3'");
   EXPECT_NE(error("/api/explain?figure=9.9").find("'9.9'"), std::string::npos);
   EXPECT_NE(error("/api/explain?figure=2.7&i=4").find("give it alone"), std::string::npos);
   EXPECT_EQ(error("/api/explain?i=100000000000"),

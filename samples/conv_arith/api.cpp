@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include "core/check.hpp"
 #include "draw.hpp"
@@ -136,6 +137,18 @@ std::string size_text(Hw v) {
   return v.h == v.w ? std::to_string(v.h) : std::to_string(v.h) + "x" + std::to_string(v.w);
 }
 
+// A query's text as a message quotes it: control characters as \xNN. A NUL would end the message early
+// (what() is a C string), and the page shows the message as text.
+std::string printable(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (c < 0x20 || c == 0x7F) out += {'\\', 'x', hex[c >> 4], hex[c & 15]};
+    else out += static_cast<char>(c);
+  }
+  return out;
+}
+
 }  // namespace
 
 Geometry page_geometry(const Params& p) {
@@ -155,6 +168,11 @@ Geometry page_geometry(const Params& p) {
 
 PageRequest parse_query(const Query& query) {
   static const std::set<std::string> names = {"kind", "figure", "i", "k", "s", "p", "d", "a", "ceil-mode"};
+  for (const auto& [name, value] : query) {
+    const std::string shown_name = printable(name), shown_value = printable(value);
+    check(shown_name == name && shown_value == value, "parameter '", shown_name,
+          "': control characters are not allowed, but got '", shown_value, "'");
+  }
   for (auto it = query.begin(); it != query.end(); it = query.upper_bound(it->first)) {
     check(names.count(it->first) > 0, "unknown parameter '", it->first,
           "': expected kind, i, k, s, p, d, a, ceil-mode (the options of conv-arith) or figure");
