@@ -35,7 +35,7 @@ endif()
 file(RELATIVE_PATH STRIDER_PC_PREFIX /root/${CMAKE_INSTALL_LIBDIR}/pkgconfig /root)
 # vision and upsampler share an export set: the upsampler links the vision library.
 if(TARGET strider_vision)
-  install(FILES vision/image_file.hpp vision/image_tensor.hpp vision/png_encoder.hpp
+  install(FILES vision/image_file.hpp vision/image_header.hpp vision/image_tensor.hpp vision/png_encoder.hpp
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider/vision)
   install(FILES upsampler/image_upsampler.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider/upsampler)
   install(TARGETS strider_vision strider_upsampler EXPORT StriderVisionTargets

@@ -1,10 +1,10 @@
 #pragma once
-// Image files read within bounds: the dimensions in a PNG or JPEG header are checked against a pixel
-// limit before anything is decoded, so a small file claiming a huge image fails at once with a clear
-// message instead of allocating gigabytes; a truncated JPEG is rejected rather than padded with grey.
+// Image files read within bounds: PNG, JPEG, BMP, TIFF, WebP and PNM, whose header dimensions are checked
+// against a pixel limit before anything is decoded (image_header.hpp), so a small file claiming a huge image
+// fails at once with a clear message instead of allocating gigabytes; a truncated JPEG is rejected rather
+// than padded with grey.
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <span>
 #include <string>
 
@@ -20,14 +20,11 @@ struct ReadOptions {
   int imread_flags = -1;
 };
 
-// Width and height from a PNG or JPEG header, without decoding; nullopt for other formats. Throws
-// std::invalid_argument for a PNG / JPEG whose header is cut short or malformed.
-std::optional<cv::Size> header_size(std::span<const uint8_t> bytes, const std::string& name);
-
 // Decodes `bytes` as cv::imread(..., options.imread_flags) does: by default grey, grey + alpha, BGR or
-// BGRA, of the file's depth. `name` labels the messages. Throws std::invalid_argument when the bytes are no image OpenCV
-// decodes, when the image has more than `max_pixels` pixels (from the header when it is a PNG or JPEG,
-// else after decoding) and when a JPEG ends before its end-of-image marker.
+// BGRA, of the file's depth. `name` labels the messages. Throws std::invalid_argument when the bytes are
+// not a PNG, JPEG, BMP, TIFF, WebP or PNM (P1-P6) image, when its header is malformed or gives more than
+// `max_pixels` pixels (checked before decoding), when a JPEG ends before its end-of-image marker and when
+// OpenCV's decoder fails.
 cv::Mat decode_image(std::span<const uint8_t> bytes, const std::string& name, const ReadOptions& options = {});
 // Reads the file and decodes it (decode_image); the file must be at most 16 bytes per allowed pixel.
 cv::Mat read_image(const std::filesystem::path& path, const ReadOptions& options = {});

@@ -14,8 +14,8 @@
 
 namespace strider::upsampler {
 
-// Any image OpenCV decodes of at most `max_pixels` pixels (vision::read_image): grey / BGR / BGRA, 8 or
-// 16 bits (other depths are rejected); grey + alpha becomes BGRA, which every encoder writes.
+// A PNG, JPEG, BMP, TIFF, WebP or PNM image of at most `max_pixels` pixels (vision::read_image): grey /
+// BGR / BGRA, 8 or 16 bits (other depths are rejected); grey + alpha becomes BGRA, which every encoder writes.
 cv::Mat read_image(const std::filesystem::path& path, int64_t max_pixels = vision::ReadOptions{}.max_pixels);
 
 // Throws unless `path` names another file than `input`, in an existing writable folder, with an
