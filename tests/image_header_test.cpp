@@ -40,11 +40,11 @@ TEST(ImageHeader, GivesTheSizeOpenCVDecodesForEveryFormatItReads) {
     std::vector<int> params;
   };
   const int lossy = cv::IMWRITE_WEBP_QUALITY;  // below 100: VP8; by default, lossless VP8L
-  for (const Case& c : {Case{".png", bgr, "PNG"}, Case{".png", bgra, "PNG"}, Case{".jpg", bgr, "JPEG"},
-                        Case{".bmp", bgr, "BMP"}, Case{".bmp", grey, "BMP"}, Case{".tiff", bgr, "TIFF"},
-                        Case{".tiff", bgra, "TIFF"}, Case{".webp", bgr, "WebP"}, Case{".webp", bgra, "WebP"},
-                        Case{".webp", bgr, "WebP", {lossy, 80}}, Case{".ppm", bgr, "PNM"}, Case{".pgm", grey, "PNM"},
-                        Case{".pbm", grey, "PNM"}}) {
+  for (const Case& c : {Case{".png", bgr, "PNG", {}}, Case{".png", bgra, "PNG", {}}, Case{".jpg", bgr, "JPEG", {}},
+                        Case{".bmp", bgr, "BMP", {}}, Case{".bmp", grey, "BMP", {}}, Case{".tiff", bgr, "TIFF", {}},
+                        Case{".tiff", bgra, "TIFF", {}}, Case{".webp", bgr, "WebP", {}},
+                        Case{".webp", bgra, "WebP", {}}, Case{".webp", bgr, "WebP", {lossy, 80}},
+                        Case{".ppm", bgr, "PNM", {}}, Case{".pgm", grey, "PNM", {}}, Case{".pbm", grey, "PNM", {}}}) {
     const std::vector<uint8_t> bytes = encode(c.ext, c.image, c.params);
     const std::optional<ImageHeader> header = read_header(bytes, "a" + c.ext);
     ASSERT_TRUE(header) << c.ext;

@@ -32,7 +32,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* preprocessing =
-    "Images: an input image (png, jpg, ... anything OpenCV reads) is decoded as 8-bit colour and becomes a\n"
+    "Images: an input image (PNG, JPEG, BMP, TIFF, WebP or PNM) is decoded as 8-bit colour and becomes a\n"
     "[1, 3, H, W] float32 tensor in RGB order with values / 255 in [0, 1] (no mean or std: bake them into\n"
     "the model, or pass an .npy). An image output must be [1, 1 or 3, H, W], read as RGB (or grey) in\n"
     "[0, 1], multiplied by 255, rounded and clamped to 8 bits.";

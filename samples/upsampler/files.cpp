@@ -94,8 +94,9 @@ void remove_temporary_files_on_signals() {
 }
 
 std::vector<fs::path> list_images(const fs::path& folder) {
-  static const std::array<std::string, 12> extensions = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff",
-                                                          ".webp", ".ppm", ".pgm", ".pnm", ".jp2", ".exr"};
+  // The formats vision::read_header sizes.
+  static const std::array<std::string, 11> extensions = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff",
+                                                          ".webp", ".ppm", ".pgm", ".pbm", ".pnm"};
   std::vector<fs::path> images;
   for (const auto& entry : fs::directory_iterator(folder))
     if (entry.is_regular_file() &&

@@ -201,8 +201,9 @@ int main(int argc, char** argv) {
   Options options;
   CLI::App app("upsample: ×2 / ×4 photo super-resolution with Strider's trained encoder-decoder.\n"
                "With no arguments: the bundled photo, written to ./astronaut_256_x2.png with --compare.");
-  CLI::Option* input = app.add_option("input", options.input, "image (anything OpenCV reads) or folder of images")
-                           ->check(CLI::ExistingPath);
+  CLI::Option* input =
+      app.add_option("input", options.input, "image (PNG, JPEG, BMP, TIFF, WebP, PNM) or folder of images")
+          ->check(CLI::ExistingPath);
   app.add_option("-o,--output", options.output, "output image, or folder for a folder (default INPUT_x2.png)");
   app.add_option("--scale", options.scale,
                  "2 or 4 (the ×4 model; --model real: two ×2 stages); with --model FILE.onnx: its scale (default) or "
