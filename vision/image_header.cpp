@@ -86,7 +86,8 @@ ImageHeader bmp_header(std::span<const uint8_t> bytes, const std::string& name) 
   check_length(bytes, 26, "BMP", name);
   const uint64_t info = little_endian(bytes, 14, 4);
   if (info == 12) return sized("BMP", name, little_endian(bytes, 18, 2), little_endian(bytes, 20, 2));
-  check(info >= 36 && info <= INT_MAX, "cannot read '", name, "': a BMP info header of ", info, " bytes");
+  check(info >= 36 && info <= INT_MAX, "cannot read '", name, "': a BMP info header of ", info,
+        " bytes (OpenCV reads one of 12 bytes, or of 36 bytes and more)");
   const auto width = static_cast<int32_t>(little_endian(bytes, 18, 4));
   const auto height = static_cast<int32_t>(little_endian(bytes, 22, 4));
   return sized("BMP", name, width, std::abs(int64_t{height}));
@@ -157,7 +158,8 @@ ImageHeader pnm_header(std::span<const uint8_t> bytes, const std::string& name) 
       if (c == '#') {
         while (c != '\n' && c != '\r') c = next();
       } else {
-        check(is_space(c), "cannot read '", name, "': byte ", int(c), " at offset ", at - 1, " in its PNM header");
+        check(is_space(c), "cannot read '", name, "': byte ", int(c), " at offset ", at - 1,
+              " in its PNM header (expected a digit, whitespace or '#')");
       }
       c = next();
     }
