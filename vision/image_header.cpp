@@ -1,6 +1,5 @@
 #include "image_header.hpp"
 
-#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
@@ -23,8 +22,8 @@ uint64_t little_endian(std::span<const uint8_t> bytes, std::size_t at, int count
 }
 
 bool has_at(std::span<const uint8_t> bytes, std::size_t at, std::string_view text) {
-  return bytes.size() >= at + text.size() && std::equal(text.begin(), text.end(), bytes.begin() + at,
-                                                        [](char c, uint8_t b) { return static_cast<uint8_t>(c) == b; });
+  return bytes.size() >= at + text.size() &&
+         std::string_view(reinterpret_cast<const char*>(bytes.data()) + at, text.size()) == text;
 }
 
 void check_length(std::span<const uint8_t> bytes, std::size_t length, std::string_view format,

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -25,17 +26,18 @@
 #include "core/version.hpp"
 #include "onnx/onnx_model.hpp"
 #include "samples/image_io.hpp"
+#include "vision/image_header.hpp"
 
 using namespace strider;
 namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* preprocessing =
-    "Images: an input image (PNG, JPEG, BMP, TIFF, WebP or PNM) is decoded as 8-bit colour and becomes a\n"
-    "[1, 3, H, W] float32 tensor in RGB order with values / 255 in [0, 1] (no mean or std: bake them into\n"
-    "the model, or pass an .npy). An image output must be [1, 1 or 3, H, W], read as RGB (or grey) in\n"
-    "[0, 1], multiplied by 255, rounded and clamped to 8 bits.";
+const std::string preprocessing =
+    "Images: an input image (" + std::string(vision::readable_formats) + ") is decoded as 8-bit colour and\n"
+    "becomes a [1, 3, H, W] float32 tensor in RGB order with values / 255 in [0, 1] (no mean or std: bake\n"
+    "them into the model, or pass an .npy). An image output must be [1, 1 or 3, H, W], read as RGB (or\n"
+    "grey) in [0, 1], multiplied by 255, rounded and clamped to 8 bits.";
 
 // "NAME=FILE", or a bare FILE for the model's only input / first output.
 struct Binding {

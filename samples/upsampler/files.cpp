@@ -1,7 +1,6 @@
 #include "files.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <csignal>
 #include <cstring>
@@ -18,6 +17,7 @@
 #include "core/check.hpp"
 #include "core/files.hpp"
 #include "vision/image_file.hpp"
+#include "vision/image_header.hpp"
 #include "vision/png_encoder.hpp"
 
 namespace strider::upsampler {
@@ -94,9 +94,7 @@ void remove_temporary_files_on_signals() {
 }
 
 std::vector<fs::path> list_images(const fs::path& folder) {
-  // The formats vision::read_header sizes.
-  static const std::array<std::string, 11> extensions = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff",
-                                                          ".webp", ".ppm", ".pgm", ".pbm", ".pnm"};
+  const auto& extensions = vision::readable_extensions;
   std::vector<fs::path> images;
   for (const auto& entry : fs::directory_iterator(folder))
     if (entry.is_regular_file() &&

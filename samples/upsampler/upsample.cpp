@@ -25,6 +25,7 @@
 #include "core/parallel.hpp"
 #include "core/version.hpp"
 #include "files.hpp"
+#include "vision/image_header.hpp"
 #include "metrics.hpp"
 #ifdef STRIDER_UPSAMPLE_ONNX
 #include "onnx_upsampler.hpp"
@@ -202,7 +203,8 @@ int main(int argc, char** argv) {
   CLI::App app("upsample: ×2 / ×4 photo super-resolution with Strider's trained encoder-decoder.\n"
                "With no arguments: the bundled photo, written to ./astronaut_256_x2.png with --compare.");
   CLI::Option* input =
-      app.add_option("input", options.input, "image (PNG, JPEG, BMP, TIFF, WebP, PNM) or folder of images")
+      app.add_option("input", options.input,
+                     "image (" + std::string(vision::readable_formats) + ") or folder of images")
           ->check(CLI::ExistingPath);
   app.add_option("-o,--output", options.output, "output image, or folder for a folder (default INPUT_x2.png)");
   app.add_option("--scale", options.scale,
