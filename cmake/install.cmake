@@ -10,7 +10,8 @@ install(FILES strider.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider)
 foreach(dir core nn ops)
   install(DIRECTORY ${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider/${dir} FILES_MATCHING PATTERN "*.hpp"
           # kernel-internal, need xsimd
-          PATTERN "simd_batch.hpp" EXCLUDE PATTERN "panel.hpp" EXCLUDE PATTERN "*_simd.hpp" EXCLUDE)
+          PATTERN "simd_batch.hpp" EXCLUDE PATTERN "panel.hpp" EXCLUDE PATTERN "conv_microkernel.hpp" EXCLUDE
+          PATTERN "*_simd.hpp" EXCLUDE)
 endforeach()
 install(FILES ${PROJECT_BINARY_DIR}/generated/core/version.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strider/core)
 

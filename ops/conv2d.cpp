@@ -77,10 +77,12 @@ void Conv2d::repack() {
   const Shape& s = weight_.shape();
   packed_ = kernels::pack_conv_weights(params_.groups, s[1], s[0] / params_.groups, s[2], s[3],
                                        [&](int64_t o, int64_t c, int64_t a, int64_t b) { return weight_.at(o, c, a, b); });
+  const auto weight = [&](int64_t o, int64_t c, int64_t a, int64_t b) { return weight_.at(o, c, a, b); };
   if (params_.kernel == Hw(3) && params_.stride == Hw(1))
-    winograd_ = kernels::transform_winograd_weights(
-        params_.groups, s[1], s[0] / params_.groups,
-        [&](int64_t o, int64_t c, int64_t a, int64_t b) { return weight_.at(o, c, a, b); });
+    winograd_ = kernels::transform_winograd_weights(params_.groups, s[1], s[0] / params_.groups, weight);
+  if (params_.kernel.h == 3 && params_.stride.h == 2)  // those row_winograd_applies may take
+    row_winograd_ =
+        kernels::transform_row_winograd_weights(params_.groups, s[1], s[0] / params_.groups, s[3], weight);
 }
 
 void Conv2d::set_bias(Tensor bias) {
@@ -151,7 +153,9 @@ kernels::ConvPass Conv2d::make_pass(const Shape& input) const {
 }
 
 ConvAlgorithm Conv2d::algorithm_for(const Shape& input) const {
-  return kernels::use_winograd(algorithm_, make_pass(input)) ? ConvAlgorithm::winograd : ConvAlgorithm::direct;
+  const kernels::ConvPass pass = make_pass(input);
+  const bool winograd = kernels::use_winograd(algorithm_, pass) || kernels::use_row_winograd(algorithm_, pass);
+  return winograd ? ConvAlgorithm::winograd : ConvAlgorithm::direct;
 }
 
 Tensor Conv2d::forward(const Tensor& input, const Epilogue& epilogue) const {
@@ -163,15 +167,17 @@ Tensor Conv2d::forward(const Tensor& input, const Epilogue& epilogue) const {
   pass.epilogue = epilogue;
   pass.residual = epilogue.residual() ? epilogue.residual()->data() : nullptr;
   const bool winograd = kernels::use_winograd(algorithm_, pass);
+  const bool row_winograd = !winograd && kernels::use_row_winograd(algorithm_, pass);
   // In place (the output in the residual's memory: the ONNX plan's layout for a residual read last here),
   // each residual value must be read before the output there is written. Winograd's tiles and the direct
-  // kernel's register chains do that; its walks over stored outputs and the depthwise kernel (any layer
-  // with one input and one output channel per group may take it) read a copy.
+  // kernel's register chains (the row Winograd's too) do that; its walks over stored outputs and the
+  // depthwise kernel (any layer with one input and one output channel per group may take it) read a copy.
   const bool depthwise = in_channels_ == params_.groups && out_channels_ == params_.groups;
   Tensor copy;
   if (pass.residual == pass.output && !winograd && (depthwise || !register_chain(epilogue).inlined))
     copy = epilogue.residual()->clone(), pass.residual = copy.data();
   if (winograd) kernels::run_winograd_pass(pass, winograd_);
+  else if (row_winograd) kernels::run_row_winograd_pass(pass, row_winograd_);
   else kernels::run_conv_pass(pass);
   return output;
 }

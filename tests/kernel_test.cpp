@@ -238,6 +238,33 @@ TEST_P(EveryLevel, WinogradMatchesReference) {
   EXPECT_GE(tested, 70);
 }
 
+// The row Winograd (forced) on 3-row stride-2 layers: heights across its 4-row tiles, columns at stride 1
+// and 2 with 1 to 3 taps, every padding mode, groups, output channels across the blocks, long reductions
+// (chunked K), batches.
+TEST_P(EveryLevel, RowWinogradMatchesReference) {
+  Rng rng(5);
+  int tested = 0;
+  for (int trial = 0; trial < 100; ++trial) {
+    const int64_t groups = rng.pick<int64_t>({1, 1, 2, 3});
+    const int64_t in = groups * rng.pick<int64_t>({1, 2, 5, 16, 50});
+    const int64_t out = groups * rng.pick<int64_t>({1, 5, 8, 13, 17});
+    const Hw k{3, rng(1, 3)}, s{2, rng(1, 2)}, p{rng(0, 3), rng(0, 2)};
+    const char* mode = rng.pick({"zeros", "zeros", "reflect", "replicate", "circular"});
+    const int64_t out_w = edge_widths[trial % std::size(edge_widths)], out_h = rng(1, in > 20 ? 6 : 13);
+    const Shape x_shape{rng(1, 2), in, input_for_output(rng, out_h, k.h, s.h, 2 * p.h, 1),
+                        input_for_output(rng, out_w, k.w, s.w, 2 * p.w, 1)};
+    Conv2d conv(in, out, k,
+                {.stride = s, .padding = Conv2dPadding(p.h, p.w), .groups = groups, .bias = rng.coin(),
+                 .padding_mode = mode});
+    conv.set_algorithm(ConvAlgorithm::winograd);
+    if (!matches_reference(conv, x_shape, trial, rng)) continue;
+    EXPECT_EQ(conv.algorithm_for(x_shape), ConvAlgorithm::winograd);
+    if (HasFailure()) return;
+    ++tested;
+  }
+  EXPECT_GE(tested, 70);
+}
+
 TEST_P(EveryLevel, ConvTranspose2dMatchesReference) {
   Rng rng(2);
   int tested = 0, winograd_trials = 0;
@@ -332,16 +359,18 @@ TEST(Threads, ResultsAreBitwiseIdenticalForAnyThreadCount) {
   Conv2d conv(16, 24, 3, {.stride = {1, 2}, .padding = 1, .dilation = {2, 1}});
   ConvTranspose2d up(16, 8, 4, {.stride = 2, .padding = 1});
   AvgPool2d pool(3, {.stride = 2, .padding = 1, .ceil_mode = true, .count_include_pad = false});
-  Conv2d winograd(16, 24, 3, {.padding = 1, .dilation = {1, 2}});
+  Conv2d winograd(16, 24, 3, {.padding = 1, .dilation = {1, 2}}), rows(16, 24, 3, {.stride = 2, .padding = 1});
   winograd.set_algorithm(ConvAlgorithm::winograd);
+  rows.set_algorithm(ConvAlgorithm::winograd);
   const Tensor x = random_tensor({2, 16, 37, 211}, 1);
-  const auto run_all = [&] { return std::tuple{conv(x), up(x), pool(x), winograd(x)}; };
+  const auto run_all = [&] { return std::tuple{conv(x), up(x), pool(x), winograd(x), rows(x)}; };
   set_num_threads(1);
-  const auto [c1, t1, p1, w1] = run_all();
+  const auto [c1, t1, p1, w1, r1] = run_all();
   set_num_threads(std::max(all, 2));
-  const auto [c2, t2, p2, w2] = run_all();
+  const auto [c2, t2, p2, w2, r2] = run_all();
   set_num_threads(all);
   EXPECT_TRUE(near(w2, w1, 0.0));
+  EXPECT_TRUE(near(r2, r1, 0.0));
   EXPECT_TRUE(near(c2, c1, 0.0));
   EXPECT_TRUE(near(t2, t1, 0.0));
   EXPECT_TRUE(near(p2, p1, 0.0));
