@@ -17,11 +17,8 @@
 // from its row and stores as the direct kernel stores, with the bias and epilogue. Every output is written
 // by one task: results do not depend on the thread count.
 //
-// The points are 0, 1, -1, 2 and infinity: Aᵀ and Bᵀ are small integers, G holds 1/2, 1/3 and 1/6. The
-// largest row sum of |Aᵀ|·(|G|·1 ⊙ |Bᵀ|·1) is 20 against 2 for the two direct products it replaces, so
-// the error bound is 10 times the direct sum's for those terms, far inside the 3x3 Winograd's
-// (winograd_amplification). Like every Winograd, it spreads a NaN or infinity across its tile: 4 output
-// rows of the column.
+// The points are 0, 1, -1, 2 and infinity: Aᵀ and Bᵀ are small integers, G holds 1/2, 1/3 and 1/6. Like
+// every Winograd, it spreads a NaN or infinity across its tile: 4 output rows of the column.
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -30,6 +27,14 @@
 #include "winograd_kernel.hpp"
 
 namespace strider::kernels {
+
+// The error bound. The largest row sum of |Aᵀ|·(|G|·1 ⊙ |Bᵀ|·1) is 20, against 2 for the two direct
+// products it replaces; with |x| <= M_c in channel c and |w| <= W_{o,c}, each column tap adds at most
+// (20 + 1)·M_c·W_{o,c} through both parts, so
+//   |out - exact| <= gamma_{2·C·kernel_w + 10} · (21·kernel_w · Σ_c M_c·W_{o,c} + |bias_o|)
+// (C input channels per group; the products' K terms, then kernel row 1's K more on the same sums, 3 for
+// each transform, 1 for U's rounding and the bias'): far inside the 3x3 Winograd's (winograd_amplification).
+constexpr double row_winograd_amplification = 21.0;  // per column tap
 
 // The GEMMs' weights: planes[0] kernel row 1 (the direct one), planes[1 + p] U_p, each packed as a
 // 1 x kernel_w convolution.

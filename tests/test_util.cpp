@@ -5,6 +5,7 @@
 #include <limits>
 #include <sstream>
 
+#include "ops/row_winograd_kernel.hpp"
 #include "ops/winograd_kernel.hpp"
 
 namespace strider::testing {
@@ -73,13 +74,17 @@ Tensor summation_tolerance(const Tensor& sum_of_abs, const Tensor& result, int64
   return tolerance;
 }
 
-Tensor winograd_tolerance(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t groups,
-                          const Tensor& result) {
+namespace {
+
+// gamma_depth · (amplification · Σ_c max|x_c| · max|w_{o,c}| + |b_o|) per image and output channel, plus
+// one rounding of the result: the Winograd kernels' bounds.
+Tensor bound_by_maxima(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t groups,
+                       const Tensor& result, double amplification, int64_t depth) {
   constexpr double u = 0x1p-24;
   const Tensor x = input.rank() == 3 ? input.view({1, input.size(0), input.size(1), input.size(2)}) : input.view(input.shape());
   const int64_t images = x.size(0), out = weight.size(0), in_g = weight.size(1), out_g = out / groups;
   const int64_t plane = x.size(2) * x.size(3), out_plane = images > 0 ? result.numel() / (images * out) : 0;
-  const double gamma = (in_g + 14) * u / (1 - (in_g + 14) * u);
+  const double gamma = depth * u / (1 - depth * u);
   Tensor tolerance(result.shape());
   for (int64_t n = 0; n < images; ++n)
     for (int64_t o = 0; o < out; ++o) {
@@ -93,13 +98,27 @@ Tensor winograd_tolerance(const Tensor& input, const Tensor& weight, const Tenso
         for (int64_t i = 0; i < taps; ++i) max_w = std::max<double>(max_w, std::abs(wc[i]));
         sum += max_x * max_w;
       }
-      const double bound = gamma * (kernels::winograd_amplification * sum + (bias.defined() ? std::abs(bias[o]) : 0.0));
+      const double bound = gamma * (amplification * sum + (bias.defined() ? std::abs(bias[o]) : 0.0));
       for (int64_t i = 0; i < out_plane; ++i) {
         const int64_t at = (n * out + o) * out_plane + i;
         tolerance[at] = static_cast<float>(bound + u * std::abs(result[at]) + 1e-30);
       }
     }
   return tolerance;
+}
+
+}  // namespace
+
+Tensor winograd_tolerance(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t groups,
+                          const Tensor& result) {
+  return bound_by_maxima(input, weight, bias, groups, result, kernels::winograd_amplification, weight.size(1) + 14);
+}
+
+Tensor row_winograd_tolerance(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t groups,
+                              const Tensor& result) {
+  const int64_t k = weight.size(1) * weight.size(3);
+  return bound_by_maxima(input, weight, bias, groups, result, kernels::row_winograd_amplification * weight.size(3),
+                         2 * k + 10);
 }
 
 Tensor as_conv2d_weight(const Tensor& w, int64_t groups) {
