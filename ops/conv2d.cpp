@@ -80,9 +80,10 @@ void Conv2d::repack() {
   const auto weight = [&](int64_t o, int64_t c, int64_t a, int64_t b) { return weight_.at(o, c, a, b); };
   if (params_.kernel == Hw(3) && params_.stride == Hw(1))
     winograd_ = kernels::transform_winograd_weights(params_.groups, s[1], s[0] / params_.groups, weight);
-  if (params_.kernel.h == 3 && params_.stride.h == 2)  // those row_winograd_applies may take
+  const int64_t kh = params_.kernel.h;
+  if ((kh == 3 || kh == 5 || kh == 7) && params_.stride.h == 2)  // those row_winograd_applies may take
     row_winograd_ =
-        kernels::transform_row_winograd_weights(params_.groups, s[1], s[0] / params_.groups, s[3], weight);
+        kernels::transform_row_winograd_weights(params_.groups, s[1], s[0] / params_.groups, kh, s[3], weight);
 }
 
 void Conv2d::set_bias(Tensor bias) {

@@ -81,7 +81,8 @@ namespace {
 Tensor bound_by_maxima(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t groups,
                        const Tensor& result, double amplification, int64_t depth) {
   constexpr double u = 0x1p-24;
-  const Tensor x = input.rank() == 3 ? input.view({1, input.size(0), input.size(1), input.size(2)}) : input.view(input.shape());
+  const Tensor x = input.rank() == 3 ? input.view({1, input.size(0), input.size(1), input.size(2)})
+                                     : input.view(input.shape());
   const int64_t images = x.size(0), out = weight.size(0), in_g = weight.size(1), out_g = out / groups;
   const int64_t plane = x.size(2) * x.size(3), out_plane = images > 0 ? result.numel() / (images * out) : 0;
   const double gamma = depth * u / (1 - depth * u);
@@ -116,9 +117,11 @@ Tensor winograd_tolerance(const Tensor& input, const Tensor& weight, const Tenso
 
 Tensor row_winograd_tolerance(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t groups,
                               const Tensor& result) {
-  const int64_t k = weight.size(1) * weight.size(3);
-  return bound_by_maxima(input, weight, bias, groups, result, kernels::row_winograd_amplification * weight.size(3),
-                         2 * k + 10);
+  const int64_t kernel_h = weight.size(2), kernel_w = weight.size(3);
+  const int64_t depth =
+      weight.size(1) * kernel_w * (1 + kernel_h / 2) + 2 * kernels::row_transform(kernel_h).points + 2;
+  return bound_by_maxima(input, weight, bias, groups, result,
+                         kernels::row_winograd_amplification(kernel_h) * static_cast<double>(kernel_w), depth);
 }
 
 Tensor as_conv2d_weight(const Tensor& w, int64_t groups) {

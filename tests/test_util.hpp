@@ -37,8 +37,8 @@ Tensor summation_tolerance(const Tensor& sum_of_abs, const Tensor& result, int64
 // output channel, plus one rounding of the result.
 Tensor winograd_tolerance(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t groups,
                           const Tensor& result);
-// The row Winograd's (ops/row_winograd_kernel.hpp) for a 3 x kw Conv2d weight: gamma_{2·C·kw + 10} ·
-// (21·kw · Σ_c max|x_c| · max|w_{o,c}| + |b_o|), plus one rounding of the result.
+// The row Winograd's (ops/row_winograd_kernel.hpp) for a kh x kw Conv2d weight: gamma_depth ·
+// (row_winograd_amplification(kh)·kw · Σ_c max|x_c| · max|w_{o,c}| + |b_o|), plus one rounding of the result.
 Tensor row_winograd_tolerance(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t groups,
                               const Tensor& result);
 // A transposed convolution's weight [in, out / groups, kh, kw] in Conv2d's layout [out, in / groups, kh, kw].
