@@ -120,9 +120,10 @@ TEST(UpsamplerTiling, TiledEqualsUntiledOnAMediumImage) {
 }
 
 TEST(UpsamplerTiling, TiledIsWithinRoundingOfUntiledOnWinograd) {
-  // The default path runs the 3x3 stride-1 layers on Winograd: other bits than the direct kernel's, and
-  // other bits per tile size, but the same values within rounding (trained weights, so that the
-  // activations have a photo model's scale). Measured on AVX2: 1.6-1.8e-6 on [0, 1].
+  // The default path runs the 3x3 layers on Winograd (the stride-1 ones F(4x4, 3x3), `down` the row
+  // Winograd): other bits than the direct kernel's, and other bits per tile size, but the same values
+  // within rounding (trained weights, so that the activations have a photo model's scale). Measured on
+  // AVX2: 1.6-1.8e-6 on [0, 1].
   const DefaultConvAlgorithm measured(ConvAlgorithm::automatic);
   const Upsampler net = load_upsampler(weights("x2"));
   const TileModel model = as_tile_model(net);

@@ -55,7 +55,7 @@ class ImageUpsampler {
   // `image`: H×W, as cv::imread(..., IMREAD_UNCHANGED) gives it: grey, grey + alpha, BGR or BGRA, 8 or
   // 16 bits per channel. Returns the same type, `options.scale` times wider and taller. Colour goes
   // through the model; alpha is resized with cv::INTER_CUBIC. Tiles change no output value but for
-  // Winograd's rounding (at 1080p -> 4K, 3 of 24.9 million 8-bit values by one step); under
+  // Winograd's rounding (at 1080p -> 4K, 18 of 24.9 million 8-bit values by one step); under
   // set_default_conv_algorithm(ConvAlgorithm::direct) the output is the same bits for every tile size.
   // Throws std::invalid_argument for another type, an empty image or a bad option.
   cv::Mat upsample(const cv::Mat& image, const ImageUpsampleOptions& options = {}) const;

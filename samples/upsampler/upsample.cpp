@@ -233,8 +233,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_flag("--exact", options.exact,
                "direct convolutions only, as --model FILE.onnx always runs: the output is the same bits for any "
-               "--tile (by default Winograd's rounding changes about one 8-bit value in ten million by one "
-               "step; 1.2x faster)");
+               "--tile (by default Winograd's rounding changes about one 8-bit value in a million by one step; "
+               "1.2x faster)");
   app.add_option("--max-pixels", options.max_pixels, "largest input image, width × height (checked before decoding)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
       ->capture_default_str();
