@@ -75,9 +75,8 @@ void Conv2d::set_weight(Tensor weight) {
 
 void Conv2d::repack() {
   const Shape& s = weight_.shape();
-  packed_ = kernels::pack_conv_weights(params_.groups, s[1], s[0] / params_.groups, s[2], s[3],
-                                       [&](int64_t o, int64_t c, int64_t a, int64_t b) { return weight_.at(o, c, a, b); });
   const auto weight = [&](int64_t o, int64_t c, int64_t a, int64_t b) { return weight_.at(o, c, a, b); };
+  packed_ = kernels::pack_conv_weights(params_.groups, s[1], s[0] / params_.groups, s[2], s[3], weight);
   if (params_.kernel == Hw(3) && params_.stride == Hw(1))
     winograd_ = kernels::transform_winograd_weights(params_.groups, s[1], s[0] / params_.groups, weight);
   const int64_t kh = params_.kernel.h;

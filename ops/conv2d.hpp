@@ -101,7 +101,7 @@ class Conv2d {
   Tensor bias_;
   kernels::PackedConvWeights packed_;  // weight_ in the kernel's layout, repacked whenever it is set
   kernels::WinogradWeights winograd_;  // its Winograd transform, for 3x3 stride-1 layers
-  kernels::RowWinogradWeights row_winograd_;  // its row-Winograd transform, for 3-row stride-2 layers
+  kernels::RowWinogradWeights row_winograd_;  // its row-Winograd transform, for 3-, 5- and 7-row stride-2 layers
   ConvAlgorithm algorithm_ = ConvAlgorithm::automatic;
 };
 // PyTorch's repr: Conv2d(3, 32, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))

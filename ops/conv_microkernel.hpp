@@ -229,7 +229,7 @@ struct PassRun {
 // One output row of a task: where its blocks go (the first block's first channel; for a pair of column
 // phases, the first's), the panel row it reads, its columns, and the thread's scratch for partial sums and
 // pairs. With `resume`, the sums start from `partial` (one block's, as SliceTarget::partial): the row
-// Winograd's transformed products, to which kernel row 1's are added.
+// Winograd's transformed products, to which the odd kernel rows' are added.
 struct RowTarget {
   float* out;
   const float* panel;
