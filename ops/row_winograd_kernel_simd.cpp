@@ -11,13 +11,15 @@ namespace strider::kernels {
 
 namespace {
 
-// acc + c·x for a coefficient known at compile time: nothing for 0, a sum for ±1, an FMA otherwise.
-template <double C>
+// acc + c·x for a coefficient c = Eighths / 8 known at compile time (the transforms' are multiples of 1/8;
+// an int, as Clang 14 takes no floating-point template argument): nothing for 0, a sum for ±1, an FMA
+// otherwise.
+template <int Eighths>
 [[gnu::always_inline]] inline B term(B acc, B x) {
-  if constexpr (C == 0) return acc;
-  else if constexpr (C == 1) return acc + x;
-  else if constexpr (C == -1) return acc - x;
-  else return fma(B(static_cast<float>(C)), x, acc);
+  if constexpr (Eighths == 0) return acc;
+  else if constexpr (Eighths == 8) return acc + x;
+  else if constexpr (Eighths == -8) return acc - x;
+  else return fma(B(static_cast<float>(Eighths) / 8.0f), x, acc);
 }
 
 // Row P of F(4, Taps)'s Bᵀ (Input) or Aᵀ applied to x.
@@ -27,7 +29,9 @@ template <int Taps, bool Input, int P, int N>
   B acc(0.0f);
   unroll<N>([&](auto k) {
     constexpr double c = Input ? t.bt[P][decltype(k)::value] : t.at[P][decltype(k)::value];
-    acc = term<c>(acc, x[k]);
+    constexpr int eighths = static_cast<int>(8 * c);
+    static_assert(eighths == 8 * c, "a transform coefficient that is not a multiple of 1/8");
+    acc = term<eighths>(acc, x[k]);
   });
   return acc;
 }
